@@ -1,0 +1,41 @@
+"""embedlab: create embeddings and prove they are good.
+
+Heavy parts load lazily: importing embedlab compiles nothing and imports no optional extra.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (loaded on first access)
+_LAZY: dict[str, str] = {
+    "KeyedVectors": "embedlab.vectors",
+    "Word2Vec": "embedlab.models.word2vec",
+    "Corpus": "embedlab.corpus",
+    "Vocabulary": "embedlab.corpus",
+    "Phrases": "embedlab.corpus",
+    "EvalResult": "embedlab.evaluation",
+    "make_evaluator": "embedlab.evaluation",
+    "load_vectors": "embedlab.vectors.io",
+    "save_vectors": "embedlab.vectors.io",
+    "clone": "embedlab.base",
+    "BaseEmbedder": "embedlab.base",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'embedlab' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

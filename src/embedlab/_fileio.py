@@ -1,0 +1,49 @@
+"""Atomic output files: write to a temporary file beside the target, then rename.
+
+An interrupted or failed write never leaves a partial file at the target path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from .exceptions import InputFileError
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; rename it onto ``target`` on success.
+
+    ``suffix`` keeps a meaningful ending on the temporary file (``np.savez`` appends ``.npz``
+    otherwise). On any exception the temporary file is removed and the target is untouched.
+    """
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.exists():
+        raise InputFileError(f"{folder}: output folder does not exist; create it first")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=folder)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_open(
+    target: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8"
+) -> Iterator[IO]:
+    """Open a temporary file for writing that replaces ``target`` only when closed cleanly."""
+    if "b" in mode:
+        encoding = None
+    with atomic_path(target) as tmp, open(tmp, mode, encoding=encoding) as fh:
+        yield fh

@@ -1,0 +1,104 @@
+"""The evaluator contract: every evaluation returns an :class:`EvalResult` that carries its meaning.
+
+An evaluator is any object with a ``name`` and ``evaluate(kv) -> EvalResult``. Results say which
+metric is primary and whether greater is better, so the tuner and the comparison report need no
+special cases. Evaluators are created from a spec string such as ``similarity:wordsim353`` or
+``analogy:/path/questions-words.txt`` through :func:`make_evaluator`; new kinds (classification,
+retrieval, ...) register themselves with :func:`register_evaluator`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from ..exceptions import InvalidParameterError
+
+if TYPE_CHECKING:
+    from ..vectors import KeyedVectors
+
+__all__ = ["EvalResult", "Evaluator", "register_evaluator", "make_evaluator", "evaluator_kinds"]
+
+
+@dataclass
+class EvalResult:
+    """Outcome of one evaluation.
+
+    ``metrics`` maps metric names to values (``spearman``, ``pearson``, ``accuracy`` ...);
+    ``primary_metric`` names the one to optimise; ``coverage`` is the share of items (pairs,
+    questions, documents) that had vectors; ``n`` is the number of items evaluated;
+    ``details`` holds per-section or per-item extras (JSON-serialisable).
+    """
+
+    name: str
+    metrics: dict[str, float]
+    primary_metric: str
+    greater_is_better: bool = True
+    coverage: float = 1.0
+    n: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        """The value of the primary metric."""
+        return float(self.metrics[self.primary_metric])
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@runtime_checkable
+class Evaluator(Protocol):
+    """Anything that scores a :class:`KeyedVectors`."""
+
+    name: str
+
+    def evaluate(self, kv: KeyedVectors) -> EvalResult: ...
+
+
+_REGISTRY: dict[str, Callable[[str], Evaluator]] = {}
+
+
+def register_evaluator(kind: str) -> Callable[[Callable[[str], Evaluator]], Callable[[str], Evaluator]]:
+    """Register a factory ``factory(argument) -> Evaluator`` for specs ``"<kind>:<argument>"``."""
+
+    def deco(factory: Callable[[str], Evaluator]) -> Callable[[str], Evaluator]:
+        _REGISTRY[kind] = factory
+        return factory
+
+    return deco
+
+
+def _load_builtin_kinds() -> None:
+    # Importing the modules registers their kinds; kept lazy to avoid import cycles and cost.
+    import importlib
+
+    for module in _BUILTIN_MODULES:
+        importlib.import_module(f"embedlab.evaluation.{module}")
+
+
+# Modules that call register_evaluator at import. Add a module here when it defines a new kind.
+_BUILTIN_MODULES: list[str] = ["similarity", "analogy"]
+
+
+def evaluator_kinds() -> list[str]:
+    """The registered spec kinds (``similarity``, ``analogy``, ...)."""
+    _load_builtin_kinds()
+    return sorted(_REGISTRY)
+
+
+def make_evaluator(spec: str) -> Evaluator:
+    """Build an evaluator from ``"kind:argument"`` (argument: a bundled name or a file path)."""
+    _load_builtin_kinds()
+    kind, sep, arg = spec.partition(":")
+    if not sep or not arg:
+        raise InvalidParameterError(
+            f"evaluation spec '{spec}' must look like KIND:NAME_OR_FILE, e.g. similarity:wordsim353; "
+            f"kinds: {', '.join(sorted(_REGISTRY))}"
+        )
+    if kind not in _REGISTRY:
+        raise InvalidParameterError(
+            f"unknown evaluation kind '{kind}' in '{spec}'; valid kinds: {', '.join(sorted(_REGISTRY))}"
+        )
+    return _REGISTRY[kind](arg)

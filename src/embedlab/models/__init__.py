@@ -1,0 +1,31 @@
+"""Embedding methods, one module per method, found by name through :func:`get_model`."""
+
+from __future__ import annotations
+
+import importlib
+
+from ..base import BaseEmbedder
+from ..exceptions import InvalidParameterError
+
+__all__ = ["MODELS", "get_model", "model_names"]
+
+# registry name -> "module:Class"; add a line when a method lands
+MODELS: dict[str, str] = {
+    "word2vec": "embedlab.models.word2vec:Word2Vec",
+}
+
+
+def model_names() -> list[str]:
+    return list(MODELS)
+
+
+def get_model(name: str) -> type[BaseEmbedder]:
+    """The estimator class registered under ``name`` (e.g. "word2vec")."""
+    try:
+        target = MODELS[name]
+    except KeyError:
+        raise InvalidParameterError(
+            f"unknown method '{name}'; valid methods: {', '.join(MODELS)}"
+        ) from None
+    module, _, cls = target.partition(":")
+    return getattr(importlib.import_module(module), cls)

@@ -1,0 +1,5 @@
+"""Vectors: :class:`KeyedVectors` and their file formats (:mod:`embedlab.vectors.io`)."""
+
+from .keyed import KeyedVectors
+
+__all__ = ["KeyedVectors"]
