@@ -1,0 +1,245 @@
+"""Options and steps shared by the CLI commands: paths, formats, corpus options, training, output.
+
+Train commands of every method use :func:`train_and_save`, so validation before reading data,
+Ctrl-C handling, atomic output and the summary behave the same everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..exceptions import InputFileError, InvalidParameterError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..base import BaseEmbedder
+    from ..vectors import KeyedVectors
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "fail",
+    "one_line",
+    "Encoding",
+    "Errors",
+    "Tokenizer",
+    "VectorFormat",
+    "console",
+    "check_output_path",
+    "resolve_format",
+    "read_vectors",
+    "write_vectors",
+    "make_corpus",
+    "train_and_save",
+]
+
+
+class VectorFormat(str, Enum):
+    npz = "npz"
+    word2vec = "word2vec"
+    word2vec_binary = "word2vec-binary"
+
+
+class Errors(str, Enum):
+    strict = "strict"
+    replace = "replace"
+
+
+class Tokenizer(str, Enum):
+    unicode = "unicode"
+    whitespace = "whitespace"
+
+
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def one_line(message: str) -> str:
+    """Collapse whitespace so that an error message is exactly one line."""
+    return " ".join(message.split()) if message else ""
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
+    """Print ``error: message`` on stderr and return the :class:`typer.Exit` to raise."""
+    typer.echo(f"error: {one_line(message)}", err=True)
+    return typer.Exit(code)
+
+
+# ---------------------------------------------------------------- reusable option types
+Output = Annotated[Path, typer.Option("--output", "-o", help="Output vectors file (.npz, .vec/.txt, .bin).")]
+Format = Annotated[
+    VectorFormat | None,
+    typer.Option("--format", "-f", help="Output format; inferred from the output suffix when absent."),
+]
+Threads = Annotated[
+    int | None, typer.Option("--threads", "-t", help="Worker threads (default: all cores).")
+]
+Seed = Annotated[
+    int | None, typer.Option("--seed", help="Random seed; with --threads 1 results are identical.")
+]
+Encoding = Annotated[str, typer.Option("--encoding", help="Text encoding of the corpus files.")]
+ErrorsOpt = Annotated[
+    Errors, typer.Option("--errors", help="What to do with undecodable bytes: strict (stop) or replace.")
+]
+Lowercase = Annotated[bool, typer.Option("--lowercase/--no-lowercase", help="Lowercase tokens.")]
+TokenizerOpt = Annotated[
+    Tokenizer,
+    typer.Option("--tokenizer", help="unicode (words and numbers) or whitespace (pre-tokenized text)."),
+]
+Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on a terminal.")]
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console bound to the current stdout/stderr (created per call, for test runners)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+# ---------------------------------------------------------------- paths and formats
+def check_input_path(path: Path) -> Path:
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file or directory")
+    return path
+
+
+def check_output_path(path: Path) -> Path:
+    """Fail early (before any work) when ``path`` cannot be written."""
+    if path.is_dir():
+        raise InputFileError(f"{path}: output is a directory; give a file name such as {path / 'vectors.npz'}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: output folder does not exist; create it first")
+    if not os.access(folder, os.W_OK):
+        raise InputFileError(f"{folder}: output folder is not writable")
+    return path
+
+
+def resolve_format(path: Path, fmt: VectorFormat | str | None) -> str:
+    """The vectors format name for ``path``: ``fmt`` if given, else inferred from the suffix."""
+    from ..vectors import io as vio
+
+    if fmt is not None:
+        name = fmt.value if isinstance(fmt, Enum) else str(fmt)
+        if name not in vio.FORMATS:
+            raise InvalidParameterError(f"unknown vectors format '{name}'; valid formats: {', '.join(vio.FORMATS)}")
+        return name
+    return vio.infer_format(path)
+
+
+def read_vectors(path: Path, fmt: VectorFormat | str | None = None) -> KeyedVectors:
+    """Load vectors in any supported format (inferred from the suffix unless ``fmt``)."""
+    from ..vectors.io import load_vectors
+
+    check_input_path(path)
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a directory; give a vectors file (.npz, .vec/.txt, .bin)")
+    return load_vectors(path, format=resolve_format(path, fmt))
+
+
+def write_vectors(kv: KeyedVectors, path: Path, fmt: str) -> None:
+    """Save atomically (a failed or interrupted save leaves no file at ``path``)."""
+    from ..vectors.io import save_vectors
+
+    save_vectors(kv, path, format=fmt)
+
+
+# ---------------------------------------------------------------- corpus
+def make_corpus(
+    paths: list[Path],
+    *,
+    encoding: str = "utf-8",
+    errors: Errors | str = "strict",
+    lowercase: bool = True,
+    tokenizer: Tokenizer | str = "unicode",
+) -> Any:
+    """A :class:`~embedlab.corpus.Corpus` over ``paths``; missing paths fail here, before training."""
+    from ..corpus import Corpus
+
+    for p in paths:
+        check_input_path(p)
+    source: Any = [str(p) for p in paths] if len(paths) > 1 else str(paths[0])
+    return Corpus(
+        source,
+        encoding=encoding,
+        errors=errors.value if isinstance(errors, Enum) else errors,
+        lowercase=lowercase,
+        tokenizer=tokenizer.value if isinstance(tokenizer, Enum) else tokenizer,
+    )
+
+
+# ---------------------------------------------------------------- training
+def _format_count(n: float) -> str:
+    return f"{n:,.0f}"
+
+
+def print_training_summary(model: BaseEmbedder, output: Path, fmt: str, elapsed: float) -> None:
+    """A short table: vocabulary, words, time, words/s, final loss, where the vectors went."""
+    from rich.table import Table
+
+    kv = model.vectors_  # type: ignore[attr-defined]
+    vocab = getattr(model, "vocab_", None)
+    table = Table(title=f"{type(model).__name__} trained", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("vocabulary", f"{len(kv):,} words, dim {kv.vector_size}")
+    if vocab is not None and getattr(vocab, "total_words", None) is not None:
+        table.add_row("corpus", f"{_format_count(vocab.total_words)} words")
+    table.add_row("time", f"{elapsed:.1f} s")
+    metrics = getattr(model, "epoch_metrics_", None) or []
+    wps = [m.get("words_per_sec") for m in metrics if isinstance(m, dict) and m.get("words_per_sec")]
+    if wps:
+        table.add_row("speed", f"{_format_count(sum(wps) / len(wps))} words/s")
+    losses = getattr(model, "loss_history_", None)
+    if losses is not None and len(losses):
+        table.add_row("final loss", f"{float(losses[-1]):.4f}")
+    table.add_row("saved", f"{output} ({fmt})")
+    console().print(table)
+
+
+def train_and_save(
+    model: BaseEmbedder,
+    make_data: Any,
+    output: Path,
+    fmt: VectorFormat | str | None,
+    *,
+    resume_from: Path | None = None,
+    checkpoint_path: Path | None = None,
+) -> KeyedVectors:
+    """Validate, train, handle Ctrl-C, save atomically and print a summary.
+
+    ``make_data()`` builds the training data; it is called only after the hyperparameters,
+    the output path and the format have been checked, so bad options never cost a corpus pass.
+    With ``resume_from`` the model continues from that checkpoint (``model.resume``).
+    """
+    model._validate_params()
+    fmt_name = resolve_format(output, fmt)
+    check_output_path(output)
+    if resume_from is not None and not resume_from.is_file():
+        raise InputFileError(
+            f"{resume_from}: no checkpoint to resume from; train with --checkpoint-every N first"
+        )
+    data = make_data()
+    start = time.perf_counter()
+    if resume_from is not None:
+        model.resume(resume_from, data)  # type: ignore[attr-defined]
+    else:
+        model.fit(data)
+    elapsed = time.perf_counter() - start
+    if getattr(model, "interrupted_", False):
+        if checkpoint_path is not None and checkpoint_path.is_file():
+            msg = f"interrupted; nothing written to {output}; resume with --resume (checkpoint at {checkpoint_path})"
+        else:
+            msg = f"interrupted; nothing written to {output}"
+        raise fail(msg, EXIT_INTERRUPTED)
+    kv = model.vectors_  # type: ignore[attr-defined]
+    write_vectors(kv, output, fmt_name)
+    print_training_summary(model, output, fmt_name, elapsed)
+    return kv

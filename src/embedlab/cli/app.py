@@ -1,0 +1,148 @@
+"""The ``embedlab`` command-line interface (typer).
+
+Commands live in their own modules, each exposing ``register(app)``; train methods live in
+``cli/train_<method>.py``, each exposing ``register(train_app)``. To add one, add a line to
+:data:`COMMAND_MODULES` or :data:`TRAIN_MODULES`. Command modules must import heavy parts
+(numba models, optuna, scikit-learn) inside the command functions so that ``embedlab --help``
+stays fast.
+
+Errors: any :class:`~embedlab.exceptions.EmbedlabError`, an ``OSError`` (e.g. writing an output)
+or Ctrl-C inside a command becomes one line ``error: <message>`` on stderr and exit code 2
+(130 for Ctrl-C); never a traceback. Usage errors keep click's exit code 2.
+"""
+
+from __future__ import annotations
+
+import errno
+import importlib
+import logging
+import sys
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from .. import __version__
+from ..exceptions import EmbedlabError
+from ._common import EXIT_ERROR, EXIT_INTERRUPTED, fail, one_line
+
+__all__ = ["app", "train_app", "main", "COMMAND_MODULES", "TRAIN_MODULES"]
+
+# Modules adding top-level commands through ``register(app)``.
+COMMAND_MODULES: list[str] = [
+    "embedlab.cli.evaluate",
+    "embedlab.cli.quickstart",
+]
+
+# Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.
+TRAIN_MODULES: list[str] = [
+    "embedlab.cli.train_word2vec",
+]
+
+
+class _ErrorHandlingGroup(TyperGroup):
+    """A group that turns library errors raised by any sub-command into ``error: ...`` lines."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+            raise
+        except EmbedlabError as exc:
+            raise fail(str(exc) or type(exc).__name__) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", EXIT_INTERRUPTED) from None
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # output piped into `head`: let click quiet it
+                raise
+            detail = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
+            raise fail(detail or type(exc).__name__) from None
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Log handler writing to the *current* ``sys.stderr`` (works under test runners too)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:  # the base class assigns it; always use sys.stderr
+        pass
+
+
+def _configure_logging(verbose: int) -> None:
+    log = logging.getLogger("embedlab")
+    for handler in [h for h in log.handlers if isinstance(h, _StderrHandler)]:
+        log.removeHandler(handler)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING)
+    log.propagate = False
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"embedlab {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    name="embedlab",
+    cls=_ErrorHandlingGroup,
+    help="Create embeddings and prove they are good: train, evaluate, inspect and convert vectors.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+train_app = typer.Typer(
+    name="train",
+    help="Train embeddings with one of the methods below; `embedlab train METHOD --help` for its options.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(train_app, name="train")
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit."),
+    ] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More log output on stderr (-v info, -vv debug).")
+    ] = 0,
+) -> None:
+    """Create embeddings and prove they are good."""
+    _configure_logging(verbose)
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+    for name in TRAIN_MODULES:
+        importlib.import_module(name).register(train_app)
+
+
+_register_all()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``embedlab`` console script and ``python -m embedlab``."""
+    try:
+        app(args=argv, prog_name="embedlab")
+    except EmbedlabError as exc:  # raised outside a command (e.g. while parsing)
+        typer.echo(f"error: {one_line(str(exc))}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)

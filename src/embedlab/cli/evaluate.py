@@ -1,0 +1,189 @@
+"""``embedlab evaluate``, ``embedlab neighbors`` and ``embedlab convert``."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..exceptions import VocabularyError
+from . import _common as c
+
+if TYPE_CHECKING:
+    from ..evaluation import EvalResult, Evaluator
+    from ..vectors import KeyedVectors
+
+__all__ = ["register", "evaluate", "neighbors", "convert", "build_evaluators", "results_table"]
+
+DEFAULT_SIMILARITY = ["wordsim353", "simlex999"]
+DEFAULT_ANALOGY = ["google"]
+
+
+class AnalogyMethod(str, Enum):
+    cosadd = "3cosadd"
+    cosmul = "3cosmul"
+
+
+VectorsArg = Annotated[Path, typer.Argument(help="Vectors file (.npz, .vec/.txt, .bin).")]
+FromFormat = Annotated[
+    c.VectorFormat | None, typer.Option("--from", help="Input format; inferred from the suffix when absent.")
+]
+
+
+def build_evaluators(
+    similarity: list[str] | None,
+    analogy: list[str] | None,
+    specs: list[str] | None = None,
+    restrict_vocab: int | None = 30000,
+    analogy_method: str = "3cosadd",
+) -> list[Evaluator]:
+    """Evaluators for the given similarity/analogy sets (bundled names or files) and specs.
+
+    With nothing given, the bundled WordSim353, SimLex-999 and Google analogy sets.
+    """
+    from ..evaluation import make_evaluator
+    from ..evaluation.analogy import Analogy
+
+    if not similarity and not analogy and not specs:
+        similarity, analogy = DEFAULT_SIMILARITY, DEFAULT_ANALOGY
+    evaluators: list[Evaluator] = [make_evaluator(f"similarity:{s}") for s in similarity or []]
+    evaluators += [Analogy(a, restrict_vocab=restrict_vocab, method=analogy_method) for a in analogy or []]
+    evaluators += [make_evaluator(s) for s in specs or []]
+    return evaluators
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return value.item()
+    return value
+
+
+def results_table(results: list[EvalResult], title: str = "") -> Any:
+    """A rich table: dataset, metric, value, coverage, n (primary metric marked with *)."""
+    from rich.table import Table
+
+    table = Table(title=title or None, title_justify="left")
+    for col, justify in (("dataset", "left"), ("metric", "left"), ("value", "right"),
+                         ("coverage", "right"), ("n", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in results:
+        for i, (metric, value) in enumerate(r.metrics.items()):
+            if metric == "coverage":
+                continue
+            mark = "*" if metric == r.primary_metric else ""
+            table.add_row(
+                r.name if i == 0 else "",
+                metric + mark,
+                f"{value:.4f}",
+                f"{r.coverage:.1%}" if i == 0 else "",
+                f"{r.n:,}" if i == 0 else "",
+            )
+    return table
+
+
+def evaluate(
+    vectors: VectorsArg,
+    similarity: Annotated[
+        list[str] | None,
+        typer.Option("--similarity", "-s", help="Word-similarity set: bundled name (wordsim353, simlex999) or file. Repeatable."),
+    ] = None,
+    analogy: Annotated[
+        list[str] | None,
+        typer.Option("--analogy", "-a", help="Analogy set: bundled name (google) or file. Repeatable."),
+    ] = None,
+    spec: Annotated[
+        list[str] | None,
+        typer.Option("--eval", "-e", help="Any evaluator spec KIND:NAME_OR_FILE (e.g. similarity:men.txt). Repeatable."),
+    ] = None,
+    restrict_vocab: Annotated[
+        int, typer.Option(help="Analogy answers are searched among the N most frequent words.")
+    ] = 30000,
+    analogy_method: Annotated[AnalogyMethod, typer.Option(help="3cosadd or 3cosmul.")] = AnalogyMethod.cosadd,
+    fmt: FromFormat = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Evaluate VECTORS on word similarity and analogy sets (bundled ones by default)."""
+    evaluators = build_evaluators(similarity, analogy, spec, restrict_vocab, analogy_method.value)
+    kv = c.read_vectors(vectors, fmt)
+    results = [e.evaluate(kv) for e in evaluators]
+    if as_json:
+        payload = {
+            "vectors": str(vectors),
+            "n_words": len(kv),
+            "vector_size": kv.vector_size,
+            "results": [jsonable(r.to_dict()) for r in results],
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    c.console().print(results_table(results, f"{vectors} ({len(kv):,} words, dim {kv.vector_size})"))
+
+
+def unknown_word_message(kv: KeyedVectors, word: str, limit: int = 200_000) -> str:
+    """Say that ``word`` is unknown and suggest close spellings from the vocabulary."""
+    candidates = kv.index_to_key[:limit]
+    close = difflib.get_close_matches(word, candidates, n=5, cutoff=0.7)
+    if word.lower() != word and word.lower() in kv and word.lower() not in close:
+        close.insert(0, word.lower())
+    hint = f"; did you mean: {', '.join(close)}?" if close else "; check the spelling or train with a lower --min-count"
+    return f"word '{word}' is not in the vocabulary ({len(kv):,} words){hint}"
+
+
+def neighbors(
+    vectors: VectorsArg,
+    words: Annotated[list[str], typer.Argument(help="One or more query words.")],
+    k: Annotated[int, typer.Option("-k", "--topn", help="Number of neighbours.")] = 10,
+    fmt: FromFormat = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Print the K nearest neighbours (cosine) of each WORD in VECTORS."""
+    from rich.table import Table
+
+    if k < 1:
+        raise c.fail(f"-k must be >= 1; got {k}")
+    kv = c.read_vectors(vectors, fmt)
+    for word in words:
+        if word not in kv:
+            raise VocabularyError(unknown_word_message(kv, word))
+    found = {word: kv.most_similar(word, topn=k) for word in words}
+    if as_json:
+        typer.echo(json.dumps({w: [[n, s] for n, s in nb] for w, nb in found.items()}, indent=2))
+        return
+    out = c.console()
+    for word, nb in found.items():
+        table = Table(title=f"neighbours of '{word}'", title_justify="left")
+        table.add_column("#", justify="right")
+        table.add_column("word")
+        table.add_column("cosine", justify="right")
+        for i, (n, s) in enumerate(nb, 1):
+            table.add_row(str(i), n, f"{s:.4f}")
+        out.print(table)
+
+
+def convert(
+    src: Annotated[Path, typer.Argument(metavar="IN", help="Input vectors file.")],
+    dst: Annotated[Path, typer.Argument(metavar="OUT", help="Output vectors file.")],
+    from_fmt: FromFormat = None,
+    to_fmt: Annotated[
+        c.VectorFormat | None, typer.Option("--to", help="Output format; inferred from the suffix when absent.")
+    ] = None,
+) -> None:
+    """Convert vectors between formats (npz, word2vec text, word2vec binary)."""
+    out_fmt = c.resolve_format(dst, to_fmt)
+    c.check_output_path(dst)
+    kv = c.read_vectors(src, from_fmt)
+    c.write_vectors(kv, dst, out_fmt)
+    c.console(stderr=True).print(f"wrote {len(kv):,} vectors (dim {kv.vector_size}) to {dst} ({out_fmt})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("evaluate")(evaluate)
+    app.command("neighbors")(neighbors)
+    app.command("convert")(convert)
