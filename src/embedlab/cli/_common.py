@@ -30,7 +30,6 @@ __all__ = [
     "Encoding",
     "Errors",
     "Tokenizer",
-    "VectorFormat",
     "console",
     "check_output_path",
     "resolve_format",
@@ -39,12 +38,6 @@ __all__ = [
     "make_corpus",
     "train_and_save",
 ]
-
-
-class VectorFormat(str, Enum):
-    npz = "npz"
-    word2vec = "word2vec"
-    word2vec_binary = "word2vec-binary"
 
 
 class Errors(str, Enum):
@@ -74,10 +67,10 @@ def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
 
 # ---------------------------------------------------------------- reusable option types
 Output = Annotated[Path, typer.Option("--output", "-o", help="Output vectors file (.npz, .vec/.txt, .bin).")]
-Format = Annotated[
-    VectorFormat | None,
-    typer.Option("--format", "-f", help="Output format; inferred from the output suffix when absent."),
-]
+_FORMAT_HELP = "npz, word2vec (text) or word2vec-binary; inferred from the suffix when absent"
+Format = Annotated[str | None, typer.Option("--format", "-f", help=f"Output format: {_FORMAT_HELP}.")]
+FromFormat = Annotated[str | None, typer.Option("--from", help=f"Input format: {_FORMAT_HELP}.")]
+ToFormat = Annotated[str | None, typer.Option("--to", help=f"Output format: {_FORMAT_HELP}.")]
 Threads = Annotated[
     int | None, typer.Option("--threads", "-t", help="Worker threads (default: all cores).")
 ]
@@ -122,26 +115,33 @@ def check_output_path(path: Path) -> Path:
     return path
 
 
-def resolve_format(path: Path, fmt: VectorFormat | str | None) -> str:
+def resolve_format(path: Path, fmt: str | None, option: str = "--format") -> str:
     """The vectors format name for ``path``: ``fmt`` if given, else inferred from the suffix."""
     from ..vectors import io as vio
 
+    valid = ", ".join(vio.FORMATS)
     if fmt is not None:
-        name = fmt.value if isinstance(fmt, Enum) else str(fmt)
-        if name not in vio.FORMATS:
-            raise InvalidParameterError(f"unknown vectors format '{name}'; valid formats: {', '.join(vio.FORMATS)}")
-        return name
-    return vio.infer_format(path)
+        if fmt not in vio.FORMATS:
+            raise InvalidParameterError(f"{option}: unknown vectors format '{fmt}'; valid formats: {valid}")
+        return fmt
+    try:
+        return vio.infer_format(path)
+    except InvalidParameterError:
+        suffixes = ", ".join(f"{s} ({f.name})" for f in vio.FORMATS.values() for s in f.suffixes)
+        raise InvalidParameterError(
+            f"{path}: cannot infer the vectors format from its suffix; use one of {suffixes} "
+            f"or pass {option} ({valid})"
+        ) from None
 
 
-def read_vectors(path: Path, fmt: VectorFormat | str | None = None) -> KeyedVectors:
+def read_vectors(path: Path, fmt: str | None = None, option: str = "--from") -> KeyedVectors:
     """Load vectors in any supported format (inferred from the suffix unless ``fmt``)."""
-    from ..vectors.io import load_vectors
-
     check_input_path(path)
     if path.is_dir():
         raise InputFileError(f"{path}: is a directory; give a vectors file (.npz, .vec/.txt, .bin)")
-    return load_vectors(path, format=resolve_format(path, fmt))
+    from ..vectors.io import load_vectors
+
+    return load_vectors(path, format=resolve_format(path, fmt, option))
 
 
 def write_vectors(kv: KeyedVectors, path: Path, fmt: str) -> None:
@@ -208,7 +208,7 @@ def train_and_save(
     model: BaseEmbedder,
     make_data: Any,
     output: Path,
-    fmt: VectorFormat | str | None,
+    fmt: str | None,
     *,
     resume_from: Path | None = None,
     checkpoint_path: Path | None = None,

@@ -29,9 +29,6 @@ class AnalogyMethod(str, Enum):
 
 
 VectorsArg = Annotated[Path, typer.Argument(help="Vectors file (.npz, .vec/.txt, .bin).")]
-FromFormat = Annotated[
-    c.VectorFormat | None, typer.Option("--from", help="Input format; inferred from the suffix when absent.")
-]
 
 
 def build_evaluators(
@@ -107,7 +104,7 @@ def evaluate(
         int, typer.Option(help="Analogy answers are searched among the N most frequent words.")
     ] = 30000,
     analogy_method: Annotated[AnalogyMethod, typer.Option(help="3cosadd or 3cosmul.")] = AnalogyMethod.cosadd,
-    fmt: FromFormat = None,
+    fmt: c.FromFormat = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Evaluate VECTORS on word similarity and analogy sets (bundled ones by default)."""
@@ -140,7 +137,7 @@ def neighbors(
     vectors: VectorsArg,
     words: Annotated[list[str], typer.Argument(help="One or more query words.")],
     k: Annotated[int, typer.Option("-k", "--topn", help="Number of neighbours.")] = 10,
-    fmt: FromFormat = None,
+    fmt: c.FromFormat = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Print the K nearest neighbours (cosine) of each WORD in VECTORS."""
@@ -170,13 +167,11 @@ def neighbors(
 def convert(
     src: Annotated[Path, typer.Argument(metavar="IN", help="Input vectors file.")],
     dst: Annotated[Path, typer.Argument(metavar="OUT", help="Output vectors file.")],
-    from_fmt: FromFormat = None,
-    to_fmt: Annotated[
-        c.VectorFormat | None, typer.Option("--to", help="Output format; inferred from the suffix when absent.")
-    ] = None,
+    from_fmt: c.FromFormat = None,
+    to_fmt: c.ToFormat = None,
 ) -> None:
     """Convert vectors between formats (npz, word2vec text, word2vec binary)."""
-    out_fmt = c.resolve_format(dst, to_fmt)
+    out_fmt = c.resolve_format(dst, to_fmt, "--to")
     c.check_output_path(dst)
     kv = c.read_vectors(src, from_fmt)
     c.write_vectors(kv, dst, out_fmt)
