@@ -1,0 +1,72 @@
+"""Tokenizers: turn one line of text into a list of tokens.
+
+Two tokenizers, chosen by name (see :data:`TOKENIZERS`):
+
+* ``"unicode"`` (default): words are runs of Unicode letters/digits (``\\w``, so the underscore of
+  ``new_york`` phrases is kept), with apostrophes allowed *inside* a word (``don't``,
+  ``o’clock``); everything else (punctuation, symbols) separates words.
+* ``"whitespace"``: ``str.split()``, for text that is already tokenized.
+
+Both lowercase by default (``lowercase=False`` keeps the case). The ``"unicode"`` tokenizer first
+tries the fast path: when every non-space character of the line is alphanumeric (already
+normalised text) it returns ``str.split()``'s result, which is exactly what the regular
+expression would return; only lines with punctuation go through the regular expression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .._validation import Options, check_param
+
+__all__ = ["TOKENIZERS", "WORD_PATTERN", "get_tokenizer", "tokenize"]
+
+#: A word: word characters, with single apostrophes (ASCII or typographic) joining word parts.
+WORD_PATTERN = re.compile(r"\w+(?:['\u2019]\w+)*")
+
+Tokenizer = Callable[[str], list[str]]
+
+
+def _unicode_lower(line: str) -> list[str]:
+    line = line.lower()
+    tokens = line.split()
+    # fast path: nothing but letters/digits between the spaces -> split() == the regex result
+    if "".join(tokens).isalnum():
+        return tokens
+    return WORD_PATTERN.findall(line)
+
+
+def _unicode_keep_case(line: str) -> list[str]:
+    tokens = line.split()
+    if "".join(tokens).isalnum():
+        return tokens
+    return WORD_PATTERN.findall(line)
+
+
+def _whitespace_lower(line: str) -> list[str]:
+    return line.lower().split()
+
+
+def _whitespace_keep_case(line: str) -> list[str]:
+    return line.split()
+
+
+#: name -> (lowercasing tokenizer, case-keeping tokenizer)
+TOKENIZERS: dict[str, tuple[Tokenizer, Tokenizer]] = {
+    "unicode": (_unicode_lower, _unicode_keep_case),
+    "whitespace": (_whitespace_lower, _whitespace_keep_case),
+}
+
+
+def get_tokenizer(name: str = "unicode", lowercase: bool = True) -> Tokenizer:
+    """Return the function ``line -> tokens`` for tokenizer ``name``."""
+    check_param("tokenizer", name, [Options(tuple(TOKENIZERS))])
+    check_param("lowercase", lowercase, [bool])
+    lower, keep = TOKENIZERS[name]
+    return lower if lowercase else keep
+
+
+def tokenize(line: str, tokenizer: str = "unicode", lowercase: bool = True) -> list[str]:
+    """Split one line into tokens (see the module docstring for the rules)."""
+    return get_tokenizer(tokenizer, lowercase)(line)

@@ -1,0 +1,212 @@
+"""Readers and tokenizers: formats, directories, re-iteration, bad input."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import os
+from pathlib import Path
+
+import pytest
+
+from embedlab.corpus import Corpus, as_sentences, sample_corpus_path, tokenize
+from embedlab.exceptions import DataError, FormatError, InputFileError, InvalidParameterError
+
+TEXT = "The cat sat on the mat.\nDon't PANIC: 42 cats!\n\nÉté à Zürich, ΑΘΗΝΑ\n"
+TOKENS = [
+    ["the", "cat", "sat", "on", "the", "mat"],
+    ["don't", "panic", "42", "cats"],
+    ["été", "à", "zürich", "αθηνα"],
+]
+
+
+def write(path: Path, text: str = TEXT, encoding: str = "utf-8") -> Path:
+    data = text.encode(encoding)
+    if path.suffix == ".gz":
+        path.write_bytes(gzip.compress(data))
+    elif path.suffix == ".bz2":
+        path.write_bytes(bz2.compress(data))
+    else:
+        path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("name", ["c.txt", "c.txt.gz", "c.txt.bz2"])
+def test_formats_and_reiteration(tmp_path: Path, name: str) -> None:
+    corpus = Corpus(write(tmp_path / name))
+    assert list(corpus) == TOKENS
+    assert list(corpus) == TOKENS  # second pass re-reads the file
+    assert list(corpus.iter_lines()) == TEXT.split("\n")[:-1]
+
+
+def test_tokenizer_options(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.txt")
+    assert list(Corpus(path, lowercase=False))[1] == ["Don't", "PANIC", "42", "cats"]
+    assert list(Corpus(path, tokenizer="whitespace"))[0] == ["the", "cat", "sat", "on", "the", "mat."]
+    assert list(Corpus(path, tokenizer="whitespace", lowercase=False))[1] == ["Don't", "PANIC:", "42", "cats!"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["plain lowercase words only", "Mixed Case Words", "new_york city's o’clock — dash, comma.", "naïve café 1990s", "a\tb  c\u00a0d", ""],
+)
+def test_fast_path_equals_regex(line: str) -> None:
+    from embedlab.corpus.tokenize import WORD_PATTERN
+
+    assert tokenize(line) == WORD_PATTERN.findall(line.lower())
+    assert tokenize(line, lowercase=False) == WORD_PATTERN.findall(line)
+
+
+def test_crlf_and_utf8_bom(tmp_path: Path) -> None:
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"\xef\xbb\xbfhello world\r\nsecond line\r\n")
+    corpus = Corpus(path, tokenizer="whitespace")
+    assert list(corpus) == [["hello", "world"], ["second", "line"]]
+    assert list(corpus.iter_lines()) == ["hello world", "second line"]
+
+
+def test_latin1_encoding(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.txt", "café crème\n", encoding="latin-1")
+    assert list(Corpus(path, encoding="latin-1")) == [["café", "crème"]]
+    assert list(Corpus(path, errors="replace")) == [["caf", "cr", "me"]]
+
+
+def test_utf16_with_encoding(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.txt", "hello world\nsecond line\n", encoding="utf-16")
+    assert list(Corpus(path, encoding="utf-16")) == [["hello", "world"], ["second", "line"]]
+
+
+def test_multiple_files_and_directory(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.txt", "one two\n")
+    (tmp_path / "sub").mkdir()
+    b = write(tmp_path / "sub" / "b.txt.gz", "three\n")
+    write(tmp_path / "sub" / "c.de", "vier\n")  # language suffix: still text
+    write(tmp_path / ".hidden.txt", "hidden\n")
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".git" / "x.txt", "hidden\n")
+    (tmp_path / "vectors.npy").write_bytes(b"\x93NUMPY\x00\x00")
+    (tmp_path / "blob.dat").write_bytes(b"abc\x00def")
+    assert list(Corpus([b, a])) == [["three"], ["one", "two"]]
+    corpus = Corpus(tmp_path)
+    assert [p.name for p in corpus.files] == ["a.txt", "b.txt.gz", "c.de"]
+    assert list(corpus) == [["one", "two"], ["three"], ["vier"]]
+
+
+def test_as_sentences(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.txt")
+    assert list(as_sentences(path)) == TOKENS
+    assert list(as_sentences(str(path))) == TOKENS
+    assert list(as_sentences([path, path])) == TOKENS + TOKENS
+    corpus = Corpus(path)
+    assert as_sentences(corpus) is corpus
+    sents = [["a", "b"], ["c"]]
+    assert as_sentences(sents) is sents
+    with pytest.raises(InvalidParameterError, match="one-shot iterator"):
+        as_sentences(iter(sents))
+    with pytest.raises(InvalidParameterError, match="token lists"):
+        as_sentences([1, 2])
+    with pytest.raises(InputFileError, match="no such file"):
+        as_sentences(["the cat sat", "on the mat"])
+    with pytest.raises(DataError, match="empty"):
+        as_sentences([])
+
+
+def test_sample_corpus_path() -> None:
+    path = sample_corpus_path()
+    assert path.name == "sample_corpus.txt.gz"
+    if path.exists():  # built by scripts/make_sample_corpus.py
+        first = next(iter(Corpus(path)))
+        assert len(first) > 3
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match=r"nope\.txt: no such file"):
+        Corpus(tmp_path / "nope.txt")
+    with pytest.raises(InputFileError, match="no corpus path"):
+        Corpus([])
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read everything")
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.txt")
+    path.chmod(0)
+    with pytest.raises(InputFileError, match="permission denied"):
+        Corpus(path)
+
+
+def test_directory_without_text(tmp_path: Path) -> None:
+    (tmp_path / "x.npz").write_bytes(b"PK\x03\x04")
+    (tmp_path / "y.dat").write_bytes(b"\x00\x01\x02")
+    with pytest.raises(InputFileError, match=r"no readable text files \(2 other"):
+        Corpus(tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputFileError, match="no readable text files"):
+        Corpus(empty)
+
+
+@pytest.mark.parametrize("text", ["", "\n\n  \n", "... !!! ---\n"])
+def test_empty_or_blank_corpus(tmp_path: Path, text: str) -> None:
+    corpus = Corpus(write(tmp_path / "c.txt", text))
+    with pytest.raises(DataError, match=r"c\.txt: the corpus is empty or blank"):
+        list(corpus)
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"hello\nwor\x00ld\n")
+    with pytest.raises(FormatError, match=r"c\.txt: binary data \(NUL byte at byte offset 9\)"):
+        list(Corpus(path))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_without_encoding(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "c.txt"
+    data = "hello world\n".encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    path.write_bytes(data)
+    with pytest.raises(FormatError, match=r"c\.txt: .*(byte-order mark|NUL byte).*--encoding"):
+        list(Corpus(path))
+
+
+def test_non_utf8_bytes_offset(tmp_path: Path) -> None:
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"first line\nsecond caf\xe9 line\n")
+    with pytest.raises(FormatError, match=r"c\.txt: line 2, byte offset 21: cannot decode as utf-8.*errors='replace'.*--errors replace"):
+        list(Corpus(path))
+
+
+def test_non_utf8_offset_past_first_block(tmp_path: Path) -> None:
+    from embedlab.corpus.readers import BLOCK_BYTES
+
+    line = b"word " * 20 + b"\n"  # 101 bytes
+    n_lines = BLOCK_BYTES // len(line) + 5
+    path = tmp_path / "c.txt.gz"
+    path.write_bytes(gzip.compress(line * n_lines + b"ab\xffcd\n"))
+    with pytest.raises(FormatError, match=rf"line {n_lines + 1}, byte offset {len(line) * n_lines + 2}:"):
+        list(Corpus(path))
+
+
+def test_truncated_gzip(tmp_path: Path) -> None:
+    data = gzip.compress(("some words here\n" * 5000).encode())
+    path = tmp_path / "c.txt.gz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(FormatError, match=r"c\.txt\.gz: compressed file is truncated or corrupt"):
+        list(Corpus(path))
+    path.write_bytes(b"not gzip at all")
+    with pytest.raises(FormatError, match=r"c\.txt\.gz: compressed file is truncated or corrupt"):
+        list(Corpus(path))
+
+
+def test_invalid_parameters(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.txt")
+    with pytest.raises(InvalidParameterError, match="'tokenizer' must be one of"):
+        Corpus(path, tokenizer="bpe")
+    with pytest.raises(InvalidParameterError, match="'encoding' must be a known text encoding"):
+        Corpus(path, encoding="utf-9")
+    with pytest.raises(InvalidParameterError, match="'errors' must be one of"):
+        Corpus(path, errors="skip")
