@@ -1,0 +1,273 @@
+"""Word2vec training kernels: skip-gram / CBOW with negative sampling and hierarchical softmax.
+
+Layout: ``syn0`` (input vectors, V x D), ``syn1neg`` (negative-sampling output vectors, V x D),
+``syn1`` (hierarchical-softmax inner nodes, V-1 x D), all float32 and updated in place.
+
+Skip-gram with negative sampling follows Ji et al. (2016): for one centre word the context
+words' input rows and one shared set of ``[centre + K negatives]`` output rows form a small
+``(n_ctx x (K+1))`` block of dot products; gradients are applied as two small matrix products.
+This reads K output rows per centre word instead of K per (centre, context) pair, which is where
+word2vec.c spends its time (cache misses), at equal quality.
+
+:func:`train_chunk` is the entry point: one call trains a chunk of sentences, split into one
+contiguous slice per thread (``numba.prange``, lock-free Hogwild updates). Each thread has its
+own RNG state (``states[t]``), decays the learning rate linearly from ``alpha0`` to ``alpha1``
+over its slice, and adds its loss and counts into ``results[t]`` = (loss sum, loss terms, words
+trained after subsampling, raw words).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._rng import rand_float, rand_u32, xorshift_next
+from ._sigmoid import neg_log_sigmoid, sigmoid
+from .hs import hs_accumulate
+from .sampling import alias_draw
+
+__all__ = ["sg_neg_window", "neg_accumulate", "train_chunk", "RESULT_FIELDS"]
+
+RESULT_FIELDS = ("loss_sum", "loss_terms", "words_trained", "words_seen")
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def sg_neg_window(
+    syn0: np.ndarray,
+    syn1neg: np.ndarray,
+    ctx: np.ndarray,
+    n_ctx: int,
+    outs: np.ndarray,
+    n_out: int,
+    alpha: float,
+    obuf: np.ndarray,
+    gbuf: np.ndarray,
+    tmp: np.ndarray,
+) -> float:
+    """Skip-gram negative-sampling update for one centre word (shared negatives).
+
+    ``ctx[:n_ctx]`` are the context words (inputs), ``outs[0]`` the centre word (label 1) and
+    ``outs[1:n_out]`` the negatives (label 0). Gradients are computed from the values before the
+    update (a batch step). Returns the summed loss ``-log s(x.o) - sum log s(-x.n)`` over pairs.
+    """
+    dim = syn0.shape[1]
+    a = np.float32(alpha)
+    for k in range(n_out):
+        o = outs[k]
+        for d in range(dim):
+            obuf[k, d] = syn1neg[o, d]
+    loss = 0.0
+    for j in range(n_ctx):
+        r = ctx[j]
+        for k in range(n_out):
+            s = np.float32(0.0)
+            for d in range(dim):
+                s += syn0[r, d] * obuf[k, d]
+            if k == 0:
+                loss += neg_log_sigmoid(s)
+                gbuf[j, k] = (np.float32(1.0) - sigmoid(s)) * a
+            else:
+                loss += neg_log_sigmoid(-s)
+                gbuf[j, k] = -sigmoid(s) * a
+    # output rows: syn1neg[o_k] += sum_j g[j, k] * syn0[c_j]  (syn0 not yet changed)
+    for k in range(n_out):
+        for d in range(dim):
+            tmp[d] = 0.0
+        for j in range(n_ctx):
+            g = gbuf[j, k]
+            r = ctx[j]
+            for d in range(dim):
+                tmp[d] += g * syn0[r, d]
+        o = outs[k]
+        for d in range(dim):
+            syn1neg[o, d] += tmp[d]
+    # input rows: syn0[c_j] += sum_k g[j, k] * o_k (old output values)
+    for j in range(n_ctx):
+        for d in range(dim):
+            tmp[d] = 0.0
+        for k in range(n_out):
+            g = gbuf[j, k]
+            for d in range(dim):
+                tmp[d] += g * obuf[k, d]
+        r = ctx[j]
+        for d in range(dim):
+            syn0[r, d] += tmp[d]
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def neg_accumulate(
+    h: np.ndarray, syn1neg: np.ndarray, outs: np.ndarray, n_out: int, alpha: float, neu1e: np.ndarray
+) -> float:
+    """Negative-sampling step from input vector ``h`` (CBOW): updates ``syn1neg``, adds the
+    input gradient into ``neu1e`` and returns the loss. ``outs[0]`` is the positive word."""
+    dim = h.shape[0]
+    a = np.float32(alpha)
+    loss = 0.0
+    for k in range(n_out):
+        o = outs[k]
+        s = np.float32(0.0)
+        for d in range(dim):
+            s += h[d] * syn1neg[o, d]
+        if k == 0:
+            loss += neg_log_sigmoid(s)
+            g = (np.float32(1.0) - sigmoid(s)) * a
+        else:
+            loss += neg_log_sigmoid(-s)
+            g = -sigmoid(s) * a
+        for d in range(dim):
+            neu1e[d] += g * syn1neg[o, d]
+        for d in range(dim):
+            syn1neg[o, d] += g * h[d]
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _train_slice(
+    ids, offsets, s_lo, s_hi, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points,
+    code_lens, skipgram, negative, use_hs, window, shrink, cbow_mean, alpha0, alpha1, state,
+    out, sent, ctx, outs, obuf, gbuf, tmp, h, neu1e,
+):
+    dim = syn0.shape[1]
+    total = offsets[s_hi] - offsets[s_lo]
+    if total <= 0:
+        return state
+    done = 0
+    loss = 0.0
+    terms = 0
+    trained = 0
+    win = np.uint64(window)
+    for s in range(s_lo, s_hi):
+        a0 = offsets[s]
+        a1 = offsets[s + 1]
+        alpha = alpha0 + (alpha1 - alpha0) * (done / total)
+        done += a1 - a0
+        # subsampling of frequent words, before the windows (as word2vec.c)
+        n = 0
+        for t in range(a0, a1):
+            w = ids[t]
+            kp = keep[w]
+            if kp < 1.0:
+                state = xorshift_next(state)
+                if rand_float(state) >= kp:
+                    continue
+            sent[n] = w
+            n += 1
+        trained += n
+        for i in range(n):
+            b = window
+            if shrink:
+                state = xorshift_next(state)
+                b = window - np.int64(rand_u32(state) % win)
+            lo = max(0, i - b)
+            hi = min(n, i + b + 1)
+            nc = 0
+            for j in range(lo, hi):
+                if j != i:
+                    ctx[nc] = sent[j]
+                    nc += 1
+            if nc == 0:
+                continue
+            w = sent[i]
+            n_out = 0
+            if negative > 0:
+                outs[0] = w
+                n_out = 1
+                for _k in range(negative):
+                    state = xorshift_next(state)
+                    x = alias_draw(state, alias_p, alias_i)
+                    if x != w:
+                        outs[n_out] = x
+                        n_out += 1
+            if skipgram:
+                if use_hs:
+                    for j in range(nc):
+                        r = ctx[j]
+                        for d in range(dim):
+                            neu1e[d] = 0.0
+                        loss += hs_accumulate(syn0[r], syn1, codes, points, code_lens, w, alpha, neu1e)
+                        for d in range(dim):
+                            syn0[r, d] += neu1e[d]
+                if negative > 0:
+                    loss += sg_neg_window(syn0, syn1neg, ctx, nc, outs, n_out, alpha, obuf, gbuf, tmp)
+                terms += nc
+            else:
+                for d in range(dim):
+                    h[d] = 0.0
+                    neu1e[d] = 0.0
+                for j in range(nc):
+                    r = ctx[j]
+                    for d in range(dim):
+                        h[d] += syn0[r, d]
+                inv = np.float32(1.0 / nc)
+                if cbow_mean:
+                    for d in range(dim):
+                        h[d] *= inv
+                if use_hs:
+                    loss += hs_accumulate(h, syn1, codes, points, code_lens, w, alpha, neu1e)
+                if negative > 0:
+                    loss += neg_accumulate(h, syn1neg, outs, n_out, alpha, neu1e)
+                if not cbow_mean:
+                    for d in range(dim):
+                        neu1e[d] *= inv
+                for j in range(nc):
+                    r = ctx[j]
+                    for d in range(dim):
+                        syn0[r, d] += neu1e[d]
+                terms += 1
+    out[0] += loss
+    out[1] += terms
+    out[2] += trained
+    out[3] += total
+    return state
+
+
+@njit(cache=True, nogil=True, fastmath=True, parallel=True)
+def train_chunk(
+    ids: np.ndarray,
+    offsets: np.ndarray,
+    bounds: np.ndarray,
+    syn0: np.ndarray,
+    syn1neg: np.ndarray,
+    syn1: np.ndarray,
+    keep: np.ndarray,
+    alias_p: np.ndarray,
+    alias_i: np.ndarray,
+    codes: np.ndarray,
+    points: np.ndarray,
+    code_lens: np.ndarray,
+    skipgram: bool,
+    negative: int,
+    use_hs: bool,
+    window: int,
+    shrink: bool,
+    cbow_mean: bool,
+    alpha0: float,
+    alpha1: float,
+    states: np.ndarray,
+    results: np.ndarray,
+    max_len: int,
+) -> None:
+    """Train sentences ``bounds[0]..bounds[-1]`` (indices into ``offsets``) in place.
+
+    Thread ``t`` trains sentences ``bounds[t]..bounds[t+1]`` with RNG state ``states[t]`` (advanced
+    in place) and adds (loss sum, loss terms, words trained, raw words) into ``results[t]``.
+    ``ids`` are int32 word ids, ``offsets`` int64 sentence starts with a final end;
+    ``keep`` float32 keep probabilities; ``alias_p``/``alias_i`` the noise alias table.
+    """
+    n_threads = bounds.shape[0] - 1
+    dim = syn0.shape[1]
+    for t in prange(n_threads):
+        sent = np.empty(max_len, dtype=np.int32)
+        ctx = np.empty(2 * window, dtype=np.int32)
+        outs = np.empty(negative + 1, dtype=np.int32)
+        obuf = np.empty((negative + 1, dim), dtype=np.float32)
+        gbuf = np.empty((2 * window, negative + 1), dtype=np.float32)
+        tmp = np.empty(dim, dtype=np.float32)
+        h = np.empty(dim, dtype=np.float32)
+        neu1e = np.empty(dim, dtype=np.float32)
+        states[t] = _train_slice(
+            ids, offsets, bounds[t], bounds[t + 1], syn0, syn1neg, syn1, keep, alias_p, alias_i,
+            codes, points, code_lens, skipgram, negative, use_hs, window, shrink, cbow_mean,
+            alpha0, alpha1, states[t], results[t], sent, ctx, outs, obuf, gbuf, tmp, h, neu1e,
+        )

@@ -1,0 +1,190 @@
+"""Word2vec kernels against the NumPy oracles in tests/reference.py, plus RNG/sampling checks."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+from embedlab.kernels._rng import seed_states
+from embedlab.kernels._sigmoid import neg_log_sigmoid, sigmoid
+from embedlab.kernels.hs import build_huffman, hs_accumulate
+from embedlab.kernels.sampling import build_alias, sample_alias_many, uniform_many
+from embedlab.kernels.sgns import neg_accumulate, sg_neg_window, train_chunk
+
+import reference as ref
+
+DIM = 16
+
+
+def _mats(rng, v=12, dim=DIM):
+    syn0 = rng.normal(0, 0.5, (v, dim)).astype(np.float32)
+    syn1 = rng.normal(0, 0.5, (v, dim)).astype(np.float32)
+    return syn0, syn1
+
+
+def test_sigmoid_tables_match_exact_functions():
+    xs = np.linspace(-8, 8, 401)
+    got = np.array([sigmoid(x) for x in xs])
+    assert np.allclose(got, ref.sigmoid(xs), atol=5e-3)
+    got_l = np.array([neg_log_sigmoid(x) for x in xs])
+    assert np.allclose(got_l, ref.neg_log_sigmoid(xs), atol=5e-3)
+
+
+def test_sg_neg_window_matches_oracle(seed):
+    rng = np.random.default_rng(seed)
+    syn0, syn1 = _mats(rng)
+    ctx = np.array([1, 2, 5, 2], dtype=np.int32)  # a repeated context word
+    outs = np.array([3, 7, 0, 7, 9], dtype=np.int32)  # centre 3, a repeated negative
+    want0, want1, want_loss = ref.sg_neg_window(syn0, syn1, ctx, outs, 0.05)
+    obuf = np.empty((len(outs), DIM), np.float32)
+    gbuf = np.empty((len(ctx), len(outs)), np.float32)
+    tmp = np.empty(DIM, np.float32)
+    loss = sg_neg_window(syn0, syn1, ctx, len(ctx), outs, len(outs), 0.05, obuf, gbuf, tmp)
+    assert np.allclose(syn0, want0, atol=2e-4)
+    assert np.allclose(syn1, want1, atol=2e-4)
+    assert loss == pytest.approx(want_loss, rel=5e-3)
+    # the update really moved the rows it should (and only those)
+    assert not np.allclose(want0[1], _mats(np.random.default_rng(seed))[0][1])
+    untouched = [i for i in range(12) if i not in (1, 2, 5)]
+    assert np.array_equal(syn0[untouched], _mats(np.random.default_rng(seed))[0][untouched])
+
+
+@pytest.mark.parametrize("cbow_mean", [True, False])
+def test_cbow_neg_matches_oracle(seed, cbow_mean):
+    rng = np.random.default_rng(seed)
+    syn0, syn1 = _mats(rng)
+    ctx = np.array([4, 6, 8], dtype=np.int32)
+    outs = np.array([2, 11, 5, 1], dtype=np.int32)
+    want0, want1, want_loss = ref.cbow_neg(syn0, syn1, ctx, outs, 0.1, cbow_mean)
+    h = syn0[ctx].sum(axis=0)
+    if cbow_mean:
+        h /= len(ctx)
+    neu1e = np.zeros(DIM, np.float32)
+    loss = neg_accumulate(h.astype(np.float32), syn1, outs, len(outs), 0.1, neu1e)
+    if not cbow_mean:
+        neu1e /= len(ctx)
+    for c in ctx:
+        syn0[c] += neu1e
+    assert np.allclose(syn0, want0, atol=2e-4)
+    assert np.allclose(syn1, want1, atol=2e-4)
+    assert loss == pytest.approx(want_loss, rel=5e-3)
+
+
+def test_huffman_is_optimal_and_prefix_free():
+    counts = np.array([50, 3, 20, 20, 7, 1, 1, 90, 4], dtype=np.int64)
+    codes, points, lens = build_huffman(counts)
+    depth = ref.huffman_paths(counts)
+    assert int((counts * lens).sum()) == int((counts * depth).sum())  # same weighted path length
+    words = ["".join(map(str, codes[i, : lens[i]])) for i in range(len(counts))]
+    assert len(set(words)) == len(words)
+    assert not any(a != b and b.startswith(a) for a in words for b in words)
+    assert points[:, 0].tolist() == [len(counts) - 2] * len(counts)  # every path starts at the root
+    assert points.max() <= len(counts) - 2 and points.min() >= 0
+
+
+def test_hs_update_matches_oracle(seed):
+    rng = np.random.default_rng(seed)
+    counts = np.array([30, 12, 9, 9, 5, 2, 1], dtype=np.int64)
+    codes, points, lens = build_huffman(counts)
+    syn0 = rng.normal(0, 0.5, (7, DIM)).astype(np.float32)
+    syn1 = rng.normal(0, 0.5, (6, DIM)).astype(np.float32)
+    want0, want1, want_loss = ref.hs_pair(syn0, syn1, codes, points, lens, 3, 6, 0.05)
+    neu1e = np.zeros(DIM, np.float32)
+    loss = hs_accumulate(syn0[3], syn1, codes, points, lens, 6, 0.05, neu1e)
+    syn0[3] += neu1e
+    assert lens[6] >= 3
+    assert np.allclose(syn0, want0, atol=2e-4)
+    assert np.allclose(syn1, want1, atol=2e-4)
+    assert loss == pytest.approx(want_loss, rel=5e-3)
+
+
+def test_alias_table_draws_follow_weights(seed):
+    weights = np.array([10.0, 1.0, 0.0, 5.0, 4.0])
+    prob, alias = build_alias(weights)
+    draws, _ = sample_alias_many(seed_states(seed, n=1)[0], prob, alias, 200_000)
+    freq = np.bincount(draws, minlength=5) / len(draws)
+    assert freq[2] == 0.0
+    assert np.allclose(freq, weights / weights.sum(), atol=0.005)
+
+
+def test_rng_is_uniform_and_seeded(seed):
+    u1, _ = uniform_many(seed_states(seed, 0, 0, n=1)[0], 100_000)
+    u2, _ = uniform_many(seed_states(seed, 0, 0, n=1)[0], 100_000)
+    u3, _ = uniform_many(seed_states(seed, 0, 1, n=1)[0], 100_000)
+    assert np.array_equal(u1, u2) and not np.array_equal(u1, u3)
+    assert u1.min() >= 0.0 and u1.max() < 1.0
+    assert np.allclose(np.histogram(u1, bins=10, range=(0, 1))[0] / 1e5, 0.1, atol=0.005)
+
+
+# --------------------------------------------------------------------------- whole-chunk kernel
+def _toy_corpus(rng, v=60, n_sent=300, length=30):
+    """Sentences from a 'topic' model: each sentence uses one of 4 word groups."""
+    groups = np.array_split(np.arange(v), 4)
+    sents = [rng.choice(groups[rng.integers(4)], size=length) for _ in range(n_sent)]
+    ids = np.concatenate(sents).astype(np.int32)
+    offsets = np.arange(0, len(ids) + 1, length, dtype=np.int64)
+    counts = np.bincount(ids, minlength=v).astype(np.int64)
+    return ids, offsets, counts, groups
+
+
+def _train(ids, offsets, counts, *, skipgram=True, hs=False, negative=5, threads=1, seed=1, epochs=3,
+           keep=None, dim=DIM):
+    v = len(counts)
+    rng = np.random.default_rng(seed)
+    syn0 = ((rng.random((v, dim)) - 0.5) / dim).astype(np.float32)
+    syn1neg = np.zeros((v, dim), np.float32)
+    if hs:
+        codes, points, lens = build_huffman(counts)
+        syn1 = np.zeros((v - 1, dim), np.float32)
+    else:
+        codes, points, lens = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32)
+        syn1 = np.zeros((0, dim), np.float32)
+    prob, alias = build_alias(counts ** 0.75)
+    keep = np.ones(v, np.float32) if keep is None else keep
+    n_sent = len(offsets) - 1
+    losses, trained = [], []
+    numba.set_num_threads(threads)
+    for epoch in range(epochs):
+        states = seed_states(seed, epoch, 0, n=threads)
+        bounds = np.linspace(0, n_sent, threads + 1).astype(np.int64)
+        res = np.zeros((threads, 4))
+        train_chunk(ids, offsets, bounds, syn0, syn1neg, syn1, keep, prob, alias, codes, points, lens,
+                    skipgram, negative, hs, 3, True, True, 0.05, 0.02, states, res, 64)
+        losses.append(res[:, 0].sum() / res[:, 1].sum())
+        trained.append(res[:, 2].sum())
+    return syn0, losses, trained
+
+
+@pytest.mark.parametrize("skipgram,hs,negative", [(True, False, 5), (False, False, 5), (True, True, 0), (False, True, 3)])
+def test_train_chunk_learns_groups_and_loss_falls(seed, skipgram, hs, negative):
+    ids, offsets, counts, groups = _toy_corpus(np.random.default_rng(seed))
+    syn0, losses, _ = _train(ids, offsets, counts, skipgram=skipgram, hs=hs, negative=negative, seed=seed, epochs=4)
+    assert losses[-1] < losses[0]
+    unit = syn0 / np.linalg.norm(syn0, axis=1, keepdims=True)
+    sims = unit @ unit.T
+    label = np.zeros(len(counts), int)
+    for g, members in enumerate(groups):
+        label[members] = g
+    same = label[:, None] == label[None, :]
+    np.fill_diagonal(same, False)
+    other = label[:, None] != label[None, :]
+    assert sims[same].mean() > sims[other].mean() + 0.3
+
+
+def test_train_chunk_one_thread_is_deterministic(seed):
+    ids, offsets, counts, _ = _toy_corpus(np.random.default_rng(seed))
+    a, la, _ = _train(ids, offsets, counts, seed=seed)
+    b, lb, _ = _train(ids, offsets, counts, seed=seed)
+    c, _, _ = _train(ids, offsets, counts, seed=seed + 1)
+    assert np.array_equal(a, b) and la == lb
+    assert not np.array_equal(a, c)
+
+
+def test_subsampling_keeps_expected_share(seed):
+    ids, offsets, counts, _ = _toy_corpus(np.random.default_rng(seed))
+    keep = np.full(len(counts), 0.25, np.float32)
+    keep[:10] = 1.0
+    _, _, trained = _train(ids, offsets, counts, seed=seed, epochs=1, keep=keep)
+    expected = float(keep[ids].sum())
+    assert trained[0] == pytest.approx(expected, rel=0.03)
