@@ -7,15 +7,17 @@ Two tokenizers, chosen by name (see :data:`TOKENIZERS`):
   ``o’clock``); everything else (punctuation, symbols) separates words.
 * ``"whitespace"``: ``str.split()``, for text that is already tokenized.
 
-Both lowercase by default (``lowercase=False`` keeps the case). The ``"unicode"`` tokenizer first
-tries the fast path: when every non-space character of the line is alphanumeric (already
-normalised text) it returns ``str.split()``'s result, which is exactly what the regular
-expression would return; only lines with punctuation go through the regular expression.
+Both lowercase by default (``lowercase=False`` keeps the case). The ``"unicode"`` tokenizer gives
+exactly the matches of :data:`WORD_PATTERN` but avoids the (slow) regular expression where it can:
+ASCII lines have their punctuation translated to spaces and are split (the regex runs only on
+lines holding an apostrophe); non-ASCII lines whose non-space characters are all alphanumeric
+(already normalised text) are just split; only the rest go through the regex.
 """
 
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
 
 from .._validation import Options, check_param
@@ -28,20 +30,30 @@ WORD_PATTERN = re.compile(r"\w+(?:['\u2019]\w+)*")
 Tokenizer = Callable[[str], list[str]]
 
 
+# ASCII punctuation/symbols -> space (letters, digits, "_", "'" and whitespace stay)
+_KEEP = frozenset(string.ascii_letters + string.digits + "_'" + string.whitespace)
+_ASCII_TABLE = str.maketrans({chr(c): " " for c in range(128) if chr(c) not in _KEEP})
+
+
+def _unicode(line: str) -> list[str]:
+    if line.isascii():
+        # fastest path: punctuation -> spaces, then split; words with apostrophes get the regex
+        line = line.translate(_ASCII_TABLE)
+        if "'" in line:
+            return WORD_PATTERN.findall(line)
+        return line.split()
+    tokens = line.split()
+    # already normalised: only letters/digits between the spaces -> split() == the regex result
+    if "".join(tokens).isalnum():
+        return tokens
+    return WORD_PATTERN.findall(line)
+
+
 def _unicode_lower(line: str) -> list[str]:
-    line = line.lower()
-    tokens = line.split()
-    # fast path: nothing but letters/digits between the spaces -> split() == the regex result
-    if "".join(tokens).isalnum():
-        return tokens
-    return WORD_PATTERN.findall(line)
+    return _unicode(line.lower())
 
 
-def _unicode_keep_case(line: str) -> list[str]:
-    tokens = line.split()
-    if "".join(tokens).isalnum():
-        return tokens
-    return WORD_PATTERN.findall(line)
+_unicode_keep_case = _unicode
 
 
 def _whitespace_lower(line: str) -> list[str]:
