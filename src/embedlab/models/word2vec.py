@@ -1,0 +1,396 @@
+"""Word2Vec: skip-gram and CBOW with negative sampling and/or hierarchical softmax.
+
+The estimator builds a :class:`~embedlab.corpus.Vocabulary` (optionally after phrase detection),
+encodes the corpus once into flat int32 ids, then trains with the compiled kernels of
+:mod:`embedlab.kernels.sgns` chunk by chunk through the shared driver :func:`run_sgd`
+(linear learning-rate decay, progress, callbacks, Ctrl-C, NaN checks, checkpoints).
+
+Reproducibility: ``random_state`` + ``n_threads=1`` gives bit-identical vectors. With more
+threads the updates are lock-free (Hogwild) and results are statistically equivalent; the
+reported loss is the true mean loss per training example whatever the thread count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numba
+import numpy as np
+
+from .._fileio import atomic_path
+from .._progress import logger
+from .._validation import Callable_, Interval, Options
+from ..base import BaseEmbedder
+from ..exceptions import FormatError, InputFileError, InvalidParameterError
+from ..kernels._rng import seed_states
+from ..kernels.hs import build_huffman
+from ..kernels.sampling import build_alias
+from ..kernels.sgns import train_chunk
+from ._sgd import ChunkStats, run_sgd
+
+__all__ = ["Word2Vec"]
+
+_CHECKPOINT_KIND = "embedlab-word2vec-checkpoint"
+_CHUNK_TOKENS_PER_THREAD = 200_000
+
+
+def _versions() -> dict[str, str]:
+    from .. import __version__
+
+    return {
+        "embedlab": __version__,
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "python": platform.python_version(),
+    }
+
+
+class Word2Vec(BaseEmbedder):
+    """Word2vec embeddings (Mikolov et al. 2013) trained with compiled, multi-threaded kernels.
+
+    Parameters follow gensim's names where they exist, with words instead of flags:
+    ``architecture="skipgram"|"cbow"``, ``hs=True`` for hierarchical softmax (``negative=0``
+    turns negative sampling off). ``fit(corpus)`` accepts a path, a list of paths, a
+    :class:`~embedlab.corpus.Corpus` or a re-iterable of token lists.
+
+    Learned attributes: ``vectors_`` (:class:`~embedlab.vectors.KeyedVectors` with metadata),
+    ``vocab_``, ``phrases_``, ``loss_history_`` (mean loss per training example, one value per
+    epoch), ``epoch_metrics_``, ``interrupted_``, ``random_state_`` (the seed used),
+    ``training_seconds_``.
+    """
+
+    name: ClassVar[str] = "word2vec"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "vector_size": [Interval(int, 1, None, search=(50, 300))],
+        "architecture": [Options(("skipgram", "cbow"), search=True)],
+        "window": [Interval(int, 1, None, search=(2, 10))],
+        "negative": [Interval(int, 0, None, search=(2, 15))],
+        "hs": [Options((False, True), search=True)],
+        "sample": [Interval(float, 0, None, search=(1e-5, 1e-2), log=True)],
+        "min_count": [Interval(int, 1, None, search=(1, 20))],
+        "max_vocab_size": [Interval(int, 1, None), None],
+        "epochs": [Interval(int, 1, None, search=(1, 15))],
+        "alpha": [Interval(float, 0, None, closed="neither", search=(0.005, 0.1), log=True)],
+        "min_alpha": [Interval(float, 0, None)],
+        "cbow_mean": [bool],
+        "shrink_windows": [bool],
+        "ns_exponent": [Interval(float, -10, 10)],
+        "n_threads": [Interval(int, 1, None), None],
+        "random_state": [Interval(int, 0, None), None],
+        "phrases": [bool],
+        "lowercase": [bool],
+        "show_progress": [bool],
+        "callbacks": [Callable_(allow_list=True), None],
+        "checkpoint_every": [Interval(int, 0, None)],
+        "checkpoint_path": [str, os.PathLike, None],
+    }
+
+    def __init__(
+        self,
+        vector_size: int = 100,
+        architecture: str = "skipgram",
+        window: int = 5,
+        negative: int = 5,
+        hs: bool = False,
+        sample: float = 1e-3,
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        epochs: int = 5,
+        alpha: float = 0.025,
+        min_alpha: float = 0.0001,
+        cbow_mean: bool = True,
+        shrink_windows: bool = True,
+        ns_exponent: float = 0.75,
+        n_threads: int | None = None,
+        random_state: int | None = None,
+        phrases: bool = False,
+        lowercase: bool = True,
+        show_progress: bool = True,
+        callbacks: Any = None,
+        checkpoint_every: int = 0,
+        checkpoint_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.vector_size = vector_size
+        self.architecture = architecture
+        self.window = window
+        self.negative = negative
+        self.hs = hs
+        self.sample = sample
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.epochs = epochs
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.cbow_mean = cbow_mean
+        self.shrink_windows = shrink_windows
+        self.ns_exponent = ns_exponent
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.phrases = phrases
+        self.lowercase = lowercase
+        self.show_progress = show_progress
+        self.callbacks = callbacks
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_path = checkpoint_path
+
+    # ------------------------------------------------------------------ validation
+    def _check_relations(self, params: Mapping[str, Any]) -> None:
+        if params["negative"] == 0 and not params["hs"]:
+            raise InvalidParameterError(
+                "Word2Vec: negative=0 and hs=False leave nothing to train; set negative > 0 or hs=True"
+            )
+        if params["min_alpha"] > params["alpha"]:
+            raise InvalidParameterError(
+                f"Word2Vec: parameter 'min_alpha' ({params['min_alpha']}) must not exceed alpha ({params['alpha']})"
+            )
+        if params["checkpoint_every"] > 0 and params["checkpoint_path"] is None:
+            raise InvalidParameterError(
+                "Word2Vec: checkpoint_every > 0 needs checkpoint_path (where to write the checkpoint)"
+            )
+
+    # ------------------------------------------------------------------ corpus
+    def _sentences(self, corpus: Any) -> Any:
+        from ..corpus import Corpus, as_sentences
+
+        if isinstance(corpus, (str, os.PathLike)) or (
+            isinstance(corpus, (list, tuple)) and corpus and all(isinstance(c, (str, os.PathLike)) for c in corpus)
+        ):
+            return Corpus(corpus, lowercase=self.lowercase)
+        return as_sentences(corpus)
+
+    def _prepare(self, corpus: Any, vocab: Any = None, phrases: Any = None) -> tuple[Any, Any, Any]:
+        """Vocabulary (built unless given), phrases and the encoded corpus."""
+        from ..corpus import Phrases, PhrasedSentences, Vocabulary, encode
+
+        sentences = self._sentences(corpus)
+        if self.phrases:
+            if phrases is None:
+                phrases = Phrases().fit(sentences)
+            sentences = PhrasedSentences(sentences, phrases)
+        if vocab is None:
+            vocab = Vocabulary.build(
+                sentences, min_count=self.min_count, max_vocab_size=self.max_vocab_size,
+                show_progress=self.show_progress,
+            )
+        encoded = encode(sentences, vocab)
+        return vocab, phrases, encoded
+
+    # ------------------------------------------------------------------ training
+    def fit(self, corpus: Any) -> Word2Vec:
+        """Learn word vectors from ``corpus`` and return ``self``."""
+        self._validate_params()
+        t0 = time.perf_counter()
+        seed = self.random_state if self.random_state is not None else secrets.randbits(63)
+        vocab, phrases, encoded = self._prepare(corpus)
+        try:
+            v, dim = len(vocab), self.vector_size
+            rng = np.random.default_rng(seed)
+            syn0 = (rng.random((v, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+            syn1neg = np.zeros((v if self.negative > 0 else 0, dim), dtype=np.float32)
+            syn1 = np.zeros((max(v - 1, 0) if self.hs else 0, dim), dtype=np.float32)
+            state = {"epochs_done": 0, "work_done": 0, "loss_history": [], "epoch_metrics": []}
+            self._train(encoded, vocab, phrases, seed, syn0, syn1neg, syn1, state, t0)
+        finally:
+            encoded.close()
+        return self
+
+    def _train(self, encoded: Any, vocab: Any, phrases: Any, seed: int, syn0: np.ndarray,
+               syn1neg: np.ndarray, syn1: np.ndarray, state: dict[str, Any], t0: float) -> None:
+        n_threads = self._n_threads()
+        ids = np.asarray(encoded.ids)
+        offsets = np.asarray(encoded.offsets)
+        keep = vocab.keep_probabilities(self.sample)
+        if self.negative > 0:
+            alias_p, alias_i = build_alias(vocab.counts.astype(np.float64) ** float(self.ns_exponent))
+        else:
+            alias_p, alias_i = np.ones(1, np.float32), np.zeros(1, np.int32)
+        if self.hs:
+            codes, points, lens = build_huffman(vocab.counts)
+        else:
+            codes, points, lens = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32)
+        max_len = int(np.diff(offsets).max())
+        chunks = _chunks(offsets, _CHUNK_TOKENS_PER_THREAD * n_threads)
+        skipgram = self.architecture == "skipgram"
+
+        def step(epoch: int, index: int, span: tuple[int, int], a0: float, a1: float) -> ChunkStats:
+            lo, hi = span
+            targets = np.linspace(offsets[lo], offsets[hi], n_threads + 1)
+            bounds = np.searchsorted(offsets, targets).astype(np.int64)
+            bounds[0], bounds[-1] = lo, hi
+            bounds = np.clip(bounds, lo, hi)
+            states = seed_states(seed, epoch, index, n=n_threads)
+            res = np.zeros((n_threads, 4), dtype=np.float64)
+            train_chunk(
+                ids, offsets, bounds, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points, lens,
+                skipgram, self.negative, self.hs, self.window, self.shrink_windows, self.cbow_mean,
+                a0, a1, states, res, max_len,
+            )
+            return ChunkStats(float(res[:, 0].sum()), float(res[:, 1].sum()), hi - lo)
+
+        def check_finite() -> bool:
+            return bool(np.isfinite(syn0.sum(dtype=np.float64)) and np.isfinite(syn1neg.sum(dtype=np.float64))
+                        and np.isfinite(syn1.sum(dtype=np.float64)))
+
+        per_epoch = int(offsets[-1])
+
+        def checkpoint(epochs_done: int) -> None:
+            if self.checkpoint_every > 0 and epochs_done % self.checkpoint_every == 0 and epochs_done < self.epochs:
+                snapshot = dict(state, epochs_done=epochs_done, work_done=epochs_done * per_epoch,
+                                loss_history=state["loss_history"] + [m["loss"] for m in result_metrics],
+                                epoch_metrics=state["epoch_metrics"] + result_metrics,
+                                training_seconds=float(state.get("training_seconds", 0.0)) + result_metrics[-1]["elapsed"])
+                self._write_checkpoint(Path(self.checkpoint_path), vocab, phrases, seed, syn0, syn1neg, syn1, snapshot)
+
+        result_metrics: list[dict[str, Any]] = []
+        previous_threads = numba.get_num_threads()
+        numba.set_num_threads(n_threads)
+        try:
+            # chunk work is counted in encoded tokens: the lr clock of chunk (lo, hi)
+            result = run_sgd(
+                step,
+                [((lo, hi), int(offsets[hi] - offsets[lo])) for lo, hi in chunks],
+                epochs=self.epochs, alpha=float(self.alpha), min_alpha=float(self.min_alpha),
+                callbacks=self._epoch_callbacks(result_metrics, checkpoint), show_progress=self.show_progress,
+                description="word2vec", owner="Word2Vec", start_epoch=state["epochs_done"],
+                work_done=state["work_done"], check_finite=check_finite,
+            )
+        finally:
+            numba.set_num_threads(previous_threads)
+        from ..vectors import KeyedVectors
+
+        self.vocab_ = vocab
+        self.phrases_ = phrases
+        self.random_state_ = seed
+        self.loss_history_ = state["loss_history"] + result.loss_history
+        self.epoch_metrics_ = state["epoch_metrics"] + result.epoch_metrics
+        self.interrupted_ = result.interrupted
+        self.training_seconds_ = float(state.get("training_seconds", 0.0)) + result.seconds
+        self.syn1neg_ = syn1neg
+        self.syn1_ = syn1
+        metadata = {
+            "method": "word2vec",
+            "params": _json_params(self.get_params()),
+            "corpus": {
+                "total_words": int(vocab.total_words),
+                "trained_tokens": int(offsets[-1]),
+                "vocab_size": len(vocab),
+                "sentences": int(vocab.n_sentences),
+            },
+            "versions": _versions(),
+            "seed": int(seed),
+            "n_threads": n_threads,
+            "training_seconds": round(self.training_seconds_, 3),
+            "fit_seconds": round(time.perf_counter() - t0, 3),
+            "epochs_trained": result.epochs_done,
+            "final_loss": self.loss_history_[-1] if self.loss_history_ else None,
+            "interrupted": result.interrupted,
+        }
+        self.vectors_ = KeyedVectors(vocab.words, syn0, counts=vocab.counts, metadata=metadata)
+
+    def _epoch_callbacks(self, sink: list[dict[str, Any]], checkpoint: Any) -> list[Any]:
+        """The user's callbacks, preceded by one that records the metrics and writes checkpoints
+        (so a checkpoint exists even when a user callback then stops or prunes the run)."""
+
+        def record(epoch: int, elapsed: float, metrics: dict[str, Any]) -> None:
+            sink.append(dict(metrics))
+            checkpoint(epoch)
+
+        user = self.callbacks
+        user_list = [] if user is None else ([user] if callable(user) else list(user))
+        return [record, *user_list]
+
+    def _n_threads(self) -> int:
+        available = numba.config.NUMBA_NUM_THREADS
+        wanted = self.n_threads if self.n_threads is not None else (os.cpu_count() or 1)
+        return max(1, min(int(wanted), available))
+
+    # ------------------------------------------------------------------ checkpoints
+    def _write_checkpoint(self, path: Path, vocab: Any, phrases: Any, seed: int, syn0: np.ndarray,
+                          syn1neg: np.ndarray, syn1: np.ndarray, state: dict[str, Any]) -> None:
+        meta = {
+            "kind": _CHECKPOINT_KIND,
+            "version": 1,
+            "params": _json_params(self.get_params()),
+            "vocab": vocab.to_dict(),
+            "phrases": phrases.to_dict() if phrases is not None else None,
+            "seed": int(seed),
+            "rng": {"generator": "xorshift64*", "derived_from": ["seed", "epoch", "chunk", "thread"],
+                    "next_epoch": state["epochs_done"]},
+            "epochs_done": state["epochs_done"],
+            "work_done": state["work_done"],
+            "loss_history": state["loss_history"],
+            "epoch_metrics": state["epoch_metrics"],
+            "training_seconds": state.get("training_seconds", 0.0),
+        }
+        blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+        with atomic_path(path, suffix=".npz") as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, syn0=syn0, syn1neg=syn1neg, syn1=syn1, meta=blob)
+        logger.info("Word2Vec: checkpoint after epoch %d written to %s", state["epochs_done"], path)
+
+    @classmethod
+    def resume(cls, checkpoint_path: str | os.PathLike[str], corpus: Any, *, callbacks: Any = None,
+               show_progress: bool | None = None) -> Word2Vec:
+        """Continue training from a checkpoint written with ``checkpoint_every``/``checkpoint_path``.
+
+        ``corpus`` must be the corpus of the original run. With ``n_threads=1`` and a seed, the
+        result equals an uninterrupted run bit for bit.
+        """
+        from ..corpus import Phrases, Vocabulary
+
+        path = Path(checkpoint_path)
+        if not path.is_file():
+            raise InputFileError(f"{path}: checkpoint not found; give the checkpoint_path of the interrupted run")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(bytes(data["meta"]).decode("utf-8"))
+                syn0, syn1neg, syn1 = data["syn0"], data["syn1neg"], data["syn1"]
+        except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
+            raise FormatError(f"{path}: not a readable word2vec checkpoint ({exc})") from None
+        if meta.get("kind") != _CHECKPOINT_KIND:
+            raise FormatError(f"{path}: not a word2vec checkpoint (kind={meta.get('kind')!r})")
+        params = dict(meta["params"])
+        params["callbacks"] = callbacks
+        if show_progress is not None:
+            params["show_progress"] = show_progress
+        model = cls(**params)
+        model._validate_params()
+        vocab = Vocabulary.from_dict(meta["vocab"])
+        phrases = Phrases.from_dict(meta["phrases"]) if meta.get("phrases") else None
+        t0 = time.perf_counter()
+        _, phrases, encoded = model._prepare(corpus, vocab=vocab, phrases=phrases)
+        state = {k: meta[k] for k in ("epochs_done", "work_done", "loss_history", "epoch_metrics", "training_seconds")}
+        logger.info("Word2Vec: resuming from %s after epoch %d/%d", path, state["epochs_done"], model.epochs)
+        try:
+            model._train(encoded, vocab, phrases, int(meta["seed"]), syn0, syn1neg, syn1, state, t0)
+        finally:
+            encoded.close()
+        return model
+
+
+def _json_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Hyperparameters made JSON-safe (callbacks dropped, paths as strings)."""
+    out = {}
+    for k, v in params.items():
+        if k == "callbacks":
+            out[k] = None
+        elif isinstance(v, os.PathLike):
+            out[k] = os.fspath(v)
+        else:
+            out[k] = v
+    return out
+
+
+def _chunks(offsets: np.ndarray, tokens: int) -> list[tuple[int, int]]:
+    """Split sentences into consecutive spans of about ``tokens`` tokens (sentence boundaries)."""
+    n_sent = offsets.shape[0] - 1
+    targets = np.arange(tokens, int(offsets[-1]), tokens)
+    cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, targets), [n_sent]]))
+    return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]

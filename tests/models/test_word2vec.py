@@ -1,0 +1,165 @@
+"""Word2Vec estimator: parameters, determinism, loss, quality on real text, checkpoints, Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from embedlab.base import clone
+from embedlab.corpus import Corpus, sample_corpus_path
+from embedlab.exceptions import InputFileError, InvalidParameterError, TrainingError
+from embedlab.models import get_model
+from embedlab.models.word2vec import Word2Vec
+
+
+@pytest.fixture(scope="module")
+def kjv() -> list[list[str]]:
+    """The bundled KJV sample corpus as token lists (one verse per sentence)."""
+    return list(Corpus(sample_corpus_path()))
+
+
+@pytest.fixture(scope="module")
+def small(kjv) -> list[list[str]]:
+    return kjv[:2500]
+
+
+def _fast(**kw) -> Word2Vec:
+    params = dict(vector_size=24, epochs=2, n_threads=1, random_state=7, show_progress=False, window=3)
+    params.update(kw)
+    return Word2Vec(**params)
+
+
+@pytest.mark.parametrize(
+    "params,match",
+    [
+        ({"vector_size": 0}, r"'vector_size' must be an int in \[1, inf\); got 0"),
+        ({"window": -1}, r"'window' must be an int in \[1, inf\); got -1"),
+        ({"alpha": 0}, r"'alpha' must be a number in \(0, inf\); got 0"),
+        ({"negative": -1}, r"'negative' must be an int in \[0, inf\); got -1"),
+        ({"architecture": "skip"}, r"'architecture' must be one of 'skipgram', 'cbow'; got 'skip'"),
+        ({"hs": 1}, r"'hs' must be one of False, True; got 1"),
+        ({"sample": -0.1}, r"'sample' must be a number in \[0, inf\)"),
+        ({"negative": 0, "hs": False}, r"negative=0 and hs=False leave nothing to train"),
+        ({"min_alpha": 0.5}, r"'min_alpha' \(0.5\) must not exceed alpha"),
+        ({"checkpoint_every": 1}, r"checkpoint_every > 0 needs checkpoint_path"),
+        ({"callbacks": 3}, r"'callbacks' must be a callable or a list of callables or None"),
+    ],
+)
+def test_invalid_parameters_raise(params, match, small):
+    with pytest.raises(InvalidParameterError, match=match):
+        _fast(**params).fit(small)
+
+
+def test_registry_params_and_search_space():
+    assert get_model("word2vec") is Word2Vec
+    model = Word2Vec(window=7, architecture="cbow")
+    assert model.get_params()["window"] == 7 and clone(model).architecture == "cbow"
+    assert not hasattr(model, "vectors_")  # __init__ does no work
+    c = Word2Vec._parameter_constraints
+    assert c["vector_size"][0].search == (50, 300)
+    assert c["alpha"][0].log and c["sample"][0].log
+    assert c["architecture"][0].search and c["hs"][0].search
+
+
+def test_one_thread_seed_is_bit_identical(small):
+    a = _fast().fit(small)
+    b = _fast().fit(small)
+    c = _fast(random_state=8).fit(small)
+    assert np.array_equal(a.vectors_.vectors, b.vectors_.vectors)
+    assert a.loss_history_ == b.loss_history_
+    assert not np.array_equal(a.vectors_.vectors, c.vectors_.vectors)
+    meta = a.vectors_.metadata
+    assert meta["method"] == "word2vec" and meta["seed"] == 7
+    assert meta["corpus"]["vocab_size"] == len(a.vocab_) and meta["corpus"]["sentences"] == 2500
+    assert set(meta["versions"]) >= {"embedlab", "numpy", "numba"}
+    assert meta["final_loss"] == a.loss_history_[-1]
+
+
+@pytest.mark.parametrize("architecture,hs,negative", [("skipgram", False, 5), ("cbow", False, 5), ("skipgram", True, 0), ("cbow", True, 2)])
+def test_loss_falls_and_callbacks_get_metrics(small, architecture, hs, negative):
+    seen = []
+    model = _fast(architecture=architecture, hs=hs, negative=negative, epochs=3,
+                  callbacks=lambda epoch, elapsed, m: seen.append((epoch, m))).fit(small)
+    assert [e for e, _ in seen] == [1, 2, 3]
+    assert all(m["words_per_sec"] > 0 and m["alpha"] > 0 for _, m in seen)
+    assert seen[-1][1]["alpha"] == pytest.approx(model.min_alpha)
+    assert model.loss_history_[-1] < model.loss_history_[0]
+    assert model.loss_history_ == [m["loss"] for _, m in seen]
+
+
+def test_loss_is_independent_of_thread_count(small):
+    one = _fast(epochs=2, n_threads=1).fit(small).loss_history_
+    two = _fast(epochs=2, n_threads=2).fit(small).loss_history_
+    assert np.allclose(one, two, rtol=0.03)
+
+
+def test_quality_on_kjv_neighbours(kjv):
+    """Trained on the first 15,000 verses, related words are near neighbours."""
+    model = Word2Vec(epochs=5, n_threads=2, random_state=3, show_progress=False).fit(kjv[:15000])
+    kv = model.vectors_
+    pairs = [("gold", "silver"), ("father", "mother"), ("seven", "six"), ("brass", "iron"),
+             ("sheep", "goats"), ("david", "saul"), ("egypt", "canaan"), ("day", "month")]
+    ranks = []
+    for a, b in pairs:
+        neighbours = [w for w, _ in kv.most_similar(a, topn=20)]
+        ranks.append(neighbours.index(b) if b in neighbours else 99)
+    assert sum(r < 10 for r in ranks) >= 6, ranks
+    assert kv.similarity("gold", "silver") > kv.similarity("gold", "mother") + 0.2
+
+
+def test_nan_raises_training_error(small):
+    with pytest.raises(TrainingError, match=r"diverged in epoch 1/2 .*lower alpha"):
+        _fast(alpha=1e30, min_alpha=0.0).fit(small)
+
+
+def test_callback_keyboard_interrupt_leaves_usable_model(small):
+    def stop(epoch, elapsed, metrics):
+        raise KeyboardInterrupt
+
+    model = _fast(epochs=4, callbacks=stop).fit(small)
+    assert model.interrupted_ is True
+    assert len(model.loss_history_) == 1
+    assert np.isfinite(model.vectors_.vectors).all()
+    assert model.vectors_.metadata["interrupted"] is True
+    assert len(model.vectors_.most_similar("god", topn=3)) == 3
+
+
+def test_sigint_stops_after_current_chunk(kjv):
+    def interrupt(epoch, elapsed, metrics):
+        os.kill(os.getpid(), signal.SIGINT)
+
+    model = _fast(epochs=3, callbacks=interrupt).fit(kjv[:4000])
+    assert model.interrupted_ is True
+    assert len(model.loss_history_) == 1  # the signal arrived after epoch 1; epoch 2 stopped early
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_checkpoint_resume_equals_uninterrupted_run(small, tmp_path):
+    full = _fast(epochs=3).fit(small)
+    ckpt = tmp_path / "w2v.ckpt.npz"
+
+    def stop_after_two(epoch, elapsed, metrics):
+        return epoch == 2
+
+    partial = _fast(epochs=3, checkpoint_every=1, checkpoint_path=str(ckpt), callbacks=stop_after_two).fit(small)
+    assert len(partial.loss_history_) == 2 and ckpt.is_file()
+    assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+    resumed = Word2Vec.resume(ckpt, small)
+    assert np.array_equal(resumed.vectors_.vectors, full.vectors_.vectors)
+    assert resumed.loss_history_ == full.loss_history_
+    with pytest.raises(InputFileError, match=r"checkpoint not found"):
+        Word2Vec.resume(tmp_path / "missing.npz", small)
+
+
+def test_callback_exception_propagates(small):
+    class Pruned(Exception):
+        pass
+
+    def prune(epoch, elapsed, metrics):
+        raise Pruned("pruned at epoch %d" % epoch)
+
+    with pytest.raises(Pruned, match="pruned at epoch 1"):
+        _fast(callbacks=[prune]).fit(small)
