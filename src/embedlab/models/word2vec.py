@@ -27,7 +27,7 @@ import numpy as np
 from .._fileio import atomic_path
 from .._progress import logger
 from .._validation import Callable_, Interval, Options
-from ..base import BaseEmbedder
+from ..base import BaseEmbedder, check_is_fitted
 from ..exceptions import FormatError, InputFileError, InvalidParameterError
 from ..kernels._rng import seed_states
 from ..kernels.hs import build_huffman
@@ -249,6 +249,7 @@ class Word2Vec(BaseEmbedder):
                 self._write_checkpoint(Path(self.checkpoint_path), vocab, phrases, seed, syn0, syn1neg, syn1, snapshot)
 
         result_metrics: list[dict[str, Any]] = []
+        self._live = (vocab, syn0)  # for current_vectors() in epoch callbacks (tuning's pruning)
         previous_threads = numba.get_num_threads()
         numba.set_num_threads(n_threads)
         try:
@@ -293,6 +294,20 @@ class Word2Vec(BaseEmbedder):
             "interrupted": result.interrupted,
         }
         self.vectors_ = KeyedVectors(vocab.words, syn0, counts=vocab.counts, metadata=metadata)
+
+    def current_vectors(self) -> Any:
+        """The vectors as they stand, also inside epoch callbacks while training (no copy).
+
+        Tuning evaluates them after every epoch to prune bad trials early.
+        """
+        live = getattr(self, "_live", None)
+        if live is None:
+            check_is_fitted(self)
+            return self.vectors_
+        from ..vectors import KeyedVectors
+
+        vocab, syn0 = live
+        return KeyedVectors(vocab.words, syn0, counts=vocab.counts)
 
     def _epoch_callbacks(self, sink: list[dict[str, Any]], checkpoint: Any) -> list[Any]:
         """The user's callbacks, preceded by one that records the metrics and writes checkpoints
