@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedlab.corpus import Corpus, EncodedCorpus, Vocabulary, encode
+from embedlab.corpus import Corpus, EncodedCorpus, Vocabulary, build_and_encode, encode
 from embedlab.exceptions import DataError, InvalidParameterError
 
 
@@ -36,10 +36,10 @@ def test_round_trip(zipf_sentences: list[list[str]], threshold: int, tmp_path: P
     assert list(tmp_path.iterdir()) == []
 
 
-def test_spill_across_flushes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_spill_across_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     enc_mod = importlib.import_module("embedlab.corpus.encode")  # the module, not the function
 
-    monkeypatch.setattr(enc_mod, "_FLUSH_ITEMS", 7)
+    monkeypatch.setattr(enc_mod, "_BATCH_TOKENS", 7)
     sentences = [["a", "b", "c", "x"][: 1 + i % 4] for i in range(500)]
     vocab = Vocabulary.build(sentences, min_count=1)
     enc = encode(sentences, vocab, memmap_threshold=50, temp_dir=str(tmp_path))
@@ -77,3 +77,32 @@ def test_bad_input() -> None:
         encode([["x", "y"]], vocab)
     with pytest.raises(InvalidParameterError, match="'max_sentence_length' must be an int in"):
         encode([["a"]], vocab, max_sentence_length=0)
+
+
+@pytest.mark.parametrize(("threshold", "batch"), [(10**9, 1 << 16), (0, 1 << 16), (300, 5), (10**9, 5)])
+def test_build_and_encode_equals_two_passes(
+    zipf_sentences: list[list[str]], threshold: int, batch: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importlib.import_module("embedlab.corpus.encode"), "_BATCH_TOKENS", batch)
+    for min_count, max_vocab_size, max_len in [(1, None, 10000), (4, None, 7), (2, 30, 3)]:
+        expected_vocab = Vocabulary.build(zipf_sentences, min_count=min_count, max_vocab_size=max_vocab_size)
+        expected = encode(zipf_sentences, expected_vocab, max_len)
+        vocab, enc = build_and_encode(
+            zipf_sentences, min_count, max_vocab_size, max_len, memmap_threshold=threshold, temp_dir=str(tmp_path)
+        )
+        assert vocab.words == expected_vocab.words
+        np.testing.assert_array_equal(vocab.counts, expected_vocab.counts)
+        assert (vocab.total_words, vocab.n_sentences) == (expected_vocab.total_words, len(zipf_sentences))
+        np.testing.assert_array_equal(enc.ids, expected.ids)
+        np.testing.assert_array_equal(enc.offsets, expected.offsets)
+        assert enc.is_memmap == (threshold < 1000)
+        enc.close()
+        assert list(tmp_path.iterdir()) == []  # the scratch and output folders are gone
+
+
+def test_build_and_encode_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"min_count=9 times \(the most frequent occurs 2 times"):
+        build_and_encode([["a", "b", "a"]], min_count=9, memmap_threshold=0, temp_dir=str(tmp_path))
+    with pytest.raises(DataError, match="empty or blank"):
+        build_and_encode([[]], min_count=1)
+    assert list(tmp_path.iterdir()) == []

@@ -17,68 +17,28 @@ from __future__ import annotations
 import shutil
 import tempfile
 import weakref
-from array import array
 from collections.abc import Iterable, Iterator
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._progress import progress_bar
 from .._validation import Interval, check_param
 from ..exceptions import DataError
-from .vocab import Vocabulary
+from .vocab import Vocabulary, select_words
 
-__all__ = ["encode", "EncodedCorpus", "MEMMAP_THRESHOLD"]
+__all__ = ["encode", "build_and_encode", "EncodedCorpus", "MEMMAP_THRESHOLD"]
 
 #: tokens above which :func:`encode` writes its arrays to a temporary folder
 MEMMAP_THRESHOLD = 5_000_000
-_FLUSH_ITEMS = 1 << 20
-
-
-class _Spool:
-    """Append-only integer buffer that moves to a file once its folder is in spilling mode."""
-
-    def __init__(self, typecode: str, dtype: type, folder: _TempFolder) -> None:
-        self._buf = array(typecode)
-        self._dtype = dtype
-        self._folder = folder
-        self._file: Any = None
-        self._path: Path | None = None
-        self.size = 0
-
-    def extend(self, values: Iterable[int]) -> None:
-        n0 = len(self._buf)
-        self._buf.extend(values)
-        n1 = len(self._buf)
-        self.size += n1 - n0
-        if n1 >= _FLUSH_ITEMS and self._folder.spilling:
-            self._flush()
-
-    def append(self, value: int) -> None:
-        self._buf.append(value)
-        self.size += 1
-        if len(self._buf) >= _FLUSH_ITEMS and self._folder.spilling:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._file is None:
-            self._path = self._folder.new_file(self._dtype.__name__)
-            self._file = open(self._path, "wb")  # noqa: SIM115 - closed in finish()
-        self._buf.tofile(self._file)
-        del self._buf[:]
-
-    def finish(self) -> np.ndarray:
-        if not self._folder.spilling:
-            return np.frombuffer(self._buf, dtype=self._dtype).copy()
-        self._flush()
-        self._file.close()
-        if self.size == 0:
-            return np.zeros(0, dtype=self._dtype)
-        return np.memmap(self._path, dtype=self._dtype, mode="r", shape=(self.size,))
+#: sentences are looked up in batches of about this many tokens
+_BATCH_TOKENS = 1 << 16
 
 
 class _TempFolder:
-    """A temporary folder created on first use and removed by :meth:`cleanup` (or at collection)."""
+    """A temporary folder, created on first use; ``spilling`` says whether arrays go to files."""
 
     def __init__(self, parent: str | None, spilling: bool = False) -> None:
         self._parent = parent
@@ -91,6 +51,60 @@ class _TempFolder:
             self.path = Path(tempfile.mkdtemp(prefix="embedlab-encoded-", dir=self._parent))
         self._n += 1
         return self.path / f"{self._n}-{tag}.bin"
+
+    def remove(self) -> None:
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path = None
+
+
+class _Spool:
+    """Append-only array built from chunks: kept in memory, or written straight to a file once
+    its folder is spilling. :meth:`chunks` gives the chunks back as they were added."""
+
+    def __init__(self, dtype: type, folder: _TempFolder) -> None:
+        self._dtype = np.dtype(dtype)
+        self._folder = folder
+        self._chunks: list[np.ndarray] = []
+        self._sizes: list[int] = []
+        self._file: Any = None
+        self._path: Path | None = None
+        self.size = 0
+
+    def add(self, values: np.ndarray) -> None:
+        values = np.ascontiguousarray(values, dtype=self._dtype)
+        self.size += values.size
+        self._sizes.append(values.size)
+        if self._folder.spilling:
+            self._open().write(memoryview(values).cast("B"))
+        else:
+            self._chunks.append(values)
+
+    def _open(self) -> Any:
+        if self._file is None:
+            self._path = self._folder.new_file(self._dtype.name)
+            self._file = open(self._path, "wb")  # noqa: SIM115 - closed in finish()
+            for chunk in self._chunks:
+                self._file.write(memoryview(chunk).cast("B"))
+            self._chunks = []
+        return self._file
+
+    def finish(self) -> np.ndarray:
+        """The whole array: in memory, or a read-only memmap of the file."""
+        if not self._folder.spilling:
+            return np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=self._dtype)
+        self._open().close()
+        if self.size == 0:
+            return np.zeros(0, dtype=self._dtype)
+        return np.memmap(self._path, dtype=self._dtype, mode="r", shape=(self.size,))
+
+    def chunks(self) -> Iterator[np.ndarray]:
+        """The chunks in the order they were added (call after :meth:`finish`)."""
+        whole = self.finish()
+        start = 0
+        for n in self._sizes:
+            yield whole[start : start + n]
+            start += n
 
 
 class EncodedCorpus:
@@ -159,6 +173,79 @@ class EncodedCorpus:
         self.close()
 
 
+def _batches(sentences: Iterable[list[str]]) -> Iterator[tuple[list[str], np.ndarray, int]]:
+    """Group sentences into batches of about ``_BATCH_TOKENS`` tokens.
+
+    Yields (all tokens of the batch's non-empty sentences, their lengths, sentences read).
+    """
+    tokens: list[str] = []
+    lengths: list[int] = []
+    n_read = 0
+    for sentence in sentences:
+        n_read += 1
+        if sentence:
+            tokens.extend(sentence)
+            lengths.append(len(sentence))
+            if len(tokens) >= _BATCH_TOKENS:
+                yield tokens, np.array(lengths, dtype=np.int64), n_read
+                tokens, lengths, n_read = [], [], 0
+    if n_read:
+        yield tokens, np.array(lengths, dtype=np.int64), n_read
+
+
+def _split_lengths(lengths: np.ndarray, max_length: int) -> np.ndarray:
+    """Split every length above ``max_length`` into full pieces and a remainder."""
+    n_full, rest = np.divmod(lengths, max_length)
+    pieces = n_full + (rest > 0)
+    out = np.full(int(pieces.sum()), max_length, dtype=np.int64)
+    last = np.cumsum(pieces) - 1
+    out[last[rest > 0]] = rest[rest > 0]
+    return out
+
+
+class _Writer:
+    """Appends batches of raw ids (-1 = drop) to the id and offset spools."""
+
+    def __init__(self, folder: _TempFolder, max_sentence_length: int, memmap_threshold: int) -> None:
+        self.folder = folder
+        self.ids = _Spool(np.int32, folder)
+        self.offsets = _Spool(np.int64, folder)
+        self.offsets.add(np.zeros(1, dtype=np.int64))
+        self.max_length = max_sentence_length
+        self.threshold = memmap_threshold
+        self.pos = 0
+
+    def add(self, raw: np.ndarray, lengths: np.ndarray) -> None:
+        """``raw``: ids of consecutive sentences of ``lengths`` (all > 0), -1 for dropped tokens."""
+        keep = raw >= 0
+        ends = np.cumsum(lengths)
+        kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
+        kept = kept_before[ends] - kept_before[ends - lengths]
+        kept = kept[kept > 0]
+        if kept.size == 0:
+            return
+        if kept.max() > self.max_length:
+            kept = _split_lengths(kept, self.max_length)
+        self.ids.add(raw[keep])
+        offsets = self.pos + np.cumsum(kept)
+        self.offsets.add(offsets)
+        self.pos = int(offsets[-1])
+        if self.ids.size > self.threshold:
+            self.folder.spilling = True
+
+    def finish(self) -> EncodedCorpus:
+        ids, offsets = self.ids.finish(), self.offsets.finish()
+        if ids.shape[0] == 0:
+            self.folder.remove()
+            raise DataError("encoded corpus is empty: no token of the corpus is in the vocabulary")
+        return EncodedCorpus(ids, offsets, self.folder.path)
+
+
+def _check_encode_params(max_sentence_length: int, memmap_threshold: int) -> None:
+    check_param("max_sentence_length", max_sentence_length, [Interval(int, 1, None)], "encode")
+    check_param("memmap_threshold", memmap_threshold, [Interval(int, 0, None)], "encode")
+
+
 def encode(
     sentences: Any,
     vocab: Vocabulary,
@@ -171,41 +258,99 @@ def encode(
 
     OOV tokens are dropped, sentences longer than ``max_sentence_length`` split, empty ones
     skipped. Past ``memmap_threshold`` tokens the arrays are written under ``temp_dir`` (default:
-    the system temporary folder) and memory-mapped.
+    the system temporary folder) and memory-mapped; ``memmap_threshold=0`` always does so.
     """
     from .readers import as_sentences
 
-    check_param("max_sentence_length", max_sentence_length, [Interval(int, 1, None)], "encode")
-    check_param("memmap_threshold", memmap_threshold, [Interval(int, 0, None)], "encode")
+    _check_encode_params(max_sentence_length, memmap_threshold)
     folder = _TempFolder(temp_dir, spilling=memmap_threshold == 0)
     try:
-        ids = _Spool("i", np.int32, folder)
-        offsets = _Spool("q", np.int64, folder)
-        offsets.append(0)
+        writer = _Writer(folder, max_sentence_length, memmap_threshold)
         get = vocab.word_to_id.get
-        pos = 0
-        for sentence in as_sentences(sentences):
-            sent_ids = [i for i in map(get, sentence) if i is not None]
-            n = len(sent_ids)
-            if n == 0:
-                continue
-            ids.extend(sent_ids)
-            if ids.size > memmap_threshold:
-                folder.spilling = True
-            if n <= max_sentence_length:
-                pos += n
-                offsets.append(pos)
-            else:
-                offsets.extend(range(pos + max_sentence_length, pos + n, max_sentence_length))
-                pos += n
-                offsets.append(pos)
-        ids_array, offsets_array = ids.finish(), offsets.finish()
+        for tokens, lengths, _ in _batches(as_sentences(sentences)):
+            if tokens:
+                raw = np.fromiter(map(get, tokens, repeat(-1)), dtype=np.int32, count=len(tokens))
+                writer.add(raw, lengths)
+        return writer.finish()
     except BaseException:
-        if folder.path is not None:
-            shutil.rmtree(folder.path, ignore_errors=True)
+        folder.remove()
         raise
-    if ids_array.shape[0] == 0:
-        if folder.path is not None:
-            shutil.rmtree(folder.path, ignore_errors=True)
-        raise DataError("encoded corpus is empty: no token of the corpus is in the vocabulary")
-    return EncodedCorpus(ids_array, offsets_array, folder.path)
+
+
+def build_and_encode(
+    sentences: Any,
+    min_count: int = 5,
+    max_vocab_size: int | None = None,
+    max_sentence_length: int = 10000,
+    *,
+    memmap_threshold: int = MEMMAP_THRESHOLD,
+    temp_dir: str | None = None,
+    show_progress: bool = False,
+) -> tuple[Vocabulary, EncodedCorpus]:
+    """:meth:`Vocabulary.build` and :func:`encode` in a single pass over the corpus.
+
+    Same results as ``vocab = Vocabulary.build(s, min_count, max_vocab_size)`` followed by
+    ``encode(s, vocab, max_sentence_length)``, but the corpus is read and tokenized once: tokens
+    get provisional ids (in order of first occurrence) that are stored (in memory or, past
+    ``memmap_threshold`` tokens, in a temporary file) and remapped to the final ids afterwards.
+    """
+    from .readers import as_sentences
+
+    check_param("min_count", min_count, [Interval(int, 1, None)], "Vocabulary")
+    check_param("max_vocab_size", max_vocab_size, [Interval(int, 1, None), None], "Vocabulary")
+    _check_encode_params(max_sentence_length, memmap_threshold)
+    scratch = _TempFolder(temp_dir, spilling=memmap_threshold == 0)
+    folder = _TempFolder(temp_dir, spilling=memmap_threshold == 0)
+    try:
+        provisional: dict[str, int] = {}
+        counts = np.zeros(1 << 12, dtype=np.int64)
+        raw_ids, raw_lengths = _Spool(np.int32, scratch), _Spool(np.int64, scratch)
+        n_sentences = 0
+        get = provisional.get
+        with progress_bar(None, "reading corpus", unit="sentences", enabled=show_progress) as bar:
+            for tokens, lengths, n_read in _batches(as_sentences(sentences)):
+                n_sentences += n_read
+                bar.advance(n_read)
+                if not tokens:
+                    continue
+                raw = np.fromiter(map(get, tokens, repeat(-1)), dtype=np.int32, count=len(tokens))
+                missing = np.flatnonzero(raw < 0)
+                if missing.size:  # new words get the next ids, in order of first occurrence
+                    for i in missing.tolist():
+                        word = tokens[i]
+                        j = get(word)
+                        if j is None:
+                            j = provisional[word] = len(provisional)
+                        raw[i] = j
+                    if len(provisional) > counts.size:
+                        counts = np.concatenate((counts, np.zeros(max(counts.size, len(provisional)), dtype=np.int64)))
+                np.add.at(counts, raw, 1)
+                raw_ids.add(raw)
+                raw_lengths.add(lengths)
+                if raw_ids.size > memmap_threshold:
+                    scratch.spilling = True
+        counts = counts[: len(provisional)]
+        kept = select_words(counts, min_count, max_vocab_size)
+        words = list(provisional)
+        del provisional
+        vocab = Vocabulary(
+            [words[i] for i in kept],
+            counts[kept],
+            total_words=int(counts.sum()),
+            n_sentences=n_sentences,
+            min_count=min_count,
+            max_vocab_size=max_vocab_size,
+        )
+        del words
+        remap = np.full(counts.size, -1, dtype=np.int32)
+        remap[kept] = np.arange(kept.size, dtype=np.int32)
+        writer = _Writer(folder, max_sentence_length, memmap_threshold)
+        for raw, lengths in zip(raw_ids.chunks(), raw_lengths.chunks()):
+            writer.add(remap[raw], lengths)
+        del raw_ids, raw_lengths
+        return vocab, writer.finish()
+    except BaseException:
+        folder.remove()
+        raise
+    finally:
+        scratch.remove()

@@ -13,7 +13,28 @@ from .._progress import logger, progress_bar
 from .._validation import Interval, check_param
 from ..exceptions import DataError, FormatError
 
-__all__ = ["Vocabulary"]
+__all__ = ["Vocabulary", "select_words"]
+
+
+def select_words(counts: np.ndarray, min_count: int, max_vocab_size: int | None) -> np.ndarray:
+    """Indices of the words to keep, most frequent first (ties keep index order).
+
+    Raises :class:`DataError` when nothing is counted, or when no word reaches ``min_count``.
+    """
+    total = int(counts.sum())
+    if total == 0:
+        raise DataError("the corpus is empty or blank: no tokens to build a vocabulary from")
+    order = np.argsort(-counts, kind="stable")
+    kept = order[counts[order] >= min_count]
+    if kept.size == 0:
+        raise DataError(
+            f"vocabulary is empty: no word occurs min_count={min_count} times (the most frequent occurs"
+            f" {int(counts.max())} times in {total} tokens); lower min_count (CLI: --min-count)"
+        )
+    if max_vocab_size is not None:
+        kept = kept[:max_vocab_size]
+    logger.debug("vocabulary: %d of %d distinct words kept (min_count=%d)", kept.size, counts.size, min_count)
+    return kept
 
 
 class Vocabulary:
@@ -81,24 +102,13 @@ class Vocabulary:
         n_sentences: int = 0,
     ) -> Vocabulary:
         """Prune and sort a word -> count mapping (its iteration order breaks ties)."""
-        total = int(sum(counter.values()))
-        if total == 0:
-            raise DataError("the corpus is empty or blank: no tokens to build a vocabulary from")
-        kept = [(w, c) for w, c in counter.items() if c >= min_count]
-        if not kept:
-            top = max(counter.values())
-            raise DataError(
-                f"vocabulary is empty: no word occurs min_count={min_count} times (the most frequent occurs {top}"
-                f" times in {total} tokens); lower min_count (CLI: --min-count)"
-            )
-        kept.sort(key=lambda wc: -wc[1])  # stable: ties keep first-occurrence order
-        if max_vocab_size is not None and len(kept) > max_vocab_size:
-            kept = kept[:max_vocab_size]
-        logger.debug("vocabulary: %d of %d distinct words kept (min_count=%d)", len(kept), len(counter), min_count)
+        words = list(counter)
+        counts = np.fromiter(counter.values(), dtype=np.int64, count=len(words))
+        kept = select_words(counts, min_count, max_vocab_size)
         return cls(
-            [w for w, _ in kept],
-            np.fromiter((c for _, c in kept), dtype=np.int64, count=len(kept)),
-            total_words=total,
+            [words[i] for i in kept],
+            counts[kept],
+            total_words=int(counts.sum()),
             n_sentences=n_sentences,
             min_count=min_count,
             max_vocab_size=max_vocab_size,
