@@ -27,7 +27,7 @@ import numpy as np
 from .._progress import progress_bar
 from .._validation import Interval, check_param
 from ..exceptions import DataError
-from .vocab import Vocabulary, select_words
+from .vocab import Vocabulary
 
 __all__ = ["encode", "build_and_encode", "EncodedCorpus", "MEMMAP_THRESHOLD"]
 
@@ -330,20 +330,14 @@ def build_and_encode(
                 if raw_ids.size > memmap_threshold:
                     scratch.spilling = True
         counts = counts[: len(provisional)]
-        kept = select_words(counts, min_count, max_vocab_size)
-        words = list(provisional)
-        del provisional
-        vocab = Vocabulary(
-            [words[i] for i in kept],
-            counts[kept],
-            total_words=int(counts.sum()),
-            n_sentences=n_sentences,
-            min_count=min_count,
-            max_vocab_size=max_vocab_size,
+        vocab = Vocabulary.from_counts(
+            list(provisional), counts, min_count=min_count, max_vocab_size=max_vocab_size, n_sentences=n_sentences
         )
-        del words
         remap = np.full(counts.size, -1, dtype=np.int32)
-        remap[kept] = np.arange(kept.size, dtype=np.int32)
+        remap[np.fromiter(map(provisional.__getitem__, vocab.words), dtype=np.int64, count=len(vocab))] = np.arange(
+            len(vocab), dtype=np.int32
+        )
+        del provisional
         writer = _Writer(folder, max_sentence_length, memmap_threshold)
         for raw, lengths in zip(raw_ids.chunks(), raw_lengths.chunks()):
             writer.add(remap[raw], lengths)

@@ -104,6 +104,19 @@ class Vocabulary:
         """Prune and sort a word -> count mapping (its iteration order breaks ties)."""
         words = list(counter)
         counts = np.fromiter(counter.values(), dtype=np.int64, count=len(words))
+        return cls.from_counts(words, counts, min_count=min_count, max_vocab_size=max_vocab_size, n_sentences=n_sentences)
+
+    @classmethod
+    def from_counts(
+        cls,
+        words: list[str],
+        counts: np.ndarray,
+        *,
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        n_sentences: int = 0,
+    ) -> Vocabulary:
+        """Prune and sort parallel ``words`` / ``counts`` (their order breaks ties)."""
         kept = select_words(counts, min_count, max_vocab_size)
         return cls(
             [words[i] for i in kept],
