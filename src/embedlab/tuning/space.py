@@ -1,0 +1,308 @@
+"""Search spaces: which hyperparameters the tuner explores, and over which values.
+
+A space is a ``dict[str, ParamSpec]``. It comes from one of three places:
+
+* :func:`default_space`: the estimator's ``_parameter_constraints`` (``Interval(..., search=(lo, hi),
+  log=...)`` and ``Options(..., search=True)``), so every model is tuned the same way;
+* :func:`make_space`: a dict in code, e.g. ``{"window": (2, 10), "alpha": {"low": 1e-3,
+  "high": 0.1, "log": True}, "architecture": ["skipgram", "cbow"]}``;
+* :func:`load_space`: a TOML file with one table per parameter::
+
+      [params.window]
+      low = 2
+      high = 10
+
+      [params.alpha]
+      low = 0.005
+      high = 0.1
+      log = true
+
+      [params.architecture]
+      choices = ["skipgram", "cbow"]
+
+Every entry is checked against the estimator: unknown parameter, empty or inverted range, a
+bound the model would reject, a wrong type each raise a one-line error naming the source and key.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._validation import Interval, Options, check_param
+from ..exceptions import FormatError, InputFileError, InvalidParameterError
+
+if TYPE_CHECKING:
+    import optuna
+
+    from ..base import BaseEmbedder
+
+__all__ = ["ParamSpec", "default_space", "make_space", "load_space", "suggest", "grid_values", "space_to_dict"]
+
+_TYPES = ("int", "float", "categorical")
+_KEYS = {"type", "low", "high", "log", "step", "choices"}
+# Grid search over a range without ``step`` takes this many points (log-spaced when ``log``).
+GRID_POINTS = 3
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One hyperparameter's search range: ``int``/``float`` in ``[low, high]`` or ``categorical``."""
+
+    name: str
+    type: str
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    step: float | None = None
+    choices: tuple[Any, ...] = field(default_factory=tuple)
+
+    def distribution(self) -> optuna.distributions.BaseDistribution:
+        """The equivalent Optuna distribution (for ``study.ask(fixed_distributions)``)."""
+        from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+        if self.type == "categorical":
+            return CategoricalDistribution(list(self.choices))
+        if self.type == "int":
+            step = 1 if self.step is None or self.log else int(self.step)
+            return IntDistribution(int(self.low), int(self.high), log=self.log, step=step)  # type: ignore[arg-type]
+        return FloatDistribution(float(self.low), float(self.high), log=self.log,  # type: ignore[arg-type]
+                                 step=None if self.log else self.step)
+
+    def describe(self) -> str:
+        if self.type == "categorical":
+            return "{" + ", ".join(map(str, self.choices)) + "}"
+        scale = " log" if self.log else ""
+        step = f" step {self.step:g}" if self.step else ""
+        return f"{self.type} [{self.low:g}, {self.high:g}]{scale}{step}"
+
+
+# ------------------------------------------------------------------------- from constraints
+def default_space(estimator: BaseEmbedder | type[BaseEmbedder]) -> dict[str, ParamSpec]:
+    """The space declared by the estimator's constraints (``search=`` ranges, ``Options.search``)."""
+    space: dict[str, ParamSpec] = {}
+    for name, constraints in estimator._parameter_constraints.items():
+        for c in constraints:
+            if isinstance(c, Interval) and c.search is not None:
+                lo, hi = c.search
+                kind = "int" if c.type is int else "float"
+                space[name] = ParamSpec(name, kind, lo, hi, log=c.log)
+                break
+            if isinstance(c, Options) and c.search:
+                space[name] = ParamSpec(name, "categorical", choices=tuple(c.values))
+                break
+    if not space:
+        raise InvalidParameterError(
+            f"{_owner(estimator)} declares no default search space; pass space= or --space FILE.toml"
+        )
+    return space
+
+
+def _owner(estimator: Any) -> str:
+    return estimator.__name__ if isinstance(estimator, type) else type(estimator).__name__
+
+
+# ------------------------------------------------------------------------- from dict / TOML
+def make_space(
+    spec: Mapping[str, Any], estimator: BaseEmbedder | type[BaseEmbedder], source: str = "space"
+) -> dict[str, ParamSpec]:
+    """Build and check a space from a mapping ``name -> ParamSpec | (low, high) | [choices] | {...}``.
+
+    Table keys: ``low``, ``high``, ``log``, ``step``, ``choices``, ``type`` (int|float|categorical;
+    inferred from the bounds or the choices when absent). ``source`` names the file in errors.
+    """
+    if not isinstance(spec, Mapping) or not spec:
+        raise InvalidParameterError(f"{source}: the search space is empty; give at least one parameter")
+    valid = set(_param_names(estimator))
+    space: dict[str, ParamSpec] = {}
+    for name, entry in spec.items():
+        where = f"{source}: [params.{name}]"
+        if name not in valid:
+            raise InvalidParameterError(
+                f"{where}: unknown parameter '{name}' for {_owner(estimator)}; valid: {', '.join(sorted(valid))}"
+            )
+        if isinstance(entry, ParamSpec):
+            ps = entry if entry.name == name else ParamSpec(name, entry.type, entry.low, entry.high,
+                                                            entry.log, entry.step, entry.choices)
+            table: dict[str, Any] = {"type": ps.type, "low": ps.low, "high": ps.high, "log": ps.log,
+                                     "step": ps.step, "choices": list(ps.choices) or None}
+            table = {k: v for k, v in table.items() if v is not None}
+        elif isinstance(entry, tuple) and len(entry) in (2, 3):
+            table = {"low": entry[0], "high": entry[1]}
+            if len(entry) == 3:
+                if entry[2] != "log":
+                    raise InvalidParameterError(f"{where}: the third item of a range must be 'log'; got {entry[2]!r}")
+                table["log"] = True
+        elif isinstance(entry, list):
+            table = {"choices": entry}
+        elif isinstance(entry, Mapping):
+            table = dict(entry)
+        else:
+            raise InvalidParameterError(
+                f"{where}: expected a table with low/high or choices; got {type(entry).__name__} {entry!r}"
+            )
+        space[name] = _check_entry(name, table, where, estimator)
+    return space
+
+
+def _param_names(estimator: Any) -> list[str]:
+    return estimator._get_param_names()
+
+
+def _check_entry(name: str, table: dict[str, Any], where: str, estimator: Any) -> ParamSpec:
+    unknown = set(table) - _KEYS
+    if unknown:
+        raise InvalidParameterError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; valid keys: {', '.join(sorted(_KEYS))}"
+        )
+    kind = table.get("type")
+    if kind is not None and kind not in _TYPES:
+        raise InvalidParameterError(f"{where}: type must be one of {', '.join(_TYPES)}; got {kind!r}")
+    constraints = estimator._parameter_constraints.get(name)
+    log = table.get("log", False)
+    if not isinstance(log, bool):
+        raise InvalidParameterError(f"{where}: log must be true or false; got {log!r}")
+
+    if "choices" in table:
+        choices = table["choices"]
+        if kind not in (None, "categorical"):
+            raise InvalidParameterError(f"{where}: choices are only for type = \"categorical\"; got type {kind!r}")
+        if not isinstance(choices, (list, tuple)) or not choices:
+            raise InvalidParameterError(f"{where}: choices must be a non-empty list; got {choices!r}")
+        if {"low", "high", "step"} & set(table) or log:
+            raise InvalidParameterError(f"{where}: give either choices or low/high, not both")
+        for value in choices:
+            if not isinstance(value, (str, bool, int, float)) and value is not None:
+                raise InvalidParameterError(f"{where}: choice {value!r} must be a string, number or boolean")
+            _check_value(name, value, constraints, where)
+        if len(set(map(repr, choices))) != len(choices):
+            raise InvalidParameterError(f"{where}: choices contain duplicates: {choices!r}")
+        return ParamSpec(name, "categorical", choices=tuple(choices))
+
+    if "low" not in table or "high" not in table:
+        raise InvalidParameterError(f"{where}: give both low and high (or choices = [...])")
+    low, high = table["low"], table["high"]
+    for key, v in (("low", low), ("high", high)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(float(v)):
+            raise InvalidParameterError(f"{where}: {key} must be a number; got {v!r}")
+    if kind is None:
+        kind = "int" if isinstance(low, numbers.Integral) and isinstance(high, numbers.Integral) else "float"
+    if kind == "categorical":
+        raise InvalidParameterError(f"{where}: type = \"categorical\" needs choices = [...], not low/high")
+    if kind == "int":
+        for key, v in (("low", low), ("high", high)):
+            if not float(v).is_integer():
+                raise InvalidParameterError(f"{where}: {key} must be an integer for type = \"int\"; got {v!r}")
+        low, high = int(low), int(high)
+    else:
+        low, high = float(low), float(high)
+    if low > high:
+        raise InvalidParameterError(f"{where}: inverted range: low {low:g} > high {high:g}")
+    if low == high:
+        raise InvalidParameterError(f"{where}: empty range: low = high = {low:g}; use choices = [{low:g}] to fix it")
+    if log and low <= 0:
+        raise InvalidParameterError(f"{where}: log = true needs low > 0; got {low:g}")
+    step = table.get("step")
+    if step is not None:
+        if isinstance(step, bool) or not isinstance(step, numbers.Real) or step <= 0:
+            raise InvalidParameterError(f"{where}: step must be a positive number; got {step!r}")
+        if kind == "int" and not float(step).is_integer():
+            raise InvalidParameterError(f"{where}: step must be an integer for type = \"int\"; got {step!r}")
+        if log:
+            raise InvalidParameterError(f"{where}: step cannot be combined with log = true")
+        step = int(step) if kind == "int" else float(step)
+    for v in (low, high):
+        _check_value(name, v, constraints, where)
+    return ParamSpec(name, kind, low, high, log=log, step=step)
+
+
+def _check_value(name: str, value: Any, constraints: Any, where: str) -> None:
+    if not constraints:
+        return
+    try:
+        check_param(name, value, constraints)
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(f"{where}: {exc}") from None
+
+
+def load_space(path: str | Path, estimator: BaseEmbedder | type[BaseEmbedder]) -> dict[str, ParamSpec]:
+    """Read a TOML space file (``[params.NAME]`` tables) and check it against ``estimator``."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: space file not found")
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise FormatError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    extra = set(doc) - {"params"}
+    if extra:
+        raise InvalidParameterError(f"{path}: unknown top-level key(s) {', '.join(sorted(extra))}; put parameters under [params.NAME]")
+    params = doc.get("params")
+    if not isinstance(params, dict) or not params:
+        raise InvalidParameterError(f"{path}: no [params.NAME] tables; e.g. [params.window] low = 2 high = 10")
+    for name, entry in params.items():
+        if not isinstance(entry, dict):
+            raise InvalidParameterError(f"{path}: [params.{name}] must be a table (low/high or choices); got {entry!r}")
+    return make_space(params, estimator, source=str(path))
+
+
+# ------------------------------------------------------------------------- use
+def suggest(trial: optuna.trial.BaseTrial, space: Mapping[str, ParamSpec]) -> dict[str, Any]:
+    """Ask ``trial`` for one value of every parameter in ``space``."""
+    params: dict[str, Any] = {}
+    for name, ps in space.items():
+        if ps.type == "categorical":
+            params[name] = trial.suggest_categorical(name, list(ps.choices))
+        elif ps.type == "int":
+            step = 1 if ps.step is None or ps.log else int(ps.step)
+            params[name] = trial.suggest_int(name, int(ps.low), int(ps.high), step=step, log=ps.log)  # type: ignore[arg-type]
+        else:
+            params[name] = trial.suggest_float(name, float(ps.low), float(ps.high),  # type: ignore[arg-type]
+                                               step=None if ps.log else ps.step, log=ps.log)
+    return params
+
+
+def grid_values(ps: ParamSpec) -> list[Any]:
+    """The values a grid search tries: the choices; every ``step``; else ``GRID_POINTS`` points.
+
+    Integer ranges without a step try every integer when there are at most 10 of them.
+    """
+    if ps.type == "categorical":
+        return list(ps.choices)
+    low, high = float(ps.low), float(ps.high)  # type: ignore[arg-type]
+    if ps.step:
+        n = int(math.floor((high - low) / ps.step + 1e-9)) + 1
+        vals = [low + i * ps.step for i in range(n)]
+    elif ps.type == "int" and high - low + 1 <= 10:
+        vals = list(range(int(low), int(high) + 1))
+    elif ps.log:
+        vals = [math.exp(math.log(low) + i * (math.log(high) - math.log(low)) / (GRID_POINTS - 1))
+                for i in range(GRID_POINTS)]
+    else:
+        vals = [low + i * (high - low) / (GRID_POINTS - 1) for i in range(GRID_POINTS)]
+    if ps.type == "int":
+        return sorted({int(round(v)) for v in vals})
+    return [float(f"{v:.6g}") for v in vals]
+
+
+def space_to_dict(space: Mapping[str, ParamSpec]) -> dict[str, dict[str, Any]]:
+    """A JSON-safe description of the space (stored with the study)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, ps in space.items():
+        d: dict[str, Any] = {"type": ps.type}
+        if ps.type == "categorical":
+            d["choices"] = list(ps.choices)
+        else:
+            d.update(low=ps.low, high=ps.high, log=ps.log)
+            if ps.step:
+                d["step"] = ps.step
+        out[name] = d
+    return out

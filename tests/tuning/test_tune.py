@@ -1,0 +1,119 @@
+"""tune() in one process: outputs, pruning, interruption and resume, refusal of mismatched studies."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from embedlab.exceptions import InvalidParameterError
+from embedlab.tuning import tune
+from embedlab.tuning.storage import make_storage
+from embedlab.vectors.io import load_vectors
+
+OBJ = "similarity:wordsim353"
+
+
+def test_tune_writes_best_vectors_trials_and_params(tmp_path, corpus, model, space):
+    out = tmp_path / "out"
+    res = tune(model, corpus, OBJ, space=space, n_trials=4, outdir=out, pruner="none")
+    assert res.n_complete == 4 and res.best_trial is not None
+    values = {t.number: t.value for t in res.study.trials}
+    best = max(values, key=values.get)
+    assert res.best_trial == best and res.best_value == pytest.approx(values[best])
+    assert res.best_test_value is not None and -1 <= res.best_test_value <= 1
+    # the saved vectors are the best trial's: re-scoring them gives its validation score again
+    kv = load_vectors(out / "best_vectors.npz")
+    assert kv.vectors.shape == res.best_vectors.vectors.shape
+    from embedlab.tuning.objective import Objective
+
+    assert Objective(OBJ).score(kv).validation == pytest.approx(res.best_value, abs=1e-6)
+    rows = list(csv.DictReader(open(out / "trials.csv", encoding="utf-8")))
+    assert [int(r["number"]) for r in rows] == [0, 1, 2, 3]
+    assert {"window", "alpha", "negative", "value", "test", "epochs_trained"} <= set(rows[0])
+    assert json.loads((out / "best_params.json").read_text())["params"] == res.best_params
+    assert sorted(p.name for p in (out / "trial_vectors").iterdir()) == [f"trial-{best:05d}.npz"]
+
+
+def test_pruning_stops_bad_trials_early(tmp_path, corpus, model, space):
+    model.set_params(epochs=4)
+    res = tune(model, corpus, OBJ, space=space, n_trials=10, pruner="median", random_state=1)
+    pruned = [t for t in res.study.trials if t.state == TrialState.PRUNED]
+    assert pruned, "the median pruner pruned no trial"
+    for t in pruned:
+        assert t.user_attrs["epochs_trained"] < 4
+        assert max(t.intermediate_values) == t.user_attrs["epochs_trained"]
+    complete = [t for t in res.study.trials if t.state == TrialState.COMPLETE]
+    assert all(t.user_attrs["epochs_trained"] == 4 for t in complete)
+    assert res.epochs_trained < 10 * 4
+    assert res.n_pruned == len(pruned)
+
+
+def test_interrupted_tune_resumes_without_losing_trials(tmp_path, corpus, model, space):
+    fits = {"n": 0}
+
+    def ctrl_c_in_third_trial(epoch, elapsed, metrics):
+        if epoch == 1:
+            fits["n"] += 1
+        if fits["n"] == 3:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    first = tune(model.set_params(callbacks=[ctrl_c_in_third_trial]), corpus, OBJ, space=space,
+                 n_trials=5, outdir=out, study_name="s")
+    assert first.interrupted and first.n_complete == 2
+    before = {t.number: t.value for t in first.study.trials if t.state == TrialState.COMPLETE}
+    model.set_params(callbacks=None)
+    second = tune(model, corpus, OBJ, space=space, n_trials=2, outdir=out, study_name="s")
+    assert not second.interrupted
+    after = {t.number: t.value for t in second.study.trials if t.state == TrialState.COMPLETE}
+    assert len(after) >= 3 and all(after[n] == v for n, v in before.items())
+    states = [t.state for t in second.study.trials]
+    assert states[2] == TrialState.FAIL and len(states) == 5  # the interrupted one is kept as failed
+
+
+def test_existing_study_with_other_direction_is_refused(tmp_path, corpus, model, space):
+    path = tmp_path / "tune.journal"
+    storage = make_storage(path)
+    study = optuna.create_study(storage=storage, study_name="mine", direction="minimize")
+    study.add_trial(optuna.trial.create_trial(value=1.0))
+    with pytest.raises(InvalidParameterError, match=r"study 'mine' in .*tune\.journal exists with direction\(s\) minimize, not maximize"):
+        tune(model, corpus, OBJ, space=space, n_trials=1, storage=path, study_name="mine")
+    reloaded = optuna.load_study(study_name="mine", storage=make_storage(path))
+    assert len(reloaded.trials) == 1 and reloaded.trials[0].value == 1.0
+
+
+def test_another_objective_on_an_existing_study_is_refused(tmp_path, corpus, model, space):
+    tune(model, corpus, OBJ, space=space, n_trials=1, outdir=tmp_path, study_name="s", pruner="none")
+    with pytest.raises(InvalidParameterError, match=r"was created for objective 'similarity:wordsim353'"):
+        tune(model, corpus, "similarity:simlex999", space=space, n_trials=1, outdir=tmp_path, study_name="s")
+
+
+def test_pareto_front_and_grid(tmp_path, corpus, model):
+    res = tune(model, corpus, OBJ, space={"vector_size": [8, 16], "window": [2, 5]}, n_trials=None,
+               sampler="grid", pareto=["vector_size"], outdir=tmp_path)
+    assert len(res.study.directions) == 2 and res.n_complete == 4  # the whole grid
+    assert {(t.params["vector_size"], t.params["window"]) for t in res.study.trials} == {(8, 2), (8, 5), (16, 2), (16, 5)}
+    front = {t.number for t in res.best_trials}
+    assert front and front <= {t.number for t in res.study.trials}
+    assert res.best_vectors is not None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_trials": 0}, "n_trials must be an int >= 1"),
+        ({"n_jobs": 0}, "n_jobs must be an int >= 1"),
+        ({"timeout": -1}, "timeout must be a positive number"),
+        ({"sampler": "bayes"}, "unknown sampler 'bayes'; valid samplers: tpe, random, grid"),
+        ({"pruner": "early"}, "unknown pruner 'early'; valid pruners: median, hyperband, none"),
+        ({"storage": "postgresql://nobody@127.0.0.1:1/none"}, r"cannot reach storage postgresql://nobody@127\.0\.0\.1:1/none"),
+        ({"storage": "sqlite:////no/such/folder/x.db"}, r"cannot reach storage sqlite:////no/such/folder/x\.db"),
+    ],
+)
+def test_bad_arguments(tmp_path, corpus, model, space, kwargs, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        tune(model, corpus, OBJ, space=space, **kwargs)
