@@ -33,6 +33,7 @@ __all__ = ["app", "train_app", "main", "COMMAND_MODULES", "TRAIN_MODULES"]
 COMMAND_MODULES: list[str] = [
     "embedlab.cli.evaluate",
     "embedlab.cli.quickstart",
+    "embedlab.cli.tune",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.
