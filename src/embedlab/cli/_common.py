@@ -6,8 +6,11 @@ Ctrl-C handling, atomic output and the summary behave the same everywhere.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import time
+from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -176,6 +179,27 @@ def make_corpus(
 
 
 # ---------------------------------------------------------------- training
+_PARAM_ALIASES = {"n_threads": "threads", "random_state": "seed"}
+
+
+@contextlib.contextmanager
+def cli_option_names() -> Iterator[None]:
+    """Add the option to ``parameter 'x_y'`` messages: ``parameter 'x_y' (--x-y)``.
+
+    Train commands name their options after the estimator's parameters (``n_threads`` and
+    ``random_state`` are ``--threads`` and ``--seed``).
+    """
+    try:
+        yield
+    except InvalidParameterError as exc:
+        message = str(exc)
+        match = re.search(r"parameter '(\w+)'", message)
+        if match is None:
+            raise
+        option = "--" + _PARAM_ALIASES.get(match[1], match[1]).replace("_", "-")
+        raise InvalidParameterError(message.replace(match[0], f"{match[0]} ({option})", 1)) from None
+
+
 def _format_count(n: float) -> str:
     return f"{n:,.0f}"
 
@@ -188,7 +212,7 @@ def print_training_summary(model: BaseEmbedder, output: Path, fmt: str, elapsed:
     vocab = getattr(model, "vocab_", None)
     table = Table(title=f"{type(model).__name__} trained", show_header=False, title_justify="left")
     table.add_column(style="bold")
-    table.add_column()
+    table.add_column(overflow="fold")
     table.add_row("vocabulary", f"{len(kv):,} words, dim {kv.vector_size}")
     if vocab is not None and getattr(vocab, "total_words", None) is not None:
         table.add_row("corpus", f"{_format_count(vocab.total_words)} words")
@@ -217,11 +241,13 @@ def train_and_save(
 
     ``make_data()`` builds the training data; it is called only after the hyperparameters,
     the output path and the format have been checked, so bad options never cost a corpus pass.
-    With ``resume_from`` the model continues from that checkpoint (``model.resume``).
+    With ``resume_from`` training continues from that checkpoint (``type(model).resume``), whose
+    hyperparameters replace those of ``model``.
     """
-    model._validate_params()
-    fmt_name = resolve_format(output, fmt)
+    with cli_option_names():
+        model._validate_params()
     check_output_path(output)
+    fmt_name = resolve_format(output, fmt)
     if resume_from is not None and not resume_from.is_file():
         raise InputFileError(
             f"{resume_from}: no checkpoint to resume from; train with --checkpoint-every N first"
@@ -229,7 +255,8 @@ def train_and_save(
     data = make_data()
     start = time.perf_counter()
     if resume_from is not None:
-        model.resume(resume_from, data)  # type: ignore[attr-defined]
+        # hyperparameters, vocabulary and RNG position come from the checkpoint
+        model = type(model).resume(resume_from, data)  # type: ignore[attr-defined]
     else:
         model.fit(data)
     elapsed = time.perf_counter() - start

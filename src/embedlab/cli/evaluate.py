@@ -63,6 +63,11 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _format_value(value: float) -> str:
+    v = float(value)
+    return f"{v:,.0f}" if v.is_integer() and abs(v) > 1 else f"{v:.4f}"
+
+
 def results_table(results: list[EvalResult], title: str = "") -> Any:
     """A rich table: dataset, metric, value, coverage, n (primary metric marked with *)."""
     from rich.table import Table
@@ -79,7 +84,7 @@ def results_table(results: list[EvalResult], title: str = "") -> Any:
             table.add_row(
                 r.name if i == 0 else "",
                 metric + mark,
-                f"{value:.4f}",
+                _format_value(value),
                 f"{r.coverage:.1%}" if i == 0 else "",
                 f"{r.n:,}" if i == 0 else "",
             )
@@ -108,6 +113,7 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Evaluate VECTORS on word similarity and analogy sets (bundled ones by default)."""
+    c.check_input_path(vectors)
     evaluators = build_evaluators(similarity, analogy, spec, restrict_vocab, analogy_method.value)
     kv = c.read_vectors(vectors, fmt)
     results = [e.evaluate(kv) for e in evaluators]
@@ -171,8 +177,8 @@ def convert(
     to_fmt: c.ToFormat = None,
 ) -> None:
     """Convert vectors between formats (npz, word2vec text, word2vec binary)."""
-    out_fmt = c.resolve_format(dst, to_fmt, "--to")
     c.check_output_path(dst)
+    out_fmt = c.resolve_format(dst, to_fmt, "--to")
     kv = c.read_vectors(src, from_fmt)
     c.write_vectors(kv, dst, out_fmt)
     c.console(stderr=True).print(f"wrote {len(kv):,} vectors (dim {kv.vector_size}) to {dst} ({out_fmt})")
