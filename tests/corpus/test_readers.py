@@ -48,7 +48,17 @@ def test_tokenizer_options(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["plain lowercase words only", "Mixed Case Words", "new_york city's o’clock — dash, comma.", "naïve café 1990s", "a\tb  c\u00a0d", ""],
+    [
+        "plain lowercase words only",
+        "Mixed Case Words",
+        "new_york city's o’clock — dash, comma.",
+        "naïve café 1990s",
+        "a\tb  c\u00a0d",
+        "",
+        "'Tis the Lords' house, rock'n'roll; don''t (it's) 'quoted' x'-y",
+        "e-mail: a.b@c.org, 3.14 + $5 = #tag [x] {y} <z> ~ ^ | \\",
+        "Москва́ и Санкт-Петербург, 東京都 ١٢٣",
+    ],
 )
 def test_fast_path_equals_regex(line: str) -> None:
     from embedlab.corpus.tokenize import WORD_PATTERN
@@ -187,19 +197,22 @@ def test_non_utf8_offset_past_first_block(tmp_path: Path) -> None:
     n_lines = BLOCK_BYTES // len(line) + 5
     path = tmp_path / "c.txt.gz"
     path.write_bytes(gzip.compress(line * n_lines + b"ab\xffcd\n"))
-    with pytest.raises(FormatError, match=rf"line {n_lines + 1}, byte offset {len(line) * n_lines + 2}:"):
+    offset = len(line) * n_lines + 2
+    with pytest.raises(FormatError, match=rf"c\.txt\.gz: line {n_lines + 1}, uncompressed byte offset {offset}:"):
         list(Corpus(path))
 
 
-def test_truncated_gzip(tmp_path: Path) -> None:
-    data = gzip.compress(("some words here\n" * 5000).encode())
-    path = tmp_path / "c.txt.gz"
+@pytest.mark.parametrize(("suffix", "compress"), [(".gz", gzip.compress), (".bz2", bz2.compress)])
+def test_truncated_or_corrupt_compressed(tmp_path: Path, suffix: str, compress: object) -> None:
+    data = compress(("some words here\n" * 5000).encode())  # type: ignore[operator]
+    path = tmp_path / f"c.txt{suffix}"
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(FormatError, match=r"c\.txt\.gz: compressed file is truncated or corrupt"):
-        list(Corpus(path))
-    path.write_bytes(b"not gzip at all")
-    with pytest.raises(FormatError, match=r"c\.txt\.gz: compressed file is truncated or corrupt"):
-        list(Corpus(path))
+    corpus = Corpus(path)
+    with pytest.raises(FormatError, match=rf"c\.txt\{suffix}: compressed file is truncated or corrupt"):
+        list(corpus)
+    path.write_bytes(b"not compressed at all")
+    with pytest.raises(FormatError, match=rf"c\.txt\{suffix}: compressed file is truncated or corrupt"):
+        list(corpus)
 
 
 def test_invalid_parameters(tmp_path: Path) -> None:
@@ -210,3 +223,22 @@ def test_invalid_parameters(tmp_path: Path) -> None:
         Corpus(path, encoding="utf-9")
     with pytest.raises(InvalidParameterError, match="'errors' must be one of"):
         Corpus(path, errors="skip")
+
+
+def test_memory_does_not_grow_with_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracemalloc
+
+    import embedlab.corpus.readers as readers
+
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 1 << 14)
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"".join(b"line %d of the corpus with some words\n" % i for i in range(15_000)))
+    corpus = Corpus(path)
+    tracemalloc.start()
+    try:
+        n_tokens = sum(len(s) for s in corpus)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert n_tokens == 15_000 * 8
+    assert peak < 300_000  # the 600 kB file is never held at once (peak ~150 kB: one block)

@@ -162,8 +162,9 @@ def _scan_directory(root: Path, encoding: str) -> list[Path]:
 
 def _decode_error(path: Path, encoding: str, block: bytes, start: int, lineno: int, exc: UnicodeDecodeError) -> FormatError:
     line = lineno + block.count(b"\n", 0, exc.start) + 1
+    where = "uncompressed byte offset" if path.suffix.lower() in _OPENERS else "byte offset"
     return FormatError(
-        f"{path}: line {line}, byte offset {start + exc.start}: cannot decode as {encoding} ({exc.reason}); {_HINT}"
+        f"{path}: line {line}, {where} {start + exc.start}: cannot decode as {encoding} ({exc.reason}); {_HINT}"
     )
 
 
