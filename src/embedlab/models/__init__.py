@@ -12,6 +12,7 @@ __all__ = ["MODELS", "get_model", "model_names"]
 # registry name -> "module:Class"; add a line when a method lands
 MODELS: dict[str, str] = {
     "word2vec": "embedlab.models.word2vec:Word2Vec",
+    "fasttext": "embedlab.models.fasttext:FastText",
 }
 
 

@@ -1,0 +1,188 @@
+"""embedlab FastText vs the ``fasttext`` PyPI package (and plain word2vec) on one corpus.
+
+    python benchmarks/fasttext_vs_fasttext.py CORPUS [--threads 2] [--repeats 3] [--epochs 5]
+
+The corpus is first tokenized and lowercased once with embedlab's tokenizer into a temporary
+file, so that both sides train on exactly the same tokens (fastText splits on whitespace). Each
+run happens in a fresh subprocess (peak RSS is that process's own, measured right after
+training); numba kernels are compiled by a warm-up run before timing. Both sides use fastText's
+defaults: skip-gram, dim 100, window 5, 5 negatives, minCount 5, t=1e-4, lr 0.05, n-grams 3..6 in
+2M buckets. Times are end to end (vocabulary + training), words/s = corpus tokens x epochs / time;
+on a shared, loaded machine the CPU-time figure (process user+sys time of all threads) is the
+steadier comparison, so both are printed.
+
+Quality: WS353 Spearman (in-vocabulary pairs), Google analogies (3CosAdd, restrict_vocab=30000),
+Stanford Rare Words (RW, from ../shared/data/word-similarity) Spearman over *all* pairs with
+out-of-vocabulary words composed from n-grams (coverage 100% for subword models; word2vec scores
+only the pairs it covers, and its coverage is printed), plus RW on the pairs word2vec covers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+RW = Path(os.environ.get("EMBEDLAB_SHARED_DATA", HERE.parents[2] / "shared" / "data")) / "word-similarity" / "EN-RW-STANFORD.txt"
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _evaluate(lookup, keys, vectors) -> dict:
+    """WS353 / analogy on the in-vocabulary vectors; RW with ``lookup(word)`` (None = no vector)."""
+    import numpy as np
+    from scipy import stats
+
+    from embedlab.evaluation.analogy import Analogy
+    from embedlab.evaluation.similarity import WordSimilarity
+    from embedlab.vectors import KeyedVectors
+
+    kv = KeyedVectors(keys, vectors)
+    out = {
+        "ws353": WordSimilarity("wordsim353").evaluate(kv).score,
+        "analogy": Analogy("google", restrict_vocab=30000).evaluate(kv).score,
+    }
+    if RW.exists():
+        gold, model, inv = [], [], []
+        pairs = [line.split("\t") for line in RW.read_text(encoding="utf-8").splitlines() if line.strip()]
+        index = {k: i for i, k in enumerate(keys)}
+        for a, b, score in pairs:
+            va, vb = lookup(a.lower()), lookup(b.lower())
+            if va is None or vb is None:
+                continue
+            cos = float(np.dot(va, vb) / max(np.linalg.norm(va) * np.linalg.norm(vb), 1e-12))
+            gold.append(float(score))
+            model.append(cos)
+            inv.append(a.lower() in index and b.lower() in index)
+        inv = np.asarray(inv, dtype=bool)
+        out["rw"] = float(stats.spearmanr(gold, model).statistic) if len(gold) > 2 else float("nan")
+        out["rw_coverage"] = len(gold) / len(pairs)
+        g, m = np.asarray(gold)[inv], np.asarray(model)[inv]
+        out["rw_invocab"] = float(stats.spearmanr(g, m).statistic) if len(g) > 2 else float("nan")
+        out["rw_invocab_pairs"] = int(inv.sum())
+    return out
+
+
+def _run_embedlab(corpus: str, args: argparse.Namespace, subwords: bool) -> dict:
+    import numpy as np
+
+    from embedlab.models.fasttext import FastText
+
+    params = dict(vector_size=args.dim, epochs=args.epochs, n_threads=args.threads, random_state=1,
+                  show_progress=False, max_n=6 if subwords else 0, architecture=args.arch)
+    warm = Path(tempfile.mkdtemp()) / "warm.txt"
+    warm.write_text("the quick brown fox jumps over the lazy dog\n" * 50, encoding="utf-8")
+    FastText(**{**params, "epochs": 1, "min_count": 1}).fit(str(warm))  # compile kernels (cached)
+    t0, c0 = time.perf_counter(), time.process_time()
+    model = FastText(**params).fit(corpus)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    rss = _rss_mb()
+    kv = model.vectors_
+
+    def lookup(w):
+        return kv[w] if (subwords or w in kv) else None
+
+    res = _evaluate(lookup, kv.index_to_key, np.asarray(kv.vectors))
+    res.update(seconds=seconds, cpu_seconds=cpu, rss_mb=rss, tokens=int(model.vocab_.total_words), vocab=len(kv))
+    return res
+
+
+def _run_fasttext(corpus: str, args: argparse.Namespace) -> dict:
+    import fasttext
+    import numpy as np
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    model = fasttext.train_unsupervised(corpus, model=args.arch, dim=args.dim, epoch=args.epochs,
+                                        thread=args.threads, verbose=0)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    rss = _rss_mb()
+    words = [w for w in model.words if w != "</s>"]
+    vectors = np.stack([model.get_word_vector(w) for w in words])
+    res = _evaluate(model.get_word_vector, words, vectors)
+    res.update(seconds=seconds, cpu_seconds=cpu, rss_mb=rss, tokens=None, vocab=len(words))
+    return res
+
+
+def _child(kind: str, corpus: str, args: argparse.Namespace) -> dict:
+    cmd = [sys.executable, str(HERE), corpus, "--child", kind, "--threads", str(args.threads),
+           "--epochs", str(args.epochs), "--dim", str(args.dim), "--arch", args.arch]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _tokenize(src: str, dst: Path) -> int:
+    from embedlab.corpus import Corpus
+
+    n = 0
+    with open(dst, "w", encoding="utf-8") as fh:
+        for tokens in Corpus(src):
+            if tokens:
+                fh.write(" ".join(tokens) + "\n")
+                n += len(tokens)
+    return n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--dim", type=int, default=100)
+    ap.add_argument("--arch", choices=("skipgram", "cbow"), default="skipgram")
+    ap.add_argument("--no-word2vec", action="store_true", help="skip the plain word2vec (max_n=0) run")
+    ap.add_argument("--child", choices=("embedlab", "word2vec", "fasttext"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        if args.child == "fasttext":
+            res = _run_fasttext(args.corpus, args)
+        else:
+            res = _run_embedlab(args.corpus, args, subwords=args.child == "embedlab")
+        print(json.dumps(res))
+        return
+
+    tmp = Path(tempfile.mkdtemp(prefix="ftbench-"))
+    tok = tmp / "tokens.txt"
+    n_tokens = _tokenize(args.corpus, tok)
+    print(f"corpus {args.corpus}: {n_tokens:,} tokens; {args.threads} threads, {args.epochs} epochs, "
+          f"dim {args.dim}, {args.arch}; {args.repeats} repeat(s), medians", flush=True)
+    kinds = ["fasttext", "embedlab"] + ([] if args.no_word2vec else ["word2vec"])
+    runs: dict[str, list[dict]] = {k: [] for k in kinds}
+    for r in range(args.repeats):
+        for kind in kinds:
+            res = _child(kind, str(tok), args)
+            runs[kind].append(res)
+            print(f"  run {r + 1} {kind}: {res['seconds']:.1f} s wall, {res['cpu_seconds']:.1f} s CPU", flush=True)
+    labels = {"fasttext": "fasttext (PyPI)", "embedlab": "embedlab FastText", "word2vec": "embedlab max_n=0 (word2vec)"}
+    header = f"{'method':<30}{'time s':>8}{'CPU s':>8}{'words/s':>11}{'w/CPU-s':>10}{'RSS MB':>8}{'WS353':>8}{'analogy':>9}{'RW':>7}{'RW cov':>8}{'RW(w2v pairs)':>15}"
+    print(header)
+    med: dict[str, dict] = {}
+    for kind in kinds:
+        rs = runs[kind]
+        m = {key: statistics.median(r[key] for r in rs) for key in rs[0] if isinstance(rs[0][key], (int, float))}
+        m["words_per_sec"] = n_tokens * args.epochs / m["seconds"]
+        m["words_per_cpu_sec"] = n_tokens * args.epochs / m["cpu_seconds"]
+        med[kind] = m
+        print(f"{labels[kind]:<30}{m['seconds']:>8.1f}{m['cpu_seconds']:>8.1f}{m['words_per_sec']:>11,.0f}"
+              f"{m['words_per_cpu_sec']:>10,.0f}{m['rss_mb']:>8.0f}"
+              f"{m['ws353']:>8.3f}{100 * m['analogy']:>9.1f}{m.get('rw', float('nan')):>7.3f}"
+              f"{100 * m.get('rw_coverage', float('nan')):>7.1f}%{m.get('rw_invocab', float('nan')):>15.3f}")
+    a, b = med["embedlab"], med["fasttext"]
+    print(f"speed ratio embedlab/fasttext: {a['words_per_sec'] / b['words_per_sec']:.2f}x wall-clock, "
+          f"{a['words_per_cpu_sec'] / b['words_per_cpu_sec']:.2f}x per CPU-second; "
+          f"WS353 diff {a['ws353'] - b['ws353']:+.3f}; analogy diff {100 * (a['analogy'] - b['analogy']):+.1f} points; "
+          f"RSS ratio {a['rss_mb'] / b['rss_mb']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,248 @@
+"""FastText: skip-gram / CBOW over words plus hashed character n-grams (Bojanowski et al. 2017).
+
+The input vector of a word is the mean of its own row and the rows of its character n-grams
+(``min_n..max_n`` characters of ``"<" + word + ">"``, hashed into ``bucket`` rows exactly as
+fastText hashes them), so every word, even one never seen in training, gets a vector. Training
+is negative sampling with a dynamic window, frequent-word subsampling and a linearly decaying
+learning rate, Hogwild over ``n_threads`` (numba). Only the hash buckets that vocabulary words
+use get a row, so memory is ``(vocabulary + used n-grams) x dim`` instead of ``bucket x dim``.
+
+One thread and a fixed ``random_state`` give identical vectors; several threads give
+statistically equivalent ones (Hogwild updates race).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._validation import Callable_, Interval, Options
+from ..base import BaseEmbedder
+from ..exceptions import DataError, InvalidParameterError
+from ._sgd import ChunkStats, run_sgd
+
+__all__ = ["FastText"]
+
+_BLOCK_TOKENS = 400_000  # tokens per kernel call and thread: progress / Ctrl-C granularity
+
+
+class FastText(BaseEmbedder):
+    """fastText-style subword embeddings; ``fit(corpus)`` returns ``self``.
+
+    Learned attributes: ``vectors_`` (:class:`~embedlab.vectors.subword.SubwordKeyedVectors`:
+    ``vectors_["unseenword"]`` is composed from n-grams), ``vocab_``, ``loss_history_`` (mean loss
+    per epoch), ``epoch_metrics_``, ``interrupted_`` (Ctrl-C stopped training early).
+
+    ``max_n=0`` disables n-grams (plain word2vec with fastText's defaults).
+    """
+
+    name: ClassVar[str] = "fasttext"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "vector_size": [Interval(int, 1, None, search=(50, 300))],
+        "architecture": [Options(("skipgram", "cbow"), search=True)],
+        "window": [Interval(int, 1, None, search=(2, 10))],
+        "negative": [Interval(int, 1, None, search=(3, 15))],
+        "sample": [Interval(float, 0, 1, closed="left", search=(1e-5, 1e-2), log=True)],
+        "min_count": [Interval(int, 1, None, search=(1, 10))],
+        "max_vocab_size": [Interval(int, 1, None), None],
+        "epochs": [Interval(int, 1, None, search=(3, 15))],
+        "alpha": [Interval(float, 0, None, closed="neither", search=(0.01, 0.1), log=True)],
+        "min_alpha": [Interval(float, 0, None)],
+        "min_n": [Interval(int, 1, None, search=(1, 4))],
+        "max_n": [Interval(int, 0, None, search=(4, 7))],
+        "bucket": [Interval(int, 0, 2**31 - 1, search=(100_000, 2_000_000), log=True)],
+        "ns_exponent": [Interval(float, None, None, search=(0.5, 1.0))],
+        "n_threads": [Interval(int, 1, None), None],
+        "random_state": [Interval(int, 0, None), None],
+        "lowercase": [bool],
+        "show_progress": [bool],
+        "callbacks": [Callable_(allow_list=True), None],
+    }
+
+    def __init__(
+        self,
+        vector_size: int = 100,
+        architecture: str = "skipgram",
+        window: int = 5,
+        negative: int = 5,
+        sample: float = 1e-4,
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        epochs: int = 5,
+        alpha: float = 0.05,
+        min_alpha: float = 0.0,
+        min_n: int = 3,
+        max_n: int = 6,
+        bucket: int = 2_000_000,
+        ns_exponent: float = 0.75,
+        n_threads: int | None = None,
+        random_state: int | None = None,
+        lowercase: bool = True,
+        show_progress: bool = True,
+        callbacks: Any = None,
+    ) -> None:
+        self.vector_size = vector_size
+        self.architecture = architecture
+        self.window = window
+        self.negative = negative
+        self.sample = sample
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.epochs = epochs
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.min_n = min_n
+        self.max_n = max_n
+        self.bucket = bucket
+        self.ns_exponent = ns_exponent
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.lowercase = lowercase
+        self.show_progress = show_progress
+        self.callbacks = callbacks
+
+    def _check_relations(self, params: Mapping[str, Any]) -> None:
+        if params["max_n"] > 0:
+            if params["min_n"] > params["max_n"]:
+                raise InvalidParameterError(
+                    f"FastText: min_n={params['min_n']} is larger than max_n={params['max_n']}; "
+                    "set min_n <= max_n (or max_n=0 to turn n-grams off)"
+                )
+            if params["bucket"] == 0:
+                raise InvalidParameterError(
+                    "FastText: bucket=0 leaves no rows for the character n-grams; "
+                    "set bucket > 0 (fastText uses 2000000) or max_n=0 to turn n-grams off"
+                )
+        if params["min_alpha"] > params["alpha"]:
+            raise InvalidParameterError(
+                f"FastText: min_alpha={params['min_alpha']} is larger than alpha={params['alpha']}"
+            )
+
+    # ------------------------------------------------------------------ training
+    def _sentences(self, data: Any) -> Any:
+        from ..corpus import Corpus, as_sentences
+
+        if isinstance(data, (str, os.PathLike)):
+            return Corpus(data, lowercase=self.lowercase)
+        return as_sentences(data)
+
+    def fit(self, data: Any) -> FastText:
+        """Build the vocabulary from ``data`` (a path, paths, a Corpus or token lists) and train."""
+        from ..corpus import Vocabulary, encode
+
+        self._validate_params()
+        sentences = self._sentences(data)
+        vocab = Vocabulary.build(sentences, self.min_count, self.max_vocab_size, show_progress=self.show_progress)
+        if len(vocab) < 2:
+            raise DataError(
+                f"the vocabulary has {len(vocab)} word(s) with min_count={self.min_count}; "
+                "negative sampling needs at least 2: lower min_count or give more text"
+            )
+        encoded = encode(sentences, vocab)
+        try:
+            self._train(vocab, encoded)
+        finally:
+            encoded.close()
+        return self
+
+    def _subword_table(self, words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR of input rows per word (own row first, then ``V + compact n-gram row``) + used buckets."""
+        from ..vectors.subword import subword_rows
+
+        n = len(words)
+        ng_ptr, ng = subword_rows(words, self.min_n, self.max_n, self.bucket)
+        used, inv = np.unique(ng, return_inverse=True)
+        indptr = ng_ptr + np.arange(n + 1, dtype=np.int64)
+        indices = np.empty(int(indptr[-1]), dtype=np.int32)
+        is_word = np.zeros(indices.shape[0], dtype=bool)
+        is_word[indptr[:-1]] = True
+        indices[is_word] = np.arange(n, dtype=np.int32)
+        indices[~is_word] = n + inv.astype(np.int32)
+        return indptr, indices, used
+
+    def _train(self, vocab: Any, encoded: Any) -> None:
+        import numba
+
+        from ..kernels._rng import seed_states
+        from ..kernels.sampling import build_alias
+        from ..kernels.subword import compose_rows, train_block
+        from ..vectors.subword import SubwordKeyedVectors
+
+        seed = self.random_state if self.random_state is not None else int(np.random.SeedSequence().entropy % 2**32)
+        n_threads = min(self.n_threads or numba.config.NUMBA_NUM_THREADS, numba.config.NUMBA_NUM_THREADS)
+        dim = self.vector_size
+        words = vocab.words
+        n_words = len(words)
+        t_start = time.perf_counter()
+        indptr, indices, used = self._subword_table(words)
+        rng = np.random.default_rng(seed)
+        w_in = rng.uniform(-1.0 / dim, 1.0 / dim, size=(n_words + used.shape[0], dim)).astype(np.float32)
+        w_out = np.zeros((n_words, dim), dtype=np.float32)
+        prob, alias = build_alias(vocab.counts.astype(np.float64) ** self.ns_exponent)
+        keep = vocab.keep_probabilities(self.sample)
+        ids, offsets = encoded.ids, encoded.offsets
+        n_sent = encoded.n_sentences
+        block = _BLOCK_TOKENS * n_threads
+        # sentence boundaries of the blocks (about ``block`` tokens each)
+        cuts = np.unique(np.searchsorted(offsets, np.arange(0, int(offsets[-1]), block), side="left"))
+        blocks = np.append(cuts[cuts < n_sent], n_sent)
+        chunks = [((int(blocks[b]), int(blocks[b + 1])), int(offsets[blocks[b + 1]] - offsets[blocks[b]]))
+                  for b in range(len(blocks) - 1)]
+        cbow = self.architecture == "cbow"
+
+        def step(epoch: int, index: int, payload: tuple[int, int], a0: float, a1: float) -> ChunkStats:
+            lo, hi = payload
+            states = seed_states(seed, epoch, index, n=n_threads)
+            loss, pairs = train_block(ids, offsets, lo, hi, indptr, indices, w_in, w_out, prob, alias, keep,
+                                      self.window, self.negative, cbow, a0, a1, states)
+            return ChunkStats(float(loss), float(pairs), int(offsets[hi] - offsets[lo]))
+
+        old_threads = numba.get_num_threads()
+        numba.set_num_threads(n_threads)
+        t_train = time.perf_counter()
+        try:
+            result = run_sgd(
+                step, chunks, epochs=self.epochs, alpha=self.alpha, min_alpha=self.min_alpha,
+                callbacks=self.callbacks, show_progress=self.show_progress, description="fasttext",
+                owner="FastText", check_finite=lambda: bool(np.isfinite(w_out).all() and np.isfinite(w_in[:n_words]).all()),
+            )
+        finally:
+            numba.set_num_threads(old_threads)
+        self.loss_history_ = result.loss_history
+        self.epoch_metrics_ = result.epoch_metrics
+        self.interrupted_ = result.interrupted
+        train_time = time.perf_counter() - t_train
+        word_vectors = compose_rows(w_in, indptr, indices)
+        ngram_index = np.full(self.bucket if used.size else 0, -1, dtype=np.int32)
+        if used.size:
+            ngram_index[used] = np.arange(used.shape[0], dtype=np.int32)
+        params = {k: v for k, v in self.get_params().items() if k != "callbacks"}
+        metadata = {
+            "method": self.name,
+            "params": params,
+            "seed": seed,
+            "n_threads": n_threads,
+            "corpus": {
+                "total_words": int(vocab.total_words),
+                "encoded_words": int(offsets[-1]),
+                "sentences": int(n_sent),
+                "vocabulary": n_words,
+                "ngram_rows": int(used.shape[0]),
+            },
+            "training_seconds": round(train_time, 3),
+            "total_seconds": round(time.perf_counter() - t_start, 3),
+            "epochs_run": len(self.loss_history_),
+            "interrupted": self.interrupted_,
+            "versions": {"numpy": np.__version__, "numba": numba.__version__, "python": platform.python_version()},
+        }
+        self.vocab_ = vocab
+        self.vectors_ = SubwordKeyedVectors(
+            words, word_vectors, np.ascontiguousarray(w_in[n_words:]), min_n=self.min_n, max_n=self.max_n,
+            bucket=self.bucket if used.size else 0, ngram_index=ngram_index, counts=vocab.counts,
+            metadata=metadata,
+        )

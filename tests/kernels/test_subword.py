@@ -1,0 +1,164 @@
+"""Subword kernels against pure-Python / NumPy oracles (fastText's hashing, n-grams, training step)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embedlab.kernels._rng import seed_states
+from embedlab.kernels.sampling import build_alias
+from embedlab.kernels.subword import compose_rows, fnv1a_hash, subword_csr, train_block
+from embedlab.vectors.subword import ngram_strings, subword_rows, wrap_words
+
+WORDS = ["hello", "a", "naïve", "über", "日本語", "straße", "emoji😀x", "can't", "ab", "x" * 30]
+
+
+def ft_hash(data: bytes) -> int:
+    """fastText's Dictionary::hash: FNV-1a over bytes, each byte sign-extended (int8 -> uint32)."""
+    h = 2166136261
+    for c in data:
+        signed = c - 256 if c >= 128 else c
+        h = ((h ^ (signed & 0xFFFFFFFF)) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def ft_ngrams(word: str, min_n: int, max_n: int) -> list[bytes]:
+    """Dictionary::computeSubwords transcribed byte by byte (UTF-8 continuation bytes skipped)."""
+    w = ("<" + word + ">").encode("utf-8")
+    out = []
+    for i in range(len(w)):
+        if (w[i] & 0xC0) == 0x80:
+            continue
+        j, n = i, 1
+        while j < len(w) and n <= max_n:
+            j += 1
+            while j < len(w) and (w[j] & 0xC0) == 0x80:
+                j += 1
+            if n >= min_n and not (n == 1 and (i == 0 or j == len(w))):
+                out.append(w[i:j])
+            n += 1
+    return out
+
+
+def test_hash_matches_fasttext_formula_with_sign_extension():
+    rng = np.random.default_rng(0)
+    samples = [b"", b"a", b"<hello>", "naïve".encode(), "日本語".encode(), bytes(range(256))]
+    samples += [bytes(rng.integers(0, 256, size=int(rng.integers(1, 40)), dtype=np.uint8)) for _ in range(200)]
+    for data in samples:
+        buf = np.frombuffer(data, dtype=np.uint8) if data else np.zeros(0, np.uint8)
+        assert fnv1a_hash(buf, 0, len(data)) == ft_hash(data)
+    # the int8 quirk matters: a plain FNV-1a gives another value for non-ASCII bytes
+    plain = 2166136261
+    for c in "é".encode():
+        plain = ((plain ^ c) * 16777619) & 0xFFFFFFFF
+    assert ft_hash("é".encode()) != plain
+
+
+@pytest.mark.parametrize("min_n,max_n", [(3, 6), (1, 3), (2, 5), (5, 5)])
+def test_ngram_rows_match_the_byte_oracle(min_n, max_n):
+    bucket, offset = 100_003, 17
+    indptr, idx = subword_rows(WORDS, min_n, max_n, bucket, row_offset=offset)
+    for w, word in enumerate(WORDS):
+        grams = ft_ngrams(word, min_n, max_n)
+        expected = [offset + ft_hash(g) % bucket for g in grams]
+        assert idx[indptr[w]:indptr[w + 1]].tolist() == expected
+        # on valid UTF-8 the byte walk equals the character walk
+        assert [g.decode() for g in grams] == ngram_strings(word, min_n, max_n)
+
+
+def test_include_word_and_disabled_ngrams():
+    indptr, idx = subword_rows(["ab", "cd"], 3, 6, 1000, row_offset=2, include_word=True)
+    assert idx[indptr[0]] == 0 and idx[indptr[1]] == 1
+    assert np.diff(indptr).tolist() == [1 + len(ft_ngrams("ab", 3, 6)), 1 + len(ft_ngrams("cd", 3, 6))]
+    buf, off = wrap_words(["hello"])
+    for max_n, bucket in [(0, 1000), (6, 0)]:
+        p, i = subword_csr(buf, off, 3, max_n, bucket, 0, True)
+        assert p.tolist() == [0, 1] and i.tolist() == [0]
+
+
+def test_compose_rows_is_the_mean_with_negative_rows_as_zero():
+    rng = np.random.default_rng(1)
+    m = rng.normal(size=(6, 4)).astype(np.float32)
+    indptr = np.array([0, 2, 2, 5], dtype=np.int64)
+    idx = np.array([0, 3, 1, -1, 5], dtype=np.int64)
+    out = compose_rows(m, indptr, idx)
+    np.testing.assert_allclose(out[0], (m[0] + m[3]) / 2, rtol=1e-6)
+    np.testing.assert_array_equal(out[1], np.zeros(4))
+    np.testing.assert_allclose(out[2], (m[1] + m[5]) / 3, rtol=1e-6)
+
+
+def _oracle_step(w_in, w_out, sent, sub, lr, cbow):
+    """window 1, no negatives, no subsampling: fastText's update with the gradient batched per centre."""
+    w_in = w_in.astype(np.float64).copy()
+    w_out = w_out.astype(np.float64).copy()
+    for pos in range(len(sent)):
+        ctx = [c for c in (pos - 1, pos + 1) if 0 <= c < len(sent)]
+        if cbow:
+            rows = [r for c in ctx for r in sub[sent[c]]]
+            h = w_in[rows].mean(axis=0)
+            t = sent[pos]
+            a = lr * (1.0 - 1.0 / (1.0 + np.exp(-h @ w_out[t])))
+            g = a * w_out[t]
+            w_out[t] += a * h
+            for r in rows:
+                w_in[r] += g
+        else:
+            rows = sub[sent[pos]]
+            h = w_in[rows].mean(axis=0)
+            g = np.zeros_like(h)
+            for c in ctx:
+                t = sent[c]
+                a = lr * (1.0 - 1.0 / (1.0 + np.exp(-h @ w_out[t])))
+                g += a * w_out[t]
+                w_out[t] += a * h
+            for r in rows:
+                w_in[r] += g
+    return w_in, w_out
+
+
+@pytest.mark.parametrize("cbow", [False, True])
+def test_train_block_matches_numpy_oracle(cbow):
+    rng = np.random.default_rng(2)
+    n_words, n_rows, dim = 5, 9, 8
+    sub = [[0, 5, 6], [1, 6], [2, 7, 8, 5], [3], [4, 8]]
+    indptr = np.cumsum([0] + [len(s) for s in sub]).astype(np.int64)
+    indices = np.array([r for s in sub for r in s], dtype=np.int32)
+    sent = np.array([0, 1, 2, 3, 4, 2, 1], dtype=np.int32)
+    offsets = np.array([0, len(sent)], dtype=np.int64)
+    w_in = rng.uniform(-0.5, 0.5, size=(n_rows, dim)).astype(np.float32)
+    w_out = rng.uniform(-0.5, 0.5, size=(n_words, dim)).astype(np.float32)
+    prob, alias = build_alias(np.ones(n_words))
+    keep = np.ones(n_words, dtype=np.float32)
+    exp_in, exp_out = _oracle_step(w_in, w_out, sent.tolist(), sub, 0.1, cbow)
+    loss, pairs = train_block(sent, offsets, 0, 1, indptr, indices, w_in, w_out, prob, alias, keep,
+                              1, 0, cbow, 0.1, 0.1, seed_states(3, n=1))
+    assert pairs == (len(sent) if cbow else 2 * (len(sent) - 1))
+    assert loss > 0
+    np.testing.assert_allclose(w_in, exp_in, atol=2e-4)
+    np.testing.assert_allclose(w_out, exp_out, atol=2e-4)
+
+
+def test_train_block_is_deterministic_and_learns():
+    rng = np.random.default_rng(4)
+    n_words, dim = 50, 16
+    ids = rng.integers(0, n_words, size=4000).astype(np.int32)
+    ids[1::2] = (ids[::2] + 1) % n_words  # every even word is followed by its successor
+    offsets = np.arange(0, 4001, 40, dtype=np.int64)
+    indptr, indices = subword_rows([f"w{i}" for i in range(n_words)], 2, 3, 64, row_offset=n_words,
+                                   include_word=True)
+    prob, alias = build_alias(np.bincount(ids, minlength=n_words).astype(np.float64) ** 0.75)
+    keep = np.ones(n_words, dtype=np.float32)
+    results = []
+    for _ in range(2):
+        w_in = np.random.default_rng(5).uniform(-0.05, 0.05, size=(n_words + 64, dim)).astype(np.float32)
+        w_out = np.zeros((n_words, dim), dtype=np.float32)
+        losses = []
+        for epoch in range(4):
+            loss, pairs = train_block(ids, offsets, 0, len(offsets) - 1, indptr, indices.astype(np.int32),
+                                      w_in, w_out, prob, alias, keep, 2, 5, False, 0.05, 0.05,
+                                      seed_states(9, epoch, n=1))
+            losses.append(loss / pairs)
+        results.append((w_in, w_out, losses))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert results[0][2][-1] < results[0][2][0]
