@@ -141,3 +141,25 @@ def test_save_load_keeps_ngrams_and_vec_exports_words(model, tmp_path):
     np.testing.assert_allclose(text.vectors, kv.vectors, rtol=1e-6)
     with pytest.raises(VocabularyError, match="not in the vocabulary"):
         text["jerusalam"]
+
+
+def test_cli_trains_saves_and_answers_oov_neighbours(verses, tmp_path):
+    from typer.testing import CliRunner
+
+    from embedlab.cli.app import app
+
+    text = tmp_path / "kjv.txt"
+    text.write_text("\n".join(" ".join(v) for v in verses[:1500]) + "\n", encoding="utf-8")
+    out = tmp_path / "ft.npz"
+    runner = CliRunner()
+    res = runner.invoke(app, ["train", "fasttext", str(text), "-o", str(out), "-d", "16", "-e", "1",
+                              "--bucket", "20000", "--threads", "1", "--seed", "1", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    kv = KeyedVectors.load(out)
+    assert isinstance(kv, SubwordKeyedVectors) and kv.metadata["params"]["bucket"] == 20000
+    res = runner.invoke(app, ["neighbors", str(out), "begatt", "-k", "3", "--json"])
+    assert res.exit_code == 0 and "begatt" in res.stdout
+    bad = runner.invoke(app, ["train", "fasttext", str(text), "-o", str(tmp_path / "x.npz"), "--min-n", "5",
+                              "--max-n", "3"])
+    assert bad.exit_code == 2 and "min_n=5 is larger than max_n=3" in bad.stderr
+    assert not (tmp_path / "x.npz").exists()

@@ -39,6 +39,7 @@ COMMAND_MODULES: list[str] = [
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.
 TRAIN_MODULES: list[str] = [
     "embedlab.cli.train_word2vec",
+    "embedlab.cli.train_fasttext",
 ]
 
 

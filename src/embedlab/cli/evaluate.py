@@ -153,7 +153,7 @@ def neighbors(
         raise c.fail(f"-k must be >= 1; got {k}")
     kv = c.read_vectors(vectors, fmt)
     for word in words:
-        if word not in kv:
+        if word not in kv and not getattr(kv, "has_subwords", False):  # subword vectors compose OOV words
             raise VocabularyError(unknown_word_message(kv, word))
     found = {word: kv.most_similar(word, topn=k) for word in words}
     if as_json:
