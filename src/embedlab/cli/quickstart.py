@@ -51,7 +51,7 @@ def quickstart(
     corpus = sample_corpus_path()
     evaluators = build_evaluators(None, None)
     err = c.console(stderr=True)
-    err.print(f"Training word2vec skip-gram on the bundled sample corpus ({Path(corpus).name}) ...")
+    err.print(f"Training word2vec skip-gram on the bundled sample corpus ({Path(corpus).name}) ...", soft_wrap=True)
     start = time.perf_counter()
     model.fit(corpus)
     elapsed = time.perf_counter() - start
@@ -80,8 +80,8 @@ def quickstart(
 
     with atomic_open(metrics_path) as fh:
         json.dump({r.name: jsonable({"metrics": r.metrics, "coverage": r.coverage, "n": r.n}) for r in results}, fh, indent=2)
-    out.print(f"Vectors saved to [bold]{vectors_path}[/bold], metrics to {metrics_path}.")
-    out.print(f"Next: embedlab neighbors {vectors_path} {words[0] if words else 'WORD'}")
+    out.print(f"Vectors saved to [bold]{vectors_path}[/bold], metrics to {metrics_path}.", soft_wrap=True)
+    out.print(f"Next: embedlab neighbors {vectors_path} {words[0] if words else 'WORD'}", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,122 @@
+"""`embedlab quickstart`, the README (its commands and code blocks) and the examples script."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+import typer.main
+from cli_helpers import assert_cli_error
+
+from embedlab.cli.app import app
+from embedlab.vectors.io import load_vectors
+
+REPO = Path(__file__).resolve().parents[2]
+README = REPO / "README.md"
+
+
+def code_blocks(language: str) -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
+
+
+def test_quickstart_trains_evaluates_and_saves(cli, tmp_path):
+    out = tmp_path / "qs"
+    result = cli("quickstart", "-o", out, "--epochs", "1", "--threads", "2")
+    assert result.exit_code == 0, result.stderr
+    for text in ("nearest neighbours", "similarity:wordsim353", "similarity:simlex999", "analogy:google",
+                 "spearman*", "accuracy*", f"Vectors saved to {out / 'vectors.npz'}"):
+        assert text in result.stdout
+    kv = load_vectors(out / "vectors.npz")
+    assert len(kv) > 3000
+    # real quality on the KJV sample, even after one epoch: gold's neighbours include silver
+    assert "silver" in [w for w, _ in kv.most_similar("gold", topn=3)]
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert set(metrics) == {"similarity:wordsim353", "similarity:simlex999", "analogy:google"}
+    assert 0 < metrics["similarity:wordsim353"]["coverage"] <= 1
+    assert metrics["analogy:google"]["n"] > 100
+
+
+def test_quickstart_output_must_be_a_folder(cli, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    assert_cli_error(cli("quickstart", "-o", blocker), r"file: exists and is not a folder")
+
+
+def test_readme_starts_with_the_two_commands():
+    lines = README.read_text(encoding="utf-8").splitlines()
+    first_block = lines[lines.index("```bash") + 1 : lines.index("```", lines.index("```bash") + 1)]
+    assert lines.index("```bash") <= 3  # right under the title
+    assert first_block == ['pip install -e ".[all]" && embedlab quickstart', "python3 -m pytest -q"]
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "python3 -m pytest -q" in ci.splitlines()[-1]
+
+
+def _readme_command_lines() -> list[list[str]]:
+    commands = []
+    for block in code_blocks("bash"):
+        for line in block.replace("\\\n", " ").splitlines():
+            for part in line.split("&&"):
+                words = shlex.split(part, comments=True)
+                if words and words[0] == "embedlab":
+                    commands.append(words[1:])
+    return commands
+
+
+def test_readme_cli_examples_parse():
+    """Every `embedlab ...` line of the README names real commands, options and choices."""
+    commands = _readme_command_lines()
+    assert len(commands) >= 10
+    root = typer.main.get_command(app)
+    for args in commands:
+        cmd: click.Command = root
+        ctx = None
+        args = [a for a in args if a not in ("-v", "--verbose")]
+        while isinstance(cmd, click.Group):
+            ctx = click.Context(cmd, parent=ctx, info_name=cmd.name)
+            name, args = args[0], args[1:]
+            sub = cmd.get_command(ctx, name)
+            assert sub is not None, f"README uses unknown command {name!r}"
+            cmd = sub
+        try:
+            cmd.make_context(cmd.name, list(args), parent=ctx)
+        except click.UsageError as exc:  # pragma: no cover - shows the README line on failure
+            pytest.fail(f"README line `embedlab {' '.join(args)}` does not parse: {exc}")
+
+
+def test_readme_python_blocks_run(tmp_path, monkeypatch, capsys):
+    blocks = code_blocks("python")
+    assert blocks, "the README has no Python example"
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {"__name__": "__readme__"}
+    for block in blocks:
+        exec(compile(block, str(README), "exec"), namespace)  # noqa: S102 - our own README
+    out = capsys.readouterr().out
+    assert "similarity:wordsim353 spearman" in out and "analogy:google accuracy" in out
+    assert (tmp_path / "vectors.npz").is_file()
+
+
+def test_example_script_runs(tmp_path):
+    corpus = tmp_path / "small.txt"
+    import gzip
+
+    from embedlab.corpus import sample_corpus_path
+
+    with gzip.open(sample_corpus_path(), "rt", encoding="utf-8") as fh:
+        corpus.write_text("".join(next(fh) for _ in range(2000)), encoding="utf-8")
+    out = tmp_path / "v.vec"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "train_and_evaluate.py"), str(corpus), "--epochs", "1",
+         "--min-count", "2", "--output", str(out), "--words", "king"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"trained \d+ words", proc.stdout)
+    assert "king ->" in proc.stdout and "analogy:google: accuracy" in proc.stdout
+    assert len(load_vectors(out)) > 500
