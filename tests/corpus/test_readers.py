@@ -61,10 +61,16 @@ def test_tokenizer_options(tmp_path: Path) -> None:
     ],
 )
 def test_fast_path_equals_regex(line: str) -> None:
-    from embedlab.corpus.tokenize import WORD_PATTERN
+    from embedlab.corpus.tokenize import word_pattern
 
-    assert tokenize(line) == WORD_PATTERN.findall(line.lower())
-    assert tokenize(line, lowercase=False) == WORD_PATTERN.findall(line)
+    assert tokenize(line) == word_pattern().findall(line.lower())
+    assert tokenize(line, lowercase=False) == word_pattern().findall(line)
+
+
+def test_combining_marks_stay_in_words() -> None:
+    # Python's \w alone would cut these words at their vowel signs / combining accents
+    assert tokenize("नमस्ते दुनिया! ภาษาไทย, Москва\u0301.") == ["नमस्ते", "दुनिया", "ภาษาไทย", "москва\u0301"]
+    assert tokenize("l'été “quoted” — rock’n’roll") == ["l'été", "quoted", "rock’n’roll"]
 
 
 def test_crlf_and_utf8_bom(tmp_path: Path) -> None:

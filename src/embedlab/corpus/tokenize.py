@@ -3,12 +3,13 @@
 Two tokenizers, chosen by name (see :data:`TOKENIZERS`):
 
 * ``"unicode"`` (default): words are runs of Unicode letters/digits (``\\w``, so the underscore of
-  ``new_york`` phrases is kept), with apostrophes allowed *inside* a word (``don't``,
-  ``o’clock``); everything else (punctuation, symbols) separates words.
+  ``new_york`` phrases is kept) and combining marks (Devanagari vowel signs, decomposed accents),
+  with apostrophes allowed *inside* a word (``don't``, ``o’clock``); everything else
+  (punctuation, symbols) separates words.
 * ``"whitespace"``: ``str.split()``, for text that is already tokenized.
 
 Both lowercase by default (``lowercase=False`` keeps the case). The ``"unicode"`` tokenizer gives
-exactly the matches of :data:`WORD_PATTERN` but avoids the (slow) regular expression where it can:
+exactly the matches of :func:`word_pattern` but avoids the (slow) regular expression where it can:
 ASCII lines have their punctuation translated to spaces and are split (the regex runs only on
 lines holding an apostrophe); non-ASCII lines whose non-space characters are all alphanumeric
 (already normalised text) are just split; only the rest go through the regex.
@@ -16,16 +17,38 @@ lines holding an apostrophe); non-ASCII lines whose non-space characters are all
 
 from __future__ import annotations
 
+import functools
 import re
 import string
+import unicodedata
 from collections.abc import Callable
 
 from .._validation import Options, check_param
 
-__all__ = ["TOKENIZERS", "WORD_PATTERN", "get_tokenizer", "tokenize"]
+__all__ = ["TOKENIZERS", "word_pattern", "get_tokenizer", "tokenize"]
 
-#: A word: word characters, with single apostrophes (ASCII or typographic) joining word parts.
-WORD_PATTERN = re.compile(r"\w+(?:['\u2019]\w+)*")
+# code-point ranges holding every combining mark (category M) of Unicode (CJK, Hangul syllables,
+# surrogates, private use and unassigned planes hold none); scanned once, on first use
+_MARK_SCAN = ((0x0300, 0x3400), (0xA000, 0xAC00), (0xD7B0, 0xD800), (0xFB00, 0x20000), (0xE0100, 0xE01F0))
+
+
+@functools.cache
+def word_pattern() -> re.Pattern[str]:
+    """The regex of a word: runs of ``\\w`` characters and combining marks (so that Devanagari,
+    Thai or decomposed accents stay inside their word), joined by single apostrophes (ASCII or
+    typographic)."""
+    category = unicodedata.category
+    ranges: list[list[int]] = []
+    for start, stop in _MARK_SCAN:
+        for cp in range(start, stop):
+            if category(chr(cp))[0] == "M":
+                if ranges and ranges[-1][1] == cp - 1:
+                    ranges[-1][1] = cp
+                else:
+                    ranges.append([cp, cp])
+    marks = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+    word = f"[\\w{marks}]+"
+    return re.compile(f"{word}(?:['\\u2019]{word})*")
 
 Tokenizer = Callable[[str], list[str]]
 
@@ -40,13 +63,13 @@ def _unicode(line: str) -> list[str]:
         # fastest path: punctuation -> spaces, then split; words with apostrophes get the regex
         line = line.translate(_ASCII_TABLE)
         if "'" in line:
-            return WORD_PATTERN.findall(line)
+            return word_pattern().findall(line)
         return line.split()
     tokens = line.split()
     # already normalised: only letters/digits between the spaces -> split() == the regex result
     if "".join(tokens).isalnum():
         return tokens
-    return WORD_PATTERN.findall(line)
+    return word_pattern().findall(line)
 
 
 def _unicode_lower(line: str) -> list[str]:
