@@ -1,16 +1,22 @@
 """Trustworthy numbers: bootstrap confidence intervals and paired tests between two embeddings.
 
-Every downstream evaluator stores its per-item outcomes in ``EvalResult.details["per_item"]``
-(a dict of equal-length lists: ``ids`` plus either per-item scores named after the metric, e.g.
-``{"ids": [...], "ndcg@10": [...]}``, or label/score pairs such as ``y_true``/``y_pred``).
-From those, :func:`item_metric` recomputes any metric on a subset of items, which is all the
-percentile bootstrap (:func:`bootstrap_ci`) and the paired tests (:func:`paired_bootstrap`,
-:func:`paired_permutation`, :func:`compare_results`) need.
+Every downstream evaluator stores its per-item outcomes in ``EvalResult.details["per_item"]``:
+a dict of equal-length lists with ``ids`` plus either per-item scores named after the metric
+(``{"ids": [...], "ndcg@10": [...]}``: the metric is their mean) or label columns
+``y_true``/``y_pred`` (accuracy, macro-F1, purity, V-measure, ARI) or ``gold``/``pred``
+(Spearman, Pearson). From those the percentile bootstrap (:func:`bootstrap_ci`,
+:func:`metric_cis`) and the paired tests (:func:`paired_bootstrap`, :func:`paired_permutation`,
+:func:`compare_results`) recompute any metric on resampled items.
+
+Speed: label metrics are functions of the contingency table, and resampling n items with
+replacement draws the table's cells from a multinomial, so thousands of resamples cost one
+``multinomial`` call (the table formulas are checked against scikit-learn in the tests; point
+estimates reported by evaluators come from scikit-learn itself).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,111 +25,212 @@ import numpy as np
 from ..exceptions import DataError, InvalidParameterError
 
 __all__ = [
+    "TABLE_METRICS",
+    "PAIR_METRICS",
     "bootstrap_ci",
-    "item_metric",
+    "metric_value",
     "metric_cis",
     "PairedComparison",
     "paired_bootstrap",
     "paired_permutation",
     "compare_results",
+    "build_result",
 ]
 
-ItemData = Mapping[str, np.ndarray]
-MetricFn = Callable[[ItemData, np.ndarray], float]
+_CHUNK = 4_000_000  # max resampled entries held at once for mean metrics
 
 
-def _accuracy(d: ItemData, idx: np.ndarray) -> float:
-    from sklearn.metrics import accuracy_score
-
-    return float(accuracy_score(d["y_true"][idx], d["y_pred"][idx]))
-
-
-def _macro_f1(d: ItemData, idx: np.ndarray) -> float:
-    from sklearn.metrics import f1_score
-
-    labels = np.unique(d["y_true"])  # fixed label set, so resamples missing a class score it 0
-    return float(f1_score(d["y_true"][idx], d["y_pred"][idx], labels=labels, average="macro", zero_division=0))
+# ------------------------------------------------------------------ contingency-table metrics
+# Each takes tables of shape (B, L, L) (rows: true label, columns: predicted label/cluster) and
+# returns B values. ``mask`` marks the labels present in the full data (macro averages).
+def _t_accuracy(c: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return np.trace(c, axis1=1, axis2=2) / c.sum(axis=(1, 2))
 
 
-def _v_measure(d: ItemData, idx: np.ndarray) -> float:
-    from sklearn.metrics import v_measure_score
-
-    return float(v_measure_score(d["y_true"][idx], d["y_pred"][idx]))
-
-
-def _ari(d: ItemData, idx: np.ndarray) -> float:
-    from sklearn.metrics import adjusted_rand_score
-
-    return float(adjusted_rand_score(d["y_true"][idx], d["y_pred"][idx]))
+def _t_macro_f1(c: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    tp = np.diagonal(c, axis1=1, axis2=2)
+    denom = c.sum(axis=1) + c.sum(axis=2)  # (tp+fp) + (tp+fn)
+    f1 = np.divide(2.0 * tp, denom, out=np.zeros_like(denom, dtype=np.float64), where=denom > 0)
+    return f1[:, mask].mean(axis=1)
 
 
-def _purity(d: ItemData, idx: np.ndarray) -> float:
-    from sklearn.metrics.cluster import contingency_matrix
-
-    m = contingency_matrix(d["y_true"][idx], d["y_pred"][idx])
-    return float(m.max(axis=0).sum() / m.sum())
+def _t_purity(c: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return c.max(axis=1).sum(axis=1) / c.sum(axis=(1, 2))
 
 
-def _spearman(d: ItemData, idx: np.ndarray) -> float:
+def _xlogx_sum(counts: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:
+    c = counts.astype(np.float64)
+    return np.sum(np.where(c > 0, c * np.log(np.where(c > 0, c, 1.0)), 0.0), axis=axis)
+
+
+def _t_v_measure(c: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    n = c.sum(axis=(1, 2)).astype(np.float64)
+    a, b = c.sum(axis=2), c.sum(axis=1)
+    h_true = np.log(n) - _xlogx_sum(a, (1,)) / n
+    h_pred = np.log(n) - _xlogx_sum(b, (1,)) / n
+    mi = _xlogx_sum(c, (1, 2)) / n + np.log(n) - _xlogx_sum(a, (1,)) / n - _xlogx_sum(b, (1,)) / n
+    hom = np.where(h_true > 1e-12, mi / np.where(h_true > 1e-12, h_true, 1.0), 1.0)
+    com = np.where(h_pred > 1e-12, mi / np.where(h_pred > 1e-12, h_pred, 1.0), 1.0)
+    s = hom + com
+    return np.where(s > 0, 2.0 * hom * com / np.where(s > 0, s, 1.0), 0.0)
+
+
+def _t_ari(c: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    c = c.astype(np.float64)
+    n = c.sum(axis=(1, 2))
+    a, b = c.sum(axis=2), c.sum(axis=1)
+    sq = (c**2).sum(axis=(1, 2))
+    tp = sq - n
+    fp = np.einsum("bij,bj->b", c, b) - sq
+    fn = np.einsum("bij,bi->b", c, a) - sq
+    tn = n**2 - fp - fn - sq
+    denom = (tp + fn) * (fn + tn) + (tp + fp) * (fp + tn)
+    ari = np.divide(2.0 * (tp * tn - fn * fp), denom, out=np.ones_like(denom), where=denom != 0)
+    return np.where((fn == 0) & (fp == 0), 1.0, ari)
+
+
+TABLE_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "accuracy": _t_accuracy,
+    "macro_f1": _t_macro_f1,
+    "purity": _t_purity,
+    "v_measure": _t_v_measure,
+    "ari": _t_ari,
+}
+
+
+# ------------------------------------------------------------------ pair (gold, pred) metrics
+def _spearman(gold: np.ndarray, pred: np.ndarray) -> float:
     from scipy.stats import spearmanr
 
-    gold, pred = d["gold"][idx], d["pred"][idx]
     if np.ptp(gold) == 0 or np.ptp(pred) == 0:
         return 0.0  # a constant resample has no ranking; count it as no correlation
     return float(spearmanr(gold, pred).statistic)
 
 
-def _pearson(d: ItemData, idx: np.ndarray) -> float:
-    gold, pred = d["gold"][idx], d["pred"][idx]
+def _pearson(gold: np.ndarray, pred: np.ndarray) -> float:
     if np.ptp(gold) == 0 or np.ptp(pred) == 0:
         return 0.0
     return float(np.corrcoef(gold, pred)[0, 1])
 
 
-# metric name -> function of the per-item arrays and an index array (the items to score)
-ITEM_METRICS: dict[str, MetricFn] = {
-    "accuracy": _accuracy,
-    "macro_f1": _macro_f1,
-    "v_measure": _v_measure,
-    "ari": _ari,
-    "purity": _purity,
-    "spearman": _spearman,
-    "pearson": _pearson,
-}
+PAIR_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {"spearman": _spearman, "pearson": _pearson}
 
 
 def _as_arrays(per_item: Mapping[str, Any]) -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in per_item.items()}
 
 
-def item_metric(metric: str, per_item: Mapping[str, Any]) -> MetricFn:
-    """The function computing ``metric`` on a subset of items of ``per_item``.
+def _n_items(arrays: Mapping[str, np.ndarray]) -> int:
+    return len(arrays["ids"]) if "ids" in arrays else len(next(iter(arrays.values())))
 
-    A per-item column named like the metric means "the metric is the mean of that column";
-    otherwise the metric must be one of :data:`ITEM_METRICS`.
-    """
-    if metric in per_item and metric != "ids":
-        return lambda d, idx: float(np.mean(d[metric][idx]))
-    if metric in ITEM_METRICS:
-        return ITEM_METRICS[metric]
+
+def _kind(metric: str, arrays: Mapping[str, np.ndarray]) -> str:
+    if metric in arrays and metric != "ids":
+        return "mean"
+    if metric in TABLE_METRICS and "y_true" in arrays:
+        return "table"
+    if metric in PAIR_METRICS and "gold" in arrays:
+        return "pair"
     raise InvalidParameterError(
-        f"no per-item definition for metric '{metric}'; per-item columns: {sorted(per_item)}, "
-        f"known metrics: {sorted(ITEM_METRICS)}"
+        f"no per-item definition for metric '{metric}'; per-item columns: {sorted(arrays)}; "
+        f"label metrics: {sorted(TABLE_METRICS)}; pair metrics: {sorted(PAIR_METRICS)}"
     )
 
 
-def _percentile_ci(samples: np.ndarray, confidence: float) -> tuple[float, float]:
+def _label_codes(tables: Sequence[Mapping[str, np.ndarray]]) -> tuple[np.ndarray, list[np.ndarray], int, np.ndarray]:
+    """Integer codes of y_true and each table's y_pred over one shared label set."""
+    true = tables[0]["y_true"]
+    labels, inv = np.unique(np.concatenate([true.astype(str)] + [t["y_pred"].astype(str) for t in tables]), return_inverse=True)
+    n = len(true)
+    preds = [inv[n * (k + 1): n * (k + 2)] for k in range(len(tables))]
+    mask = np.zeros(len(labels), dtype=bool)
+    mask[np.unique(inv)] = True  # labels present in y_true or a y_pred (scikit-learn's default set)
+    return inv[:n], preds, len(labels), mask
+
+
+def _table_samples(metric: str, tables: Sequence[Mapping[str, np.ndarray]], n_boot: int, rng: np.random.Generator) -> list[np.ndarray]:
+    from scipy.sparse import csr_matrix
+
+    t, preds, n_labels, mask = _label_codes(tables)
+    n = len(t)
+    joint = np.stack([t, *preds], axis=1)
+    cells, inv = np.unique(joint, axis=0, return_inverse=True)
+    probs = np.bincount(inv.ravel(), minlength=len(cells)) / n
+    fn = TABLE_METRICS[metric]
+    out = []
+    counts = rng.multinomial(n, probs, size=n_boot)  # (B, n_cells)
+    for k in range(len(tables)):
+        flat = cells[:, 0] * n_labels + cells[:, k + 1]
+        onehot = csr_matrix((np.ones(len(cells)), (np.arange(len(cells)), flat)), shape=(len(cells), n_labels * n_labels))
+        tab = np.asarray((onehot.T @ counts.T).T).reshape(n_boot, n_labels, n_labels)
+        out.append(fn(tab, mask))
+    return out
+
+
+def _resampled(metric: str, tables: Sequence[Mapping[str, np.ndarray]], n_boot: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Bootstrap samples of ``metric`` for each table, all drawn on the same resampled items."""
+    kind = _kind(metric, tables[0])
+    n = _n_items(tables[0])
+    if n == 0:
+        raise DataError("cannot bootstrap a metric over zero items")
+    if kind == "table":
+        return _table_samples(metric, tables, n_boot, rng)
+    out = [np.empty(n_boot) for _ in tables]
+    if kind == "mean":
+        step = max(1, _CHUNK // n)
+        cols = [t[metric].astype(np.float64) for t in tables]
+        for s in range(0, n_boot, step):
+            idx = rng.integers(0, n, (min(step, n_boot - s), n))
+            for o, col in zip(out, cols):
+                o[s: s + len(idx)] = col[idx].mean(axis=1)
+        return out
+    fn = PAIR_METRICS[metric]
+    for b in range(n_boot):
+        idx = rng.integers(0, n, n)
+        for o, t in zip(out, tables):
+            o[b] = fn(t["gold"][idx], t["pred"][idx])
+    return out
+
+
+def metric_value(metric: str, per_item: Mapping[str, Any]) -> float:
+    """``metric`` computed on all items of a per-item table."""
+    arrays = _as_arrays(per_item)
+    kind = _kind(metric, arrays)
+    if kind == "mean":
+        return float(np.mean(arrays[metric]))
+    if kind == "pair":
+        return PAIR_METRICS[metric](arrays["gold"], arrays["pred"])
+    t, (p,), n_labels, mask = _label_codes([arrays])
+    table = np.bincount(t * n_labels + p, minlength=n_labels * n_labels).reshape(1, n_labels, n_labels)
+    return float(TABLE_METRICS[metric](table, mask)[0])
+
+
+def _percentile_ci(samples: np.ndarray, confidence: float, point: float | None = None) -> tuple[float, float]:
+    """Percentile interval of bootstrap samples. With ``point`` the interval is shifted by the
+    bootstrap bias (median of the samples minus ``point``): resampling with duplicates inflates
+    metrics such as V-measure and ARI, and the shift keeps their interval around the estimate
+    (for unbiased metrics such as means the shift is ~0)."""
     samples = samples[np.isfinite(samples)]
     if samples.size == 0:
         return (float("nan"), float("nan"))
     a = (1.0 - confidence) / 2.0
     lo, hi = np.quantile(samples, [a, 1.0 - a])
+    if point is not None and np.isfinite(point):
+        shift = float(np.median(samples)) - point
+        lo, hi = lo - shift, hi - shift
     return (float(lo), float(hi))
+
+
+def _check_boot(n_boot: int, confidence: float) -> None:
+    if not 0.0 < confidence < 1.0:
+        raise InvalidParameterError(f"confidence must be in (0, 1); got {confidence}")
+    if n_boot < 1:
+        raise InvalidParameterError(f"n_boot must be >= 1; got {n_boot}")
 
 
 def bootstrap_ci(
     data: np.ndarray | Mapping[str, Any],
-    metric: str | MetricFn = "mean",
+    metric: str = "mean",
     *,
     n_boot: int = 1000,
     confidence: float = 0.95,
@@ -131,50 +238,28 @@ def bootstrap_ci(
 ) -> tuple[float, float]:
     """Percentile bootstrap confidence interval of a metric over items.
 
-    ``data`` is either a 1-D array of per-item values (``metric="mean"``) or a per-item dict
-    (see module doc) with ``metric`` a name known to :func:`item_metric` or a function
-    ``f(arrays, idx) -> float``.
+    ``data`` is a 1-D array of per-item values (its mean is the metric) or a per-item dict (see
+    the module doc) with ``metric`` naming a column or a label/pair metric.
     """
-    if not 0.0 < confidence < 1.0:
-        raise InvalidParameterError(f"confidence must be in (0, 1); got {confidence}")
-    if n_boot < 1:
-        raise InvalidParameterError(f"n_boot must be >= 1; got {n_boot}")
-    if isinstance(data, Mapping):
-        arrays = _as_arrays(data)
-        fn = item_metric(metric, arrays) if isinstance(metric, str) else metric
-    else:
-        arrays = {"value": np.asarray(data, dtype=np.float64)}
-        if metric != "mean":
-            raise InvalidParameterError("an array of values only supports metric='mean'; pass a per-item dict")
-        fn = lambda d, idx: float(np.mean(d["value"][idx]))  # noqa: E731
-    n = len(next(iter(arrays.values()))) if arrays else 0
-    if n == 0:
-        raise DataError("cannot bootstrap a metric over zero items")
-    rng = np.random.default_rng(random_state)
-    if not isinstance(data, Mapping):  # fast path: means of resamples in one matrix product
-        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot)
-        samples = counts @ arrays["value"] / n
-    else:
-        samples = np.array([fn(arrays, rng.integers(0, n, n)) for _ in range(n_boot)])
+    _check_boot(n_boot, confidence)
+    if not isinstance(data, Mapping):
+        data, metric = {"mean": np.asarray(data, dtype=np.float64)}, "mean"
+    (samples,) = _resampled(metric, [_as_arrays(data)], n_boot, np.random.default_rng(random_state))
     return _percentile_ci(samples, confidence)
 
 
 def metric_cis(
-    per_item: Mapping[str, Any], metrics: list[str], *, n_boot: int = 1000, random_state: int | None = 0
+    per_item: Mapping[str, Any], metrics: Sequence[str], *, n_boot: int = 1000, random_state: int | None = 0
 ) -> dict[str, list[float]]:
-    """Bootstrap 95% CIs of several metrics, resampling the same items for all of them."""
+    """Bootstrap 95% CIs (bias-shifted percentile) of several metrics of one per-item table."""
     arrays = _as_arrays(per_item)
-    n = len(arrays["ids"]) if "ids" in arrays else len(next(iter(arrays.values())))
-    if n == 0:
+    if _n_items(arrays) == 0:
         return {m: [float("nan"), float("nan")] for m in metrics}
-    fns = {m: item_metric(m, arrays) for m in metrics}
-    rng = np.random.default_rng(random_state)
-    samples = {m: np.empty(n_boot) for m in metrics}
-    for b in range(n_boot):
-        idx = rng.integers(0, n, n)
-        for m, f in fns.items():
-            samples[m][b] = f(arrays, idx)
-    return {m: list(_percentile_ci(s, 0.95)) for m, s in samples.items()}
+    out = {}
+    for m in metrics:
+        (samples,) = _resampled(m, [arrays], n_boot, np.random.default_rng(random_state))
+        out[m] = list(_percentile_ci(samples, 0.95, metric_value(m, arrays)))
+    return out
 
 
 @dataclass
@@ -210,11 +295,15 @@ class PairedComparison:
 
 def _check_paired(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[dict, dict]:
     a_arr, b_arr = _as_arrays(a), _as_arrays(b)
-    if "ids" in a_arr and "ids" in b_arr:
-        if len(a_arr["ids"]) != len(b_arr["ids"]) or not np.array_equal(a_arr["ids"], b_arr["ids"]):
-            raise DataError("paired comparison needs both embeddings scored on the same items in the same order")
-    elif len(next(iter(a_arr.values()))) != len(next(iter(b_arr.values()))):
-        raise DataError("paired comparison needs the same number of items on both sides")
+    if _n_items(a_arr) != _n_items(b_arr) or (
+        "ids" in a_arr and "ids" in b_arr and not np.array_equal(a_arr["ids"], b_arr["ids"])
+    ):
+        raise DataError("paired comparison needs both embeddings scored on the same items in the same order")
+    if _n_items(a_arr) == 0:
+        raise DataError("cannot compare embeddings on zero items")
+    for key in ("y_true", "gold"):
+        if key in a_arr and not np.array_equal(a_arr[key], b_arr.get(key)):
+            raise DataError(f"paired comparison needs the same '{key}' on both sides")
     return a_arr, b_arr
 
 
@@ -230,28 +319,19 @@ def paired_bootstrap(
 ) -> PairedComparison:
     """Paired bootstrap: resample items once per round and score both embeddings on them.
 
-    The two-sided p-value is twice the share of resampled differences on the other side of zero
-    (the usual bootstrap test); ``significant`` means the (1-alpha) CI of the difference excludes 0.
+    The two-sided p-value is twice the share of resampled differences on the far side of zero;
+    ``significant`` means the (1-alpha) percentile CI of the difference excludes 0.
     """
+    _check_boot(n_boot, 1.0 - alpha)
     a_arr, b_arr = _check_paired(a, b)
-    fa, fb = item_metric(metric, a_arr), item_metric(metric, b_arr)
-    n = len(a_arr.get("ids", next(iter(a_arr.values()))))
-    if n == 0:
-        raise DataError("cannot compare embeddings on zero items")
-    full = np.arange(n)
-    va, vb = fa(a_arr, full), fb(b_arr, full)
-    rng = np.random.default_rng(random_state)
-    diffs = np.empty(n_boot)
-    for i in range(n_boot):
-        idx = rng.integers(0, n, n)
-        diffs[i] = fa(a_arr, idx) - fb(b_arr, idx)
-    lo, hi = _percentile_ci(diffs, 1.0 - alpha)
-    p = min(1.0, 2.0 * min(np.mean(diffs <= 0), np.mean(diffs >= 0)))
-    if np.all(diffs == 0):
-        p = 1.0
+    va, vb = metric_value(metric, a_arr), metric_value(metric, b_arr)
+    sa, sb = _resampled(metric, [a_arr, b_arr], n_boot, np.random.default_rng(random_state))
+    diffs = sa - sb
+    lo, hi = _percentile_ci(diffs, 1.0 - alpha, va - vb)
+    p = 1.0 if np.all(diffs == 0) else min(1.0, 2.0 * min(np.mean(diffs <= 0), np.mean(diffs >= 0)))
     sig = bool(lo > 0 or hi < 0)
     return PairedComparison(
-        metric, va, vb, va - vb, (lo, hi), float(p), n, "paired bootstrap", sig, alpha, greater_is_better
+        metric, va, vb, va - vb, (lo, hi), float(p), _n_items(a_arr), "paired bootstrap", sig, alpha, greater_is_better
     )
 
 
@@ -262,20 +342,19 @@ def paired_permutation(
     *,
     n_perm: int = 2000,
     alpha: float = 0.05,
+    greater_is_better: bool = True,
     random_state: int | None = 0,
 ) -> PairedComparison:
     """Paired permutation (randomisation) test: swap the two embeddings' outcomes item by item.
 
-    Valid for metrics whose per-item outcomes are exchangeable between systems (per-item scores,
-    predicted labels). The CI reported is the paired bootstrap CI of the difference.
+    Valid when per-item outcomes are exchangeable between systems (per-item scores, predicted
+    labels; not raw cosines of different embeddings). The CI is the paired bootstrap CI.
     """
     a_arr, b_arr = _check_paired(a, b)
-    fa = item_metric(metric, a_arr)
-    n = len(a_arr.get("ids", next(iter(a_arr.values()))))
-    full = np.arange(n)
-    observed = fa(a_arr, full) - fa(b_arr, full)
+    observed = metric_value(metric, a_arr) - metric_value(metric, b_arr)
     rng = np.random.default_rng(random_state)
     swappable = [k for k in a_arr if k not in ("ids", "y_true", "gold")]
+    n = _n_items(a_arr)
     extreme = 0
     for _ in range(n_perm):
         swap = rng.random(n) < 0.5
@@ -283,21 +362,65 @@ def paired_permutation(
         for k in swappable:
             pa[k] = np.where(swap, b_arr[k], a_arr[k])
             pb[k] = np.where(swap, a_arr[k], b_arr[k])
-        if abs(fa(pa, full) - fa(pb, full)) >= abs(observed) - 1e-12:
+        if abs(metric_value(metric, pa) - metric_value(metric, pb)) >= abs(observed) - 1e-12:
             extreme += 1
     p = (extreme + 1) / (n_perm + 1)
-    boot = paired_bootstrap(a, b, metric, n_boot=1000, alpha=alpha, random_state=random_state)
-    va, vb = fa(a_arr, full), fa(b_arr, full)
-    return PairedComparison(metric, va, vb, observed, boot.ci, float(p), n, "paired permutation", p < alpha, alpha)
+    boot = paired_bootstrap(a_arr, b_arr, metric, n_boot=1000, alpha=alpha, random_state=random_state)
+    return PairedComparison(
+        metric, boot.a, boot.b, observed, boot.ci, float(p), n, "paired permutation", p < alpha, alpha, greater_is_better
+    )
+
+
+def _align(pa: Mapping[str, Any], pb: Mapping[str, Any]) -> tuple[dict, dict]:
+    """Restrict both per-item tables to the items both embeddings covered (in A's order)."""
+    ida, idb = [str(i) for i in pa["ids"]], [str(i) for i in pb["ids"]]
+    if ida == idb:
+        return _as_arrays(pa), _as_arrays(pb)
+    pos_b = {i: k for k, i in enumerate(idb)}
+    keep_a = [k for k, i in enumerate(ida) if i in pos_b]
+    if not keep_a:
+        raise DataError("the two embeddings have no evaluated item in common (disjoint vocabularies?)")
+    keep_b = [pos_b[ida[k]] for k in keep_a]
+    return ({k: np.asarray(v)[keep_a] for k, v in pa.items()}, {k: np.asarray(v)[keep_b] for k, v in pb.items()})
 
 
 def compare_results(result_a: Any, result_b: Any, *, metric: str | None = None, **kwargs: Any) -> PairedComparison:
-    """Paired bootstrap between two :class:`EvalResult` of the same evaluator on the same items."""
+    """Paired bootstrap between two :class:`EvalResult` of one evaluator, on the items both covered."""
     metric = metric or result_a.primary_metric
     pa, pb = result_a.details.get("per_item"), result_b.details.get("per_item")
     if pa is None or pb is None:
-        raise DataError(
-            f"'{result_a.name}' has no per-item outcomes, so it cannot be compared pairwise; "
-            "use a downstream evaluator (classification, retrieval, ...)"
-        )
+        raise DataError(f"'{result_a.name}' kept no per-item outcomes, so it cannot be compared pairwise")
+    pa, pb = _align(pa, pb)
     return paired_bootstrap(pa, pb, metric, greater_is_better=result_a.greater_is_better, **kwargs)
+
+
+def build_result(
+    name: str,
+    metrics: dict[str, float],
+    primary: str,
+    per_item: dict[str, Any],
+    *,
+    coverage: float,
+    greater_is_better: bool = True,
+    n_boot: int = 1000,
+    random_state: int | None = 0,
+    warnings: list[str] | None = None,
+    **details: Any,
+) -> Any:
+    """An :class:`EvalResult` whose details carry bootstrap 95% CIs of every metric that can be
+    recomputed from ``per_item``, the per-item outcomes themselves and any warnings."""
+    from .base import EvalResult
+
+    arrays = _as_arrays(per_item)
+    n = _n_items(arrays)
+    with_items = []
+    for m in metrics:
+        try:
+            _kind(m, arrays)
+            with_items.append(m)
+        except InvalidParameterError:
+            pass
+    cis = metric_cis(arrays, with_items, n_boot=n_boot, random_state=random_state) if n_boot > 0 and n else {}
+    out = {"ci": cis, "n_boot": n_boot, "warnings": list(warnings or []), **details}
+    out["per_item"] = {k: v.tolist() for k, v in arrays.items()}
+    return EvalResult(name, {k: float(v) for k, v in metrics.items()}, primary, greater_is_better, float(coverage), n, out)
