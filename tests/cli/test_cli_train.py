@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,9 @@ def test_train_npz_with_summary(cli, tmp_path, kjv_slice):
     assert kv.metadata["params"]["epochs"] == 2 and kv.metadata["params"]["min_count"] == 3
     assert np.isfinite(kv.vectors).all()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kjv.npz"]  # no temp file left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask  # not the temp file's 0600
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,8 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "fail",
     "one_line",
+    "Architecture",
+    "CorpusPaths",
     "Encoding",
     "Errors",
     "Tokenizer",
@@ -41,6 +43,11 @@ __all__ = [
     "make_corpus",
     "train_and_save",
 ]
+
+
+class Architecture(str, Enum):
+    skipgram = "skipgram"
+    cbow = "cbow"
 
 
 class Errors(str, Enum):
@@ -69,6 +76,10 @@ def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
 
 
 # ---------------------------------------------------------------- reusable option types
+CorpusPaths = Annotated[
+    list[Path], typer.Argument(help="Text files or folders, one sentence per line (.gz/.bz2 fine).")
+]
+ArchitectureOpt = Annotated[Architecture, typer.Option("--architecture", "-a", help="skipgram or cbow.")]
 Output = Annotated[Path, typer.Option("--output", "-o", help="Output vectors file (.npz, .vec/.txt, .bin).")]
 _FORMAT_HELP = "npz, word2vec (text) or word2vec-binary; inferred from the suffix when absent"
 Format = Annotated[str | None, typer.Option("--format", "-f", help=f"Output format: {_FORMAT_HELP}.")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,24 +12,15 @@ from . import _common as c
 __all__ = ["register", "train_word2vec"]
 
 
-class Architecture(str, Enum):
-    skipgram = "skipgram"
-    cbow = "cbow"
-
-
 def checkpoint_file(output: Path, checkpoint: Path | None) -> Path:
     """Where checkpoints go: ``--checkpoint`` or ``OUTPUT.ckpt``."""
     return checkpoint if checkpoint is not None else output.with_name(output.name + ".ckpt")
 
 
 def train_word2vec(
-    corpus: Annotated[
-        list[Path], typer.Argument(help="Text files or folders, one sentence per line (.gz/.bz2 fine).")
-    ],
+    corpus: c.CorpusPaths,
     output: c.Output,
-    architecture: Annotated[
-        Architecture, typer.Option("--architecture", "-a", help="skipgram or cbow.")
-    ] = Architecture.skipgram,
+    architecture: c.ArchitectureOpt = c.Architecture.skipgram,
     vector_size: Annotated[int, typer.Option("--vector-size", "-d", help="Dimension of the vectors.")] = 100,
     window: Annotated[int, typer.Option(help="Maximum context window (each side).")] = 5,
     negative: Annotated[int, typer.Option(help="Negative samples per target (0 = none).")] = 5,
