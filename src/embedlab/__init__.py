@@ -14,6 +14,8 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "KeyedVectors": "embedlab.vectors",
     "Word2Vec": "embedlab.models.word2vec",
+    "FastText": "embedlab.models.fasttext",
+    "SubwordKeyedVectors": "embedlab.vectors.subword",
     "Corpus": "embedlab.corpus",
     "Vocabulary": "embedlab.corpus",
     "Phrases": "embedlab.corpus",
