@@ -127,12 +127,29 @@ def test_as_sentences(tmp_path: Path) -> None:
         as_sentences([])
 
 
-def test_sample_corpus_path() -> None:
+def test_sample_corpus() -> None:
     path = sample_corpus_path()
-    assert path.name == "sample_corpus.txt.gz"
-    if path.exists():  # built by scripts/make_sample_corpus.py
-        first = next(iter(Corpus(path)))
-        assert len(first) > 3
+    assert path.name == "sample_corpus.txt.gz" and path.is_file()
+    corpus = Corpus(path)
+    first = next(iter(corpus))
+    assert first == ["in", "the", "beginning", "god", "created", "the", "heaven", "and", "the", "earth"]
+    lengths = [len(s) for s in corpus]
+    assert len(lengths) == 31102  # every verse of the KJV, one per line (see data/SOURCES.md)
+    assert 780_000 < sum(lengths) < 800_000
+
+
+def test_sample_corpus_is_reproducible() -> None:
+    import importlib.util
+    import shutil
+
+    if shutil.which("bible") is None:
+        pytest.skip("the Debian 'bible' program (packages bible-kjv, bible-kjv-text) is not installed")
+    script = Path(__file__).resolve().parents[2] / "scripts" / "make_sample_corpus.py"
+    spec = importlib.util.spec_from_file_location("make_sample_corpus", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.kjv_verses() == list(Corpus(sample_corpus_path()).iter_lines())
 
 
 # --- bad input ------------------------------------------------------------------------------
