@@ -265,3 +265,17 @@ def test_memory_does_not_grow_with_corpus(tmp_path: Path, monkeypatch: pytest.Mo
         tracemalloc.stop()
     assert n_tokens == 15_000 * 8
     assert peak < 300_000  # the 600 kB file is never held at once (peak ~150 kB: one block)
+
+
+@pytest.mark.parametrize("block", [1, 5, 7, 64])
+def test_lines_across_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    import embedlab.corpus.readers as readers
+
+    monkeypatch.setattr(readers, "BLOCK_BYTES", block)
+    text = "a long first line with ünïcödé\r\n\nzweite Zeile €\nno final newline"
+    path = tmp_path / "c.txt"
+    path.write_bytes(text.encode("utf-8"))
+    assert list(Corpus(path).iter_lines()) == ["a long first line with ünïcödé", "", "zweite Zeile €", "no final newline"]
+    path.write_bytes(b"ok line\nbad \xff here\n")
+    with pytest.raises(FormatError, match=r"line 2, byte offset 12:"):
+        list(Corpus(path))
