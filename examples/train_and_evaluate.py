@@ -29,7 +29,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, default=Path("vectors.npz"))
     parser.add_argument("--words", nargs="*", default=["king", "gold", "water"])
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")  # embedlab logs; it never prints
 
     corpus = args.corpus or sample_corpus_path()
     model = Word2Vec(
@@ -53,4 +52,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(message)s")  # embedlab logs; it never prints
     main()
