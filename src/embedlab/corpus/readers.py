@@ -180,20 +180,22 @@ def _iter_file_lines(path: Path, encoding: str, errors: str) -> Iterator[str]:
             return
         strip_bom = codecs.lookup(encoding).name == "utf-8"
         offset = lineno = 0
-        carry = b""
+        pending: list[bytes] = []  # bytes read after the last newline
         while True:
             chunk = fh.read(BLOCK_BYTES)
-            data = carry + chunk if carry else chunk
-            if not chunk:
-                if not data:
-                    break
-                cut = len(data)
-            else:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:
-                    carry = data
+            if chunk:
+                cut = chunk.rfind(b"\n") + 1
+                if cut == 0:  # no line ends in this chunk
+                    pending.append(chunk)
                     continue
-            block, carry = (data[:cut], data[cut:]) if cut < len(data) else (data, b"")
+                pending.append(chunk[:cut])
+                block = b"".join(pending)
+                pending = [chunk[cut:]] if cut < len(chunk) else []
+            elif pending:  # last line without a final newline
+                block = b"".join(pending)
+                pending = []
+            else:
+                break
             if strip_bom and offset == 0 and block.startswith(codecs.BOM_UTF8):
                 block, offset = block[3:], 3
             try:
