@@ -1,0 +1,96 @@
+"""Figures for the reports, drawn with matplotlib (Agg) from numbers computed elsewhere.
+
+Each function takes plain numbers and returns an HTML ``<figure>`` with an inline PNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from ._html import figure_img, new_figure
+
+__all__ = ["bars_with_ci", "dimension_curve", "projection_scatter", "norm_histogram", "explained_variance"]
+
+_COLORS = ["#2c6fbb", "#e07b39", "#3a9e5c", "#c44e52", "#8172b2", "#937860", "#da8bc3", "#8c8c8c"]
+
+
+def bars_with_ci(
+    labels: Sequence[str], values: Sequence[float], cis: Sequence[Sequence[float] | None], title: str, ylabel: str
+) -> str:
+    """Bar chart of one metric per embedding with 95% CI error bars."""
+    fig, ax = new_figure(max(4.0, 1.1 * len(labels) + 2), 3.4)
+    x = np.arange(len(labels))
+    vals = np.asarray(values, dtype=float)
+    lo = np.array([v - c[0] if c else 0.0 for v, c in zip(vals, cis)])
+    hi = np.array([c[1] - v if c else 0.0 for v, c in zip(vals, cis)])
+    ax.bar(x, vals, color=[_COLORS[i % len(_COLORS)] for i in range(len(labels))], width=0.6)
+    ax.errorbar(x, vals, yerr=[np.maximum(lo, 0), np.maximum(hi, 0)], fmt="none", ecolor="black", capsize=5, lw=1.2)
+    for xi, v in zip(x, vals):
+        ax.annotate(f"{v:.3f}", (xi, v), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
+    ax.set_xticks(x, labels, rotation=15 if len(labels) > 3 else 0)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="y", alpha=0.3)
+    return figure_img(fig, f"bar chart: {title}", f"{title}: {ylabel} with bootstrap 95% confidence intervals")
+
+
+def dimension_curve(series: Mapping[str, Sequence[tuple[int, float, float, float]]], title: str) -> str:
+    """Primary metric vs embedding dimension, one line per task (points: (dim, value, lo, hi))."""
+    fig, ax = new_figure(6.0, 3.6)
+    for i, (task, pts) in enumerate(series.items()):
+        pts = sorted(pts)
+        d = [p[0] for p in pts]
+        v = np.array([p[1] for p in pts])
+        lo = np.array([p[2] for p in pts])
+        hi = np.array([p[3] for p in pts])
+        c = _COLORS[i % len(_COLORS)]
+        ax.plot(d, v, marker="o", color=c, label=task)
+        ax.fill_between(d, lo, hi, color=c, alpha=0.15)
+    ax.set_xlabel("dimension")
+    ax.set_ylabel("primary metric")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    return figure_img(fig, "quality vs dimension", title)
+
+
+def projection_scatter(words: Sequence[str], coords: Sequence[Sequence[float]], title: str, max_labels: int = 80) -> str:
+    """2-D projection of words, labelled."""
+    xy = np.asarray(coords, dtype=float)
+    fig, ax = new_figure(6.0, 5.0)
+    ax.scatter(xy[:, 0], xy[:, 1], s=8, color=_COLORS[0], alpha=0.7)
+    for w, (x, y) in list(zip(words, xy))[:max_labels]:
+        ax.annotate(w, (x, y), fontsize=6, alpha=0.85, xytext=(2, 2), textcoords="offset points")
+    ax.set_title(title, fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return figure_img(fig, f"projection: {title}", title)
+
+
+def norm_histogram(hists: Mapping[str, tuple[Sequence[float], Sequence[int]]]) -> str:
+    """Distribution of vector norms, one step histogram per embedding (edges, counts)."""
+    fig, ax = new_figure(6.0, 3.2)
+    for i, (name, (edges, counts)) in enumerate(hists.items()):
+        c = np.asarray(counts, dtype=float)
+        ax.stairs(c / max(c.sum(), 1.0), np.asarray(edges), label=name, color=_COLORS[i % len(_COLORS)], lw=1.5)
+    ax.set_xlabel("vector norm")
+    ax.set_ylabel("share of words")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return figure_img(fig, "norm distribution", "distribution of vector norms (most frequent words)")
+
+
+def explained_variance(ratios: Mapping[str, Sequence[float]]) -> str:
+    """Cumulative explained variance by principal dimension, one line per embedding."""
+    fig, ax = new_figure(6.0, 3.2)
+    for i, (name, r) in enumerate(ratios.items()):
+        cum = np.cumsum(r)
+        ax.plot(np.arange(1, len(cum) + 1), cum, label=name, color=_COLORS[i % len(_COLORS)])
+    ax.set_xlabel("principal dimensions")
+    ax.set_ylabel("cumulative explained variance")
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return figure_img(fig, "explained variance", "cumulative explained variance of the centred vectors")
