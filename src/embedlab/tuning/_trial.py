@@ -160,7 +160,9 @@ def run_trial(ctx: TrialContext, params: dict[str, Any], report: ReportFn | None
         state["eval_seconds"] += time.perf_counter() - t
         step = state["epochs"]
         outcome.intermediate.append((step, value))
-        if value == value and report(step, value):  # NaN (nothing covered) is never pruned on
+        last = step >= int(model.get_params().get("epochs") or 0) > 0
+        # NaN (nothing covered) is never pruned on; nor is the last epoch (the work is done)
+        if value == value and report(step, value) and not last:
             outcome.attrs.update(epochs_trained=step)
             raise Pruned(step, value)
 

@@ -13,6 +13,7 @@ created for other directions or another objective is refused with a one-line err
 from __future__ import annotations
 
 import os
+import time
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -84,7 +85,17 @@ def _rdb(url: str) -> Any:
     elif url.startswith("postgresql"):
         engine = {"connect_args": {"connect_timeout": 10}, "pool_pre_ping": True}
     try:
-        return RDBStorage(url, engine_kwargs=engine)
+        attempt = 0
+        while True:
+            try:
+                return RDBStorage(url, engine_kwargs=engine)
+            except Exception as exc:  # workers starting together race to create the tables
+                text = str(exc)
+                racing = "UNIQUE constraint" in text or "already exists" in text or "duplicate key" in text
+                if not racing or attempt == 7:
+                    raise
+                attempt += 1
+                time.sleep(0.25 * attempt)
     except ImportError as exc:
         raise InvalidParameterError(
             f"storage {describe_storage(label)}: database driver missing ({_first_line(exc)}); install its Python driver (psycopg2-binary for PostgreSQL, pymysql for MySQL)"
