@@ -176,3 +176,39 @@ def test_evaluate_custom_sets_json(cli, tmp_path, vec_files):
 
 def test_evaluate_unknown_dataset(cli, vec_files):
     assert_cli_error(cli("evaluate", vec_files[".npz"], "--similarity", "wordsim999"), r"wordsim999")
+
+
+def test_evaluate_defaults_to_bundled_sets(cli, vec_files):
+    """21 toy words cover too few WordSim353 pairs: that set is skipped with its reason, the rest run."""
+    result = cli("evaluate", vec_files[".bin"])
+    assert result.exit_code == 0, result.stderr
+    for text in ("similarity:wordsim353", "similarity:simlex999", "analogy:google", "coverage", "accuracy*",
+                 "skipped", "21 words, dim 16"):
+        assert text in result.stdout
+    assert "skipped similarity:wordsim353: only 1 of 353 pairs" in result.stderr
+    payload = json.loads(cli("evaluate", vec_files[".bin"], "--json").stdout)
+    assert "similarity:wordsim353" in payload["skipped"]
+    assert "analogy:google" in [r["name"] for r in payload["results"]]
+
+
+def test_evaluate_fails_when_no_set_can_be_scored(cli, vec_files):
+    assert_cli_error(cli("evaluate", vec_files[".npz"], "--similarity", "wordsim353"),
+                     r"similarity:wordsim353: only 1 of 353 pairs have both words in the vocabulary")
+
+
+def test_evaluate_analogy_options_and_eval_specs(cli, tmp_path, vec_files):
+    ana = tmp_path / "q.txt"
+    ana.write_text(": royal-farm\nking queen cow sheep\nprince princess goat horse\n", encoding="utf-8")
+    sim = tmp_path / "p.tsv"
+    sim.write_text("king\tqueen\t9\nking\tcow\t1\nship\tboat\t8\nship\tbarn\t2\n", encoding="utf-8")
+    result = cli("evaluate", vec_files[".npz"], "--analogy", ana, "--restrict-vocab", "5",
+                 "--analogy-method", "3cosmul", "--eval", f"similarity:{sim}", "--json")
+    assert result.exit_code == 0, result.stderr
+    analogy, similarity = json.loads(result.stdout)["results"]
+    assert analogy["details"]["restrict_vocab"] == 5 and analogy["details"]["method"] == "3cosmul"
+    assert analogy["n"] == 0  # 5 most frequent keys cannot hold all four words of any question
+    assert similarity["n"] == 4 and similarity["metrics"]["spearman"] > 0.5
+
+
+def test_evaluate_bad_spec(cli, vec_files):
+    assert_cli_error(cli("evaluate", vec_files[".npz"], "--eval", "nonsense"), r"must look like KIND:NAME_OR_FILE")

@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..exceptions import VocabularyError
+from .._progress import logger
+from ..exceptions import DataError, FormatError, VocabularyError
 from . import _common as c
 
 if TYPE_CHECKING:
     from ..evaluation import EvalResult, Evaluator
     from ..vectors import KeyedVectors
 
-__all__ = ["register", "evaluate", "neighbors", "convert", "build_evaluators", "results_table"]
+__all__ = ["register", "evaluate", "neighbors", "convert", "build_evaluators", "run_evaluations", "results_table"]
 
 DEFAULT_SIMILARITY = ["wordsim353", "simlex999"]
 DEFAULT_ANALOGY = ["google"]
@@ -68,7 +69,28 @@ def _format_value(value: float) -> str:
     return f"{v:,.0f}" if v.is_integer() and abs(v) > 1 else f"{v:.4f}"
 
 
-def results_table(results: list[EvalResult], title: str = "") -> Any:
+def run_evaluations(evaluators: list[Evaluator], kv: KeyedVectors) -> tuple[list[EvalResult], dict[str, str]]:
+    """Run every evaluator; one that cannot score these vectors (e.g. too few covered pairs) is
+    skipped with its reason, unless all are. Malformed dataset files still fail."""
+    results: list[EvalResult] = []
+    skipped: dict[str, str] = {}
+    first_error: DataError | None = None
+    for evaluator in evaluators:
+        try:
+            results.append(evaluator.evaluate(kv))
+        except FormatError:
+            raise
+        except DataError as exc:
+            first_error = first_error or exc
+            skipped[evaluator.name] = str(exc)
+    if first_error is not None and not results:
+        raise first_error
+    for reason in skipped.values():
+        logger.warning("skipped %s", reason)
+    return results, skipped
+
+
+def results_table(results: list[EvalResult], title: str = "", skipped: dict[str, str] | None = None) -> Any:
     """A rich table: dataset, metric, value, coverage, n (primary metric marked with *)."""
     from rich.table import Table
 
@@ -77,17 +99,21 @@ def results_table(results: list[EvalResult], title: str = "") -> Any:
                          ("coverage", "right"), ("n", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in results:
-        for i, (metric, value) in enumerate(r.metrics.items()):
+        first = True
+        for metric, value in r.metrics.items():
             if metric == "coverage":
                 continue
             mark = "*" if metric == r.primary_metric else ""
             table.add_row(
-                r.name if i == 0 else "",
+                r.name if first else "",
                 metric + mark,
                 _format_value(value),
-                f"{r.coverage:.1%}" if i == 0 else "",
-                f"{r.n:,}" if i == 0 else "",
+                f"{r.coverage:.1%}" if first else "",
+                f"{r.n:,}" if first else "",
             )
+            first = False
+    for name in skipped or {}:
+        table.add_row(name, "skipped", "-", "-", "-")
     return table
 
 
@@ -116,17 +142,19 @@ def evaluate(
     c.check_input_path(vectors)
     evaluators = build_evaluators(similarity, analogy, spec, restrict_vocab, analogy_method.value)
     kv = c.read_vectors(vectors, fmt)
-    results = [e.evaluate(kv) for e in evaluators]
+    results, skipped = run_evaluations(evaluators, kv)
     if as_json:
         payload = {
             "vectors": str(vectors),
             "n_words": len(kv),
             "vector_size": kv.vector_size,
             "results": [jsonable(r.to_dict()) for r in results],
+            "skipped": skipped,
         }
         typer.echo(json.dumps(payload, indent=2))
         return
-    c.console().print(results_table(results, f"{vectors} ({len(kv):,} words, dim {kv.vector_size})"))
+    title = f"{vectors} ({len(kv):,} words, dim {kv.vector_size})"
+    c.console().print(results_table(results, title, skipped))
 
 
 def unknown_word_message(kv: KeyedVectors, word: str, limit: int = 200_000) -> str:

@@ -32,7 +32,7 @@ def quickstart(
 
     from ..corpus import sample_corpus_path
     from ..models.word2vec import Word2Vec
-    from .evaluate import build_evaluators, jsonable, results_table
+    from .evaluate import build_evaluators, jsonable, results_table, run_evaluations
 
     if output.exists() and not output.is_dir():
         raise c.fail(f"{output}: exists and is not a folder; give a folder with -o")
@@ -73,8 +73,8 @@ def quickstart(
         table.add_row(w, ", ".join(f"{n} {s:.2f}" for n, s in kv.most_similar(w, topn=6)))
     out.print(table)
 
-    results = [e.evaluate(kv) for e in evaluators]
-    out.print(results_table(results, "evaluation (bundled sets)"))
+    results, skipped = run_evaluations(evaluators, kv)
+    out.print(results_table(results, "evaluation (bundled sets)", skipped))
     metrics_path = output / "metrics.json"
     from .._fileio import atomic_open
 
