@@ -40,6 +40,9 @@ COMMAND_MODULES: list[str] = [
 TRAIN_MODULES: list[str] = [
     "embedlab.cli.train_word2vec",
     "embedlab.cli.train_fasttext",
+    "embedlab.cli.train_glove",
+    "embedlab.cli.train_ppmi_svd",
+    "embedlab.cli.train_pca",
 ]
 
 

@@ -13,6 +13,9 @@ __all__ = ["MODELS", "get_model", "model_names"]
 MODELS: dict[str, str] = {
     "word2vec": "embedlab.models.word2vec:Word2Vec",
     "fasttext": "embedlab.models.fasttext:FastText",
+    "glove": "embedlab.models.glove:Glove",
+    "ppmi-svd": "embedlab.models.ppmi_svd:PPMISVD",
+    "pca": "embedlab.models.pca:TablePCA",
 }
 
 
