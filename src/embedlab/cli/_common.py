@@ -81,7 +81,7 @@ CorpusPaths = Annotated[
 ]
 ArchitectureOpt = Annotated[Architecture, typer.Option("--architecture", "-a", help="skipgram or cbow.")]
 Output = Annotated[Path, typer.Option("--output", "-o", help="Output vectors file (.npz, .vec/.txt, .bin).")]
-_FORMAT_HELP = "npz, word2vec (text) or word2vec-binary; inferred from the suffix when absent"
+_FORMAT_HELP = "npz, word2vec (text), word2vec-binary or another registered format; default: from the suffix"
 Format = Annotated[str | None, typer.Option("--format", "-f", help=f"Output format: {_FORMAT_HELP}.")]
 FromFormat = Annotated[str | None, typer.Option("--from", help=f"Input format: {_FORMAT_HELP}.")]
 ToFormat = Annotated[str | None, typer.Option("--to", help=f"Output format: {_FORMAT_HELP}.")]

@@ -34,6 +34,7 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.evaluate",
     "embedlab.cli.quickstart",
     "embedlab.cli.tune",
+    "embedlab.cli.compare",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.
@@ -48,6 +49,11 @@ TRAIN_MODULES: list[str] = [
 
 class _ErrorHandlingGroup(TyperGroup):
     """A group that turns library errors raised by any sub-command into ``error: ...`` lines."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        first = [n for n in ("quickstart", "train") if n in names]  # where a new user starts
+        return first + [n for n in names if n not in first]
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -88,7 +94,6 @@ def _configure_logging(verbose: int) -> None:
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING)
-    log.propagate = False
 
 
 def _version_callback(value: bool) -> None:

@@ -204,7 +204,7 @@ def convert(
     from_fmt: c.FromFormat = None,
     to_fmt: c.ToFormat = None,
 ) -> None:
-    """Convert vectors between formats (npz, word2vec text, word2vec binary)."""
+    """Convert vectors between any two formats (npz, word2vec text and binary, ...)."""
     c.check_output_path(dst)
     out_fmt = c.resolve_format(dst, to_fmt, "--to")
     kv = c.read_vectors(src, from_fmt)
