@@ -131,6 +131,7 @@ def _write_bad_inputs(folder: Path) -> dict[str, Path]:
     (folder / "nodata" / "vectors.npz").write_bytes(b"PK\x03\x04")
     (folder / "blank.txt").write_text("\n   \n\t\n", encoding="utf-8")
     (folder / "binary.txt").write_bytes(b"abc\x00\x01\x02def\n")
+    (folder / "utf16.txt").write_bytes("hello world\nthe king\n".encode("utf-16"))
     (folder / "latin1.txt").write_bytes("hello world\nna\u00efve caf\u00e9\n".encode("latin-1"))
     data = gzip.compress(("the king and the queen\n" * 4000).encode())
     (folder / "cut.txt.gz").write_bytes(data[: len(data) // 2])
@@ -143,6 +144,7 @@ BAD_CORPUS = [
     ("nodata", [], r"nodata: directory holds no readable text files"),
     ("blank.txt", [], r"blank\.txt: .*empty"),
     ("binary.txt", [], r"binary\.txt: binary data \(NUL byte at byte offset 3\)"),
+    ("utf16.txt", [], r"utf16\.txt: starts with a UTF-16 byte-order mark.*--encoding utf-16"),
     ("latin1.txt", [], r"latin1\.txt: line 2, byte offset 14: cannot decode as utf-8.*--encoding.*--errors replace"),
     ("cut.txt.gz", [], r"cut\.txt\.gz: compressed file is truncated"),
     ("ok.txt", ["--min-count", "1000"], r"vocabulary is empty.*min_count=1000.*--min-count"),
