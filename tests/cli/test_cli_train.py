@@ -114,6 +114,7 @@ def test_checkpoint_then_resume_equals_uninterrupted_run(cli, tmp_path, topic_co
     resumed = tmp_path / "resumed.vec"
     result = cli("train", "word2vec", topic_corpus, "-o", resumed, "--resume", "--checkpoint", ckpt)
     assert result.exit_code == 0, result.stderr
+    assert f"resuming from {ckpt}" in result.stderr
     a, b = load_vectors(full), load_vectors(resumed)
     assert a.index_to_key == b.index_to_key
     np.testing.assert_allclose(a.vectors, b.vectors, rtol=1e-6, atol=1e-7)  # text format rounding

@@ -267,6 +267,9 @@ def train_and_save(
     start = time.perf_counter()
     if resume_from is not None:
         # hyperparameters, vocabulary and RNG position come from the checkpoint
+        console(stderr=True).print(
+            f"resuming from {resume_from} (hyperparameters as in the checkpointed run)", soft_wrap=True
+        )
         model = type(model).resume(resume_from, data)  # type: ignore[attr-defined]
     else:
         model.fit(data)
