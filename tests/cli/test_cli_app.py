@@ -111,3 +111,13 @@ def test_python_dash_m_subprocess_exit_codes(tmp_path):
     assert "Traceback" not in bad.stderr
     assert bad.stderr.strip().splitlines() == [f"error: {tmp_path / 'missing.npz'}: no such file or directory"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_command_has_working_help(cli):
+    """Each registered command (including other parts' train methods) renders its --help."""
+    top = [c.name for c in app_module.app.registered_commands]
+    train = [c.name for c in app_module.train_app.registered_commands]
+    for args in [[name] for name in top] + [["train", name] for name in train]:
+        result = cli(*args, "--help")
+        assert result.exit_code == 0, (args, result.stderr)
+        assert "Usage:" in result.stdout and "--help" in result.stdout
