@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from .._fileio import atomic_open
 from .._progress import logger as _root_logger
 from ..base import BaseEmbedder
-from ..exceptions import EmbedlabError, InvalidParameterError, TrainingError
+from ..exceptions import DataError, EmbedlabError, InvalidParameterError, TrainingError
 from ._trial import Pruned, TrialContext, TrialOutcome, available_cores, run_trial, save_trial_vectors
 from .objective import Objective
 from .results import TuneResult, epochs_of, finished_trials, trial_line, write_trials_csv
@@ -132,6 +132,10 @@ def _make_objective(study: optuna.Study, ctx: TrialContext, vectors_dir: Path | 
         except Pruned as exc:
             trial.set_user_attr("epochs_trained", exc.epoch)
             raise optuna.TrialPruned(str(exc)) from None
+        except (TrainingError, DataError) as exc:  # this trial fails; the study goes on
+            trial.set_user_attr("fail_reason", str(exc))
+            logger.warning("trial %d failed: %s", trial.number, exc)
+            raise
         for key, value in out.attrs.items():
             trial.set_user_attr(key, value)
         _keep_vectors(study, trial.number, out, vectors_dir)
@@ -152,7 +156,7 @@ def _worker_main(config_json: str, errors: Any) -> None:
     """Entry point of a ``--jobs`` worker process: optimise the shared study for its share."""
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     try:
         cfg = json.loads(config_json)
         ctx = TrialContext.from_config(cfg["trial"])
@@ -166,7 +170,7 @@ def _worker_main(config_json: str, errors: Any) -> None:
             _make_objective(study, ctx, vectors_dir),
             n_trials=cfg["n_trials"],
             timeout=cfg["timeout"],
-            catch=(TrainingError,),
+            catch=(TrainingError, DataError),
         )
     except KeyboardInterrupt:
         pass
@@ -353,7 +357,7 @@ def tune(
                     n_trials=n_trials,
                     timeout=timeout,
                     callbacks=[lambda s, t: watcher.emit(t)],
-                    catch=(TrainingError,),
+                    catch=(TrainingError, DataError),
                 )
         except KeyboardInterrupt:
             interrupted = True
@@ -383,6 +387,10 @@ def _finish(study: optuna.Study, vectors_dir: Path, out_path: Path | None, wall:
         interrupted=interrupted,
         storage=label,
     )
+    if not result.n_complete and result.n_failed and not interrupted:
+        reasons = [t.user_attrs.get("fail_reason", "") for t in trials if t.state == TrialState.FAIL]
+        reason = next((r for r in reasons if r), "see the log")
+        raise TrainingError(f"all {result.n_failed} trial(s) failed; first reason: {reason.splitlines()[0]}")
     if result.n_complete:
         if len(study.directions) == 1:
             best = study.best_trial
