@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embedlab.kernels._rng import seed_states
-from embedlab.kernels.sampling import build_alias
+from embedlab.kernels._rng import seed_states, xorshift_next
+from embedlab.kernels.hs import build_huffman
+from embedlab.kernels.sampling import alias_draw, build_alias
 from embedlab.kernels.subword import compose_rows, fnv1a_hash, subword_csr, train_block
 from embedlab.vectors.subword import ngram_strings, subword_rows, wrap_words
 
@@ -87,37 +88,57 @@ def test_compose_rows_is_the_mean_with_negative_rows_as_zero():
     np.testing.assert_allclose(out[2], (m[1] + m[5]) / 3, rtol=1e-6)
 
 
-def _oracle_step(w_in, w_out, sent, sub, lr, cbow):
-    """window 1, no negatives, no subsampling: fastText's update with the gradient batched per centre."""
+def _sig(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _oracle_step(w_in, w_out, syn1, tree, sent, sub, lr, cbow, negative, state, prob, alias):
+    """window 1, no subsampling; hierarchical softmax (``tree``) then ``negative`` noise words drawn
+    with the kernels' own generator (xorshift + alias table): fastText's update with the skip-gram
+    input gradient batched per centre word, in float64."""
     w_in = w_in.astype(np.float64).copy()
     w_out = w_out.astype(np.float64).copy()
+    syn1 = syn1.astype(np.float64).copy()
+
+    def predict(h, t, g, state):
+        if tree is not None:
+            codes, points, lengths = tree
+            for n in range(lengths[t]):
+                p, code = points[t, n], codes[t, n]
+                a = lr * (1.0 - code - _sig(h @ syn1[p]))
+                g += a * syn1[p]
+                syn1[p] += a * h
+        outs = [(t, 1.0)] if negative else []
+        for _ in range(negative):
+            state = np.uint64(xorshift_next(np.uint64(state)))  # np.uint64: keep numba's unsigned typing
+            o = alias_draw(state, prob, alias)
+            if o != t:
+                outs.append((o, 0.0))
+        for o, label in outs:
+            a = lr * (label - _sig(h @ w_out[o]))
+            g += a * w_out[o]
+            w_out[o] += a * h
+        return state
+
     for pos in range(len(sent)):
+        state = np.uint64(xorshift_next(np.uint64(state)))  # the window draw (always 1 here)
         ctx = [c for c in (pos - 1, pos + 1) if 0 <= c < len(sent)]
-        if cbow:
-            rows = [r for c in ctx for r in sub[sent[c]]]
-            h = w_in[rows].mean(axis=0)
-            t = sent[pos]
-            a = lr * (1.0 - 1.0 / (1.0 + np.exp(-h @ w_out[t])))
-            g = a * w_out[t]
-            w_out[t] += a * h
-            for r in rows:
-                w_in[r] += g
-        else:
-            rows = sub[sent[pos]]
-            h = w_in[rows].mean(axis=0)
-            g = np.zeros_like(h)
-            for c in ctx:
-                t = sent[c]
-                a = lr * (1.0 - 1.0 / (1.0 + np.exp(-h @ w_out[t])))
-                g += a * w_out[t]
-                w_out[t] += a * h
-            for r in rows:
-                w_in[r] += g
-    return w_in, w_out
+        rows = [r for c in ctx for r in sub[sent[c]]] if cbow else sub[sent[pos]]
+        h = w_in[rows].mean(axis=0)
+        g = np.zeros_like(h)
+        for t in ([sent[pos]] if cbow else [sent[c] for c in ctx]):
+            state = predict(h, t, g, state)
+        for r in rows:
+            w_in[r] += g
+    return w_in, w_out, syn1
+
+
+NO_HS = (np.zeros((0, 1), np.uint8), np.zeros((0, 1), np.int32), np.zeros(0, np.int32))
 
 
 @pytest.mark.parametrize("cbow", [False, True])
-def test_train_block_matches_numpy_oracle(cbow):
+@pytest.mark.parametrize("hs,negative", [(False, 2), (True, 0), (True, 3)])
+def test_train_block_matches_numpy_oracle(cbow, hs, negative):
     rng = np.random.default_rng(2)
     n_words, n_rows, dim = 5, 9, 8
     sub = [[0, 5, 6], [1, 6], [2, 7, 8, 5], [3], [4, 8]]
@@ -127,15 +148,20 @@ def test_train_block_matches_numpy_oracle(cbow):
     offsets = np.array([0, len(sent)], dtype=np.int64)
     w_in = rng.uniform(-0.5, 0.5, size=(n_rows, dim)).astype(np.float32)
     w_out = rng.uniform(-0.5, 0.5, size=(n_words, dim)).astype(np.float32)
-    prob, alias = build_alias(np.ones(n_words))
+    syn1 = rng.uniform(-0.5, 0.5, size=(n_words - 1, dim)).astype(np.float32)
+    tree = build_huffman(np.array([50, 20, 10, 5, 1], dtype=np.int64)) if hs else NO_HS
+    prob, alias = build_alias(np.array([5.0, 4.0, 3.0, 2.0, 1.0]))
     keep = np.ones(n_words, dtype=np.float32)
-    exp_in, exp_out = _oracle_step(w_in, w_out, sent.tolist(), sub, 0.1, cbow)
-    loss, pairs = train_block(sent, offsets, 0, 1, indptr, indices, w_in, w_out, prob, alias, keep,
-                              1, 0, cbow, 0.1, 0.1, seed_states(3, n=1))
+    states = seed_states(3, n=1)
+    exp_in, exp_out, exp_syn1 = _oracle_step(w_in, w_out, syn1, tree if hs else None, sent.tolist(), sub, 0.1,
+                                             cbow, negative, states[0], prob, alias)
+    loss, pairs = train_block(sent, offsets, 0, 1, indptr, indices, w_in, w_out, syn1, *tree, prob, alias, keep,
+                              1, negative, cbow, 0.1, 0.1, states)
     assert pairs == (len(sent) if cbow else 2 * (len(sent) - 1))
     assert loss > 0
-    np.testing.assert_allclose(w_in, exp_in, atol=2e-4)
-    np.testing.assert_allclose(w_out, exp_out, atol=2e-4)
+    np.testing.assert_allclose(w_in, exp_in, atol=5e-4)  # table sigmoid vs exact
+    np.testing.assert_allclose(w_out, exp_out, atol=5e-4)  # table sigmoid vs exact
+    np.testing.assert_allclose(syn1, exp_syn1, atol=5e-4)  # table sigmoid vs exact
 
 
 def test_train_block_is_deterministic_and_learns():
@@ -155,8 +181,8 @@ def test_train_block_is_deterministic_and_learns():
         losses = []
         for epoch in range(4):
             loss, pairs = train_block(ids, offsets, 0, len(offsets) - 1, indptr, indices.astype(np.int32),
-                                      w_in, w_out, prob, alias, keep, 2, 5, False, 0.05, 0.05,
-                                      seed_states(9, epoch, n=1))
+                                      w_in, w_out, np.zeros((0, dim), np.float32), *NO_HS, prob, alias, keep,
+                                      2, 5, False, 0.05, 0.05, seed_states(9, epoch, n=1))
             losses.append(loss / pairs)
         results.append((w_in, w_out, losses))
     np.testing.assert_array_equal(results[0][0], results[1][0])

@@ -76,6 +76,10 @@ def test_cbow_and_no_subwords(verses):
     cb = FastText(vector_size=16, epochs=1, bucket=5000, architecture="cbow", random_state=1,
                   show_progress=False).fit(small)
     assert np.isfinite(cb.loss_history_[0]) and cb.vectors_["zzzqq"].shape == (16,)
+    hs = FastText(vector_size=16, epochs=1, bucket=5000, hs=True, negative=0, random_state=1, n_threads=1,
+                  show_progress=False).fit(small)
+    assert np.isfinite(hs.loss_history_[0]) and hs.loss_history_[0] > 0
+    assert hs.vectors_.most_similar("egyptt", topn=1)[0][0].startswith("egypt")
     plain = FastText(vector_size=16, epochs=1, max_n=0, random_state=1, show_progress=False).fit(small)
     assert not plain.vectors_.has_subwords
     with pytest.raises(VocabularyError, match="no character n-grams"):
@@ -104,6 +108,7 @@ def test_callback_can_stop_training(verses):
         ({"max_n": -1}, "parameter 'max_n'"),
         ({"sample": 1.5}, "parameter 'sample'"),
         ({"min_alpha": 0.5}, "min_alpha=0.5 is larger than alpha"),
+        ({"negative": 0}, "negative=0 with hs=False leaves no output layer"),
     ],
 )
 def test_invalid_parameters_raise_one_line_errors(params, match):

@@ -9,7 +9,8 @@ Hashing follows ``Dictionary::computeSubwords`` and ``Dictionary::hash`` of fast
 * the hash is 32-bit FNV-1a where each byte is sign-extended first (``h ^ uint32(int8(c))``);
 * the row of an n-gram is ``nwords + hash % bucket``.
 
-Training (``train_block``) is Hogwild over ``n_threads`` contiguous slices of a block of sentences.
+Training (``train_block``) is Hogwild over ``n_threads`` contiguous slices of a block of sentences,
+with negative sampling and/or hierarchical softmax (the shared ``hs`` kernel's step).
 The input vector of a word is the mean of its subword rows (word row + n-gram rows); the gradient
 is added unscaled to every one of those rows, as fastText does. Skip-gram computes a centre word's
 input vector once and applies the gradient accumulated over its whole window once (fastText redoes
@@ -23,6 +24,7 @@ from numba import njit, prange
 
 from ._rng import rand_float, rand_u32, xorshift_next
 from ._sigmoid import neg_log_sigmoid, sigmoid
+from .hs import hs_accumulate
 from .sampling import alias_draw
 
 __all__ = ["fnv1a_hash", "subword_csr", "train_block", "compose_rows"]
@@ -135,10 +137,16 @@ def compose_rows(matrix: np.ndarray, indptr: np.ndarray, indices: np.ndarray) ->
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _ns_update(h, g, w_out, target, negative, prob, alias, state, lr):
-    """One positive + ``negative`` noise targets for hidden ``h``; adds the input grad to ``g``."""
-    dim = h.shape[0]
+def _predict(h, g, w_out, syn1, codes, points, lengths, target, negative, prob, alias, state, lr):
+    """Predict ``target`` from hidden ``h``: hierarchical softmax (when ``lengths`` is not empty)
+    and/or the target plus ``negative`` noise words (a noise draw equal to the target is skipped),
+    each output row updated right after its score, as fastText does. Adds the input grad to ``g``."""
     loss = 0.0
+    if lengths.shape[0] > 0:
+        loss += hs_accumulate(h, syn1, codes, points, lengths, target, lr, g)
+    if negative == 0:
+        return loss, state
+    dim = h.shape[0]
     for k in range(negative + 1):
         if k == 0:
             t = target
@@ -152,10 +160,7 @@ def _ns_update(h, g, w_out, target, negative, prob, alias, state, lr):
         f = np.float32(0.0)
         for d in range(dim):
             f += h[d] * w_out[t, d]
-        if k == 0:
-            loss += neg_log_sigmoid(f)
-        else:
-            loss += neg_log_sigmoid(-f)
+        loss += neg_log_sigmoid(f) if k == 0 else neg_log_sigmoid(-f)
         alpha = np.float32(lr) * (label - sigmoid(f))
         for d in range(dim):
             g[d] += alpha * w_out[t, d]
@@ -164,8 +169,9 @@ def _ns_update(h, g, w_out, target, negative, prob, alias, state, lr):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _train_slice(ids, offsets, s_lo, s_hi, sub_indptr, sub_indices, w_in, w_out, prob, alias,
-                 keep_prob, window, negative, cbow, alpha_start, alpha_end, state, max_len):
+def _train_slice(ids, offsets, s_lo, s_hi, sub_indptr, sub_indices, w_in, w_out, syn1, codes, points,
+                 lengths, prob, alias, keep_prob, window, negative, cbow, alpha_start, alpha_end, state,
+                 max_len):
     dim = w_in.shape[1]
     h = np.empty(dim, dtype=np.float32)
     g = np.empty(dim, dtype=np.float32)
@@ -210,7 +216,8 @@ def _train_slice(ids, offsets, s_lo, s_hi, sub_indptr, sub_indices, w_in, w_out,
                 inv = np.float32(1.0 / cnt)
                 for d in range(dim):
                     h[d] *= inv
-                ls, state = _ns_update(h, g, w_out, sent[pos], negative, prob, alias, state, lr)
+                ls, state = _predict(h, g, w_out, syn1, codes, points, lengths, sent[pos], negative, prob,
+                                     alias, state, lr)
                 loss += ls
                 pairs += 1
                 for c in range(lo, hi):
@@ -238,7 +245,8 @@ def _train_slice(ids, offsets, s_lo, s_hi, sub_indptr, sub_indices, w_in, w_out,
                 for c in range(lo, hi):
                     if c == pos:
                         continue
-                    ls, state = _ns_update(h, g, w_out, sent[c], negative, prob, alias, state, lr)
+                    ls, state = _predict(h, g, w_out, syn1, codes, points, lengths, sent[c], negative,
+                                         prob, alias, state, lr)
                     loss += ls
                     pairs += 1
                 for k in range(klo, khi):
@@ -258,6 +266,10 @@ def train_block(
     sub_indices: np.ndarray,
     w_in: np.ndarray,
     w_out: np.ndarray,
+    syn1: np.ndarray,
+    codes: np.ndarray,
+    points: np.ndarray,
+    lengths: np.ndarray,
     prob: np.ndarray,
     alias: np.ndarray,
     keep_prob: np.ndarray,
@@ -270,7 +282,10 @@ def train_block(
 ) -> tuple[float, int]:
     """Train on sentences ``sent_lo..sent_hi`` of the encoded corpus; returns ``(loss_sum, pairs)``.
 
-    ``prob``/``alias`` is the noise distribution's alias table (:mod:`.sampling`). ``states``
+    ``w_out`` holds the negative-sampling output rows (used when ``negative > 0``); ``syn1`` the
+    inner-node rows of the Huffman tree ``codes``/``points``/``lengths`` (:mod:`.hs`; pass empty
+    arrays to turn hierarchical softmax off). ``prob``/``alias`` is the noise distribution's alias
+    table (:mod:`.sampling`). ``states``
     (uint64, one xorshift state per thread, see :mod:`._rng`) is advanced in place; its length is the number of
     Hogwild threads, each taking a contiguous slice with about the same number of tokens. The
     learning rate falls linearly from ``alpha_start`` to ``alpha_end`` across each slice.
@@ -292,8 +307,8 @@ def train_block(
     pairs = np.zeros(n_threads, dtype=np.int64)
     for t in prange(n_threads):
         ls, pr, st = _train_slice(ids, offsets, bounds[t], bounds[t + 1], sub_indptr, sub_indices,
-                                  w_in, w_out, prob, alias, keep_prob, window, negative, cbow,
-                                  alpha_start, alpha_end, states[t], max_len)
+                                  w_in, w_out, syn1, codes, points, lengths, prob, alias, keep_prob,
+                                  window, negative, cbow, alpha_start, alpha_end, states[t], max_len)
         losses[t] = ls
         pairs[t] = pr
         states[t] = st

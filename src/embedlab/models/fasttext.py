@@ -4,7 +4,8 @@ The input vector of a word is the mean of its own row and the rows of its charac
 (``min_n..max_n`` characters of ``"<" + word + ">"``, hashed into ``bucket`` rows exactly as
 fastText hashes them), so every word, even one never seen in training, gets a vector. Training
 is negative sampling with a dynamic window, frequent-word subsampling and a linearly decaying
-learning rate, Hogwild over ``n_threads`` (numba). Only the hash buckets that vocabulary words
+learning rate, Hogwild over ``n_threads`` (numba); hierarchical softmax (``hs=True``) can
+replace or join negative sampling. Only the hash buckets that vocabulary words
 use get a row, so memory is ``(vocabulary + used n-grams) x dim`` instead of ``bucket x dim``.
 
 One thread and a fixed ``random_state`` give identical vectors; several threads give
@@ -46,7 +47,8 @@ class FastText(BaseEmbedder):
         "vector_size": [Interval(int, 1, None, search=(50, 300))],
         "architecture": [Options(("skipgram", "cbow"), search=True)],
         "window": [Interval(int, 1, None, search=(2, 10))],
-        "negative": [Interval(int, 1, None, search=(3, 15))],
+        "negative": [Interval(int, 0, None, search=(3, 15))],
+        "hs": [bool],
         "sample": [Interval(float, 0, 1, closed="left", search=(1e-5, 1e-2), log=True)],
         "min_count": [Interval(int, 1, None, search=(1, 10))],
         "max_vocab_size": [Interval(int, 1, None), None],
@@ -70,6 +72,7 @@ class FastText(BaseEmbedder):
         architecture: str = "skipgram",
         window: int = 5,
         negative: int = 5,
+        hs: bool = False,
         sample: float = 1e-4,
         min_count: int = 5,
         max_vocab_size: int | None = None,
@@ -90,6 +93,7 @@ class FastText(BaseEmbedder):
         self.architecture = architecture
         self.window = window
         self.negative = negative
+        self.hs = hs
         self.sample = sample
         self.min_count = min_count
         self.max_vocab_size = max_vocab_size
@@ -107,6 +111,11 @@ class FastText(BaseEmbedder):
         self.callbacks = callbacks
 
     def _check_relations(self, params: Mapping[str, Any]) -> None:
+        if params["negative"] == 0 and not params["hs"]:
+            raise InvalidParameterError(
+                "FastText: negative=0 with hs=False leaves no output layer to train; "
+                "set negative > 0 (e.g. 5) or hs=True"
+            )
         if params["max_n"] > 0:
             if params["min_n"] > params["max_n"]:
                 raise InvalidParameterError(
@@ -169,6 +178,7 @@ class FastText(BaseEmbedder):
         import numba
 
         from ..kernels._rng import seed_states
+        from ..kernels.hs import build_huffman
         from ..kernels.sampling import build_alias
         from ..kernels.subword import compose_rows, train_block
         from ..vectors.subword import SubwordKeyedVectors
@@ -182,7 +192,13 @@ class FastText(BaseEmbedder):
         indptr, indices, used = self._subword_table(words)
         rng = np.random.default_rng(seed)
         w_in = rng.uniform(-1.0 / dim, 1.0 / dim, size=(n_words + used.shape[0], dim)).astype(np.float32)
-        w_out = np.zeros((n_words, dim), dtype=np.float32)
+        w_out = np.zeros((n_words if self.negative else 0, dim), dtype=np.float32)
+        if self.hs:
+            codes, points, lengths = build_huffman(vocab.counts)
+            syn1 = np.zeros((max(n_words - 1, 1), dim), dtype=np.float32)
+        else:
+            codes, points = np.zeros((0, 1), dtype=np.uint8), np.zeros((0, 1), dtype=np.int32)
+            lengths, syn1 = np.zeros(0, dtype=np.int32), np.zeros((0, dim), dtype=np.float32)
         prob, alias = build_alias(vocab.counts.astype(np.float64) ** self.ns_exponent)
         keep = vocab.keep_probabilities(self.sample)
         ids, offsets = encoded.ids, encoded.offsets
@@ -198,8 +214,9 @@ class FastText(BaseEmbedder):
         def step(epoch: int, index: int, payload: tuple[int, int], a0: float, a1: float) -> ChunkStats:
             lo, hi = payload
             states = seed_states(seed, epoch, index, n=n_threads)
-            loss, pairs = train_block(ids, offsets, lo, hi, indptr, indices, w_in, w_out, prob, alias, keep,
-                                      self.window, self.negative, cbow, a0, a1, states)
+            loss, pairs = train_block(ids, offsets, lo, hi, indptr, indices, w_in, w_out, syn1, codes, points,
+                                      lengths, prob, alias, keep, self.window, self.negative, cbow, a0, a1,
+                                      states)
             return ChunkStats(float(loss), float(pairs), int(offsets[hi] - offsets[lo]))
 
         old_threads = numba.get_num_threads()
@@ -209,7 +226,8 @@ class FastText(BaseEmbedder):
             result = run_sgd(
                 step, chunks, epochs=self.epochs, alpha=self.alpha, min_alpha=self.min_alpha,
                 callbacks=self.callbacks, show_progress=self.show_progress, description="fasttext",
-                owner="FastText", check_finite=lambda: bool(np.isfinite(w_out).all() and np.isfinite(w_in[:n_words]).all()),
+                owner="FastText", check_finite=lambda: bool(np.isfinite(w_out).all() and np.isfinite(syn1).all()
+                                          and np.isfinite(w_in[:n_words]).all()),
             )
         finally:
             numba.set_num_threads(old_threads)
