@@ -62,8 +62,8 @@ def test_quality_determinism_and_metadata(verses):
     assert {w for w, _ in kv.most_similar("moses", topn=10)} & {"aaron", "joshua"}
     assert kv.metadata["method"] == "ppmi-svd" and kv.metadata["ppmi_nnz"] == model.ppmi_nnz_
     assert np.all(np.diff(model.singular_values_) <= 0)
-    again = PPMISVD(vector_size=50, random_state=3, show_progress=False).fit(verses)
-    np.testing.assert_array_equal(again.vectors_.vectors, kv.vectors)
+    a, b = (PPMISVD(vector_size=8, random_state=5, show_progress=False).fit(verses[:1500]) for _ in range(2))
+    np.testing.assert_array_equal(a.vectors_.vectors, b.vectors_.vectors)  # the seed fixes subsampling + SVD
 
 
 def test_eig_and_output_options(verses):
@@ -93,7 +93,7 @@ def test_cli_train_glove_and_ppmi_svd_then_evaluate(verses, tmp_path):
     from embedlab.cli.app import app
 
     corpus = tmp_path / "kjv.txt"
-    corpus.write_text("\n".join(" ".join(v) for v in verses[:3000]) + "\n")
+    corpus.write_text("\n".join(" ".join(v) for v in verses[:1500]) + "\n")
     runner = CliRunner()
     for method, extra, out in [("glove", ["--epochs", "2", "--threads", "1"], "g.npz"),
                                ("ppmi-svd", ["--svd", "arpack"], "p.vec")]:

@@ -1,0 +1,96 @@
+"""GloVe and PPMI-SVD against gensim skip-gram on one corpus: time, peak RSS, WS353, time ratio.
+
+    python benchmarks/glove_vs_gensim.py CORPUS [--threads 2] [--repeat 3] [--x-max 10]
+
+Each run is a fresh subprocess (so peak RSS is its own); times are end to end (reading the
+corpus, vocabulary, counting, training). The issue's targets: GloVe (window 10, 15 epochs,
+dim 100) within 4.1x (1M-token slice) / 1.15x (~11M corpus) of gensim skip-gram (5 epochs,
+same threads) at WS353 >= 0.355 / 0.571. Medians over ``--repeat`` runs; the machine is shared,
+so single timings are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+
+def _ws353(kv) -> tuple[float, float]:
+    from embedlab.evaluation.similarity import WordSimilarity
+
+    r = WordSimilarity("wordsim353").evaluate(kv)
+    return float(r.metrics["spearman"]), float(r.coverage)
+
+
+def worker(method: str, corpus: str, args: argparse.Namespace) -> dict:
+    from embedlab.vectors import KeyedVectors
+
+    t = time.perf_counter()
+    if method == "gensim-sg":
+        from gensim.models import Word2Vec
+        from gensim.models.word2vec import LineSentence
+
+        m = Word2Vec(LineSentence(corpus), vector_size=100, sg=1, epochs=5, window=5, min_count=5,
+                     workers=args.threads, seed=1)
+        kv = KeyedVectors(list(m.wv.index_to_key), m.wv.vectors)
+    elif method == "glove":
+        from embedlab.models.glove import Glove
+
+        kv = Glove(vector_size=100, window=10, epochs=args.epochs, x_max=args.x_max,
+                   learning_rate=args.learning_rate, n_threads=args.threads, random_state=1,
+                   show_progress=False).fit(corpus).vectors_
+    elif method == "ppmi-svd":
+        from embedlab.models.ppmi_svd import PPMISVD
+
+        kv = PPMISVD(vector_size=100, window=5, random_state=1, show_progress=False).fit(corpus).vectors_
+    else:
+        raise SystemExit(f"unknown method {method}")
+    seconds = time.perf_counter() - t
+    ws, cov = _ws353(kv)
+    return {"method": method, "seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "ws353": ws, "coverage": cov, "vocab": len(kv)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("corpus")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--epochs", type=int, default=15)
+    p.add_argument("--x-max", type=float, default=10.0, help="GloVe x_max (reference demo.sh: 10)")
+    p.add_argument("--learning-rate", type=float, default=0.05)
+    p.add_argument("--methods", default="gensim-sg,glove,ppmi-svd")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.corpus, args)))
+        return
+    runs: dict[str, list[dict]] = {}
+    for rep in range(args.repeat):
+        for method in args.methods.split(","):
+            cmd = [sys.executable, __file__, args.corpus, "--worker", method, "--threads", str(args.threads),
+                   "--epochs", str(args.epochs), "--x-max", str(args.x_max),
+                   "--learning-rate", str(args.learning_rate)]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            res = json.loads(out.strip().splitlines()[-1])
+            runs.setdefault(method, []).append(res)
+            print(f"# run {rep + 1} {method}: {res['seconds']:.1f} s, {res['rss_mb']:.0f} MB, "
+                  f"WS353 {res['ws353']:.3f}", file=sys.stderr, flush=True)
+    base = statistics.median(r["seconds"] for r in runs["gensim-sg"]) if "gensim-sg" in runs else None
+    print(f"corpus {args.corpus}, threads {args.threads}, repeats {args.repeat} (medians), "
+          f"glove: window 10, {args.epochs} epochs, dim 100, x_max {args.x_max:g}, eta {args.learning_rate:g}")
+    print(f"{'method':<10} {'time s':>8} {'peak RSS MB':>12} {'WS353':>7} {'coverage':>9} {'vocab':>7} {'x gensim':>9}")
+    for method, rs in runs.items():
+        sec = statistics.median(r["seconds"] for r in rs)
+        ratio = f"{sec / base:.2f}" if base else "-"
+        print(f"{method:<10} {sec:>8.1f} {statistics.median(r['rss_mb'] for r in rs):>12.0f} "
+              f"{statistics.median(r['ws353'] for r in rs):>7.3f} {rs[0]['coverage']:>9.3f} {rs[0]['vocab']:>7} {ratio:>9}")
+
+
+if __name__ == "__main__":
+    main()
