@@ -35,21 +35,22 @@ def sg_neg_window(syn0, syn1neg, ctx, outs, alpha):
 
 
 def cbow_neg(syn0, syn1neg, ctx, outs, alpha, cbow_mean=True):
-    """CBOW NS step (word2vec.c order: each output row is read, then updated, one after another)."""
+    """CBOW NS step: all scores from the old output rows, then the output rows updated in order
+    (the input gradient reads each row just before its own update)."""
     syn0 = syn0.astype(np.float64).copy()
     syn1neg = syn1neg.astype(np.float64).copy()
     h = syn0[ctx].sum(axis=0)
     if cbow_mean:
         h /= len(ctx)
+    scores = syn1neg[outs] @ h
+    labels = np.zeros(len(outs))
+    labels[0] = 1.0
+    loss = float(neg_log_sigmoid(scores * (2 * labels - 1)).sum())
+    g = (labels - sigmoid(scores)) * alpha
     neu1e = np.zeros_like(h)
-    loss = 0.0
     for k, o in enumerate(outs):
-        label = 1.0 if k == 0 else 0.0
-        s = float(h @ syn1neg[o])
-        loss += float(neg_log_sigmoid(s if k == 0 else -s))
-        g = (label - float(sigmoid(s))) * alpha
-        neu1e += g * syn1neg[o]
-        syn1neg[o] += g * h
+        neu1e += g[k] * syn1neg[o]
+        syn1neg[o] += g[k] * h
     if not cbow_mean:
         neu1e /= len(ctx)
     for c in ctx:

@@ -55,13 +55,13 @@ def test_cbow_neg_matches_oracle(seed, cbow_mean):
     rng = np.random.default_rng(seed)
     syn0, syn1 = _mats(rng)
     ctx = np.array([4, 6, 8], dtype=np.int32)
-    outs = np.array([2, 11, 5, 1], dtype=np.int32)
+    outs = np.array([2, 11, 5, 11, 1], dtype=np.int32)  # a repeated negative
     want0, want1, want_loss = ref.cbow_neg(syn0, syn1, ctx, outs, 0.1, cbow_mean)
     h = syn0[ctx].sum(axis=0)
     if cbow_mean:
         h /= len(ctx)
     neu1e = np.zeros(DIM, np.float32)
-    loss = neg_accumulate(h.astype(np.float32), syn1, outs, len(outs), 0.1, neu1e)
+    loss = neg_accumulate(h.astype(np.float32), syn1, outs, len(outs), 0.1, neu1e, np.empty(len(outs), np.float32))
     if not cbow_mean:
         neu1e /= len(ctx)
     for c in ctx:

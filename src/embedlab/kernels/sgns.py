@@ -97,13 +97,18 @@ def sg_neg_window(
 
 @njit(cache=True, nogil=True, fastmath=True)
 def neg_accumulate(
-    h: np.ndarray, syn1neg: np.ndarray, outs: np.ndarray, n_out: int, alpha: float, neu1e: np.ndarray
+    h: np.ndarray, syn1neg: np.ndarray, outs: np.ndarray, n_out: int, alpha: float, neu1e: np.ndarray,
+    gbuf: np.ndarray,
 ) -> float:
     """Negative-sampling step from input vector ``h`` (CBOW): updates ``syn1neg``, adds the
-    input gradient into ``neu1e`` and returns the loss. ``outs[0]`` is the positive word."""
+    input gradient into ``neu1e`` and returns the loss. ``outs[0]`` is the positive word.
+
+    All scores are computed before any update (``gbuf[:n_out]`` receives the gradients); the
+    updates then run in order, each output row read just before it is changed."""
     dim = h.shape[0]
     a = np.float32(alpha)
     loss = 0.0
+    # all scores first (independent row loads overlap their cache misses), then the updates
     for k in range(n_out):
         o = outs[k]
         s = np.float32(0.0)
@@ -111,14 +116,17 @@ def neg_accumulate(
             s += h[d] * syn1neg[o, d]
         if k == 0:
             loss += neg_log_sigmoid(s)
-            g = (np.float32(1.0) - sigmoid(s)) * a
+            gbuf[k] = (np.float32(1.0) - sigmoid(s)) * a
         else:
             loss += neg_log_sigmoid(-s)
-            g = -sigmoid(s) * a
+            gbuf[k] = -sigmoid(s) * a
+    for k in range(n_out):
+        o = outs[k]
+        g = gbuf[k]
         for d in range(dim):
-            neu1e[d] += g * syn1neg[o, d]
-        for d in range(dim):
-            syn1neg[o, d] += g * h[d]
+            v = syn1neg[o, d]
+            neu1e[d] += g * v
+            syn1neg[o, d] = v + g * h[d]
     return loss
 
 
@@ -126,7 +134,7 @@ def neg_accumulate(
 def _train_slice(
     ids, offsets, s_lo, s_hi, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points,
     code_lens, skipgram, negative, use_hs, window, shrink, cbow_mean, alpha0, alpha1, state,
-    out, sent, ctx, outs, obuf, gbuf, tmp, h, neu1e,
+    out, sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec,
 ):
     dim = syn0.shape[1]
     total = offsets[s_hi] - offsets[s_lo]
@@ -206,7 +214,7 @@ def _train_slice(
                 if use_hs:
                     loss += hs_accumulate(h, syn1, codes, points, code_lens, w, alpha, neu1e)
                 if negative > 0:
-                    loss += neg_accumulate(h, syn1neg, outs, n_out, alpha, neu1e)
+                    loss += neg_accumulate(h, syn1neg, outs, n_out, alpha, neu1e, gvec)
                 if not cbow_mean:
                     for d in range(dim):
                         neu1e[d] *= inv
@@ -266,8 +274,9 @@ def train_chunk(
         tmp = np.empty(dim, dtype=np.float32)
         h = np.empty(dim, dtype=np.float32)
         neu1e = np.empty(dim, dtype=np.float32)
+        gvec = np.empty(negative + 1, dtype=np.float32)
         states[t] = _train_slice(
             ids, offsets, bounds[t], bounds[t + 1], syn0, syn1neg, syn1, keep, alias_p, alias_i,
             codes, points, code_lens, skipgram, negative, use_hs, window, shrink, cbow_mean,
-            alpha0, alpha1, states[t], results[t], sent, ctx, outs, obuf, gbuf, tmp, h, neu1e,
+            alpha0, alpha1, states[t], results[t], sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec,
         )

@@ -12,6 +12,7 @@ reported loss is the true mean loss per training example whatever the thread cou
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import platform
@@ -180,6 +181,7 @@ class Word2Vec(BaseEmbedder):
                 show_progress=self.show_progress,
             )
         encoded = encode(sentences, vocab)
+        _release_free_memory()
         return vocab, phrases, encoded
 
     # ------------------------------------------------------------------ training
@@ -192,7 +194,9 @@ class Word2Vec(BaseEmbedder):
         try:
             v, dim = len(vocab), self.vector_size
             rng = np.random.default_rng(seed)
-            syn0 = (rng.random((v, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+            syn0 = rng.random((v, dim), dtype=np.float32)
+            syn0 -= np.float32(0.5)
+            syn0 /= np.float32(dim)
             syn1neg = np.zeros((v if self.negative > 0 else 0, dim), dtype=np.float32)
             syn1 = np.zeros((max(v - 1, 0) if self.hs else 0, dim), dtype=np.float32)
             state = {"epochs_done": 0, "work_done": 0, "loss_history": [], "epoch_metrics": []}
@@ -204,8 +208,8 @@ class Word2Vec(BaseEmbedder):
     def _train(self, encoded: Any, vocab: Any, phrases: Any, seed: int, syn0: np.ndarray,
                syn1neg: np.ndarray, syn1: np.ndarray, state: dict[str, Any], t0: float) -> None:
         n_threads = self._n_threads()
-        ids = np.asarray(encoded.ids)
-        offsets = np.asarray(encoded.offsets)
+        offsets = np.array(encoded.offsets, dtype=np.int64)
+        read_ids = _id_reader(encoded.ids)
         keep = vocab.keep_probabilities(self.sample)
         if self.negative > 0:
             alias_p, alias_i = build_alias(vocab.counts.astype(np.float64) ** float(self.ns_exponent))
@@ -221,18 +225,18 @@ class Word2Vec(BaseEmbedder):
 
         def step(epoch: int, index: int, span: tuple[int, int], a0: float, a1: float) -> ChunkStats:
             lo, hi = span
-            targets = np.linspace(offsets[lo], offsets[hi], n_threads + 1)
-            bounds = np.searchsorted(offsets, targets).astype(np.int64)
-            bounds[0], bounds[-1] = lo, hi
-            bounds = np.clip(bounds, lo, hi)
+            local = offsets[lo : hi + 1] - offsets[lo]
+            targets = np.linspace(0, local[-1], n_threads + 1)
+            bounds = np.clip(np.searchsorted(local, targets), 0, hi - lo).astype(np.int64)
+            bounds[0], bounds[-1] = 0, hi - lo
             states = seed_states(seed, epoch, index, n=n_threads)
             res = np.zeros((n_threads, 4), dtype=np.float64)
             train_chunk(
-                ids, offsets, bounds, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points, lens,
-                skipgram, self.negative, self.hs, self.window, self.shrink_windows, self.cbow_mean,
-                a0, a1, states, res, max_len,
+                read_ids(int(offsets[lo]), int(offsets[hi])), local, bounds, syn0, syn1neg, syn1, keep,
+                alias_p, alias_i, codes, points, lens, skipgram, self.negative, self.hs, self.window,
+                self.shrink_windows, self.cbow_mean, a0, a1, states, res, max_len,
             )
-            return ChunkStats(float(res[:, 0].sum()), float(res[:, 1].sum()), hi - lo)
+            return ChunkStats(float(res[:, 0].sum()), float(res[:, 1].sum()), int(local[-1]))
 
         def check_finite() -> bool:
             return bool(np.isfinite(syn0.sum(dtype=np.float64)) and np.isfinite(syn1neg.sum(dtype=np.float64))
@@ -401,6 +405,34 @@ def _json_params(params: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[k] = v
     return out
+
+
+def _release_free_memory() -> None:
+    """Give the heap pages freed by vocabulary building back to the OS (glibc only) so that
+    they do not add to the peak memory of training."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
+def _id_reader(ids: np.ndarray) -> Any:
+    """``read(a, b)`` -> writable int32 array of ``ids[a:b]``.
+
+    A memory-mapped corpus is read chunk by chunk from its file, so its pages never count in this
+    process's resident memory (peak RSS stays independent of corpus length)."""
+    if isinstance(ids, np.memmap) and ids.filename:
+        filename, base = ids.filename, int(ids.offset)
+
+        def read_file(a: int, b: int) -> np.ndarray:
+            return np.fromfile(filename, dtype=np.int32, count=b - a, offset=base + 4 * a)
+
+        return read_file
+
+    def read_memory(a: int, b: int) -> np.ndarray:
+        return ids[a:b]
+
+    return read_memory
 
 
 def _chunks(offsets: np.ndarray, tokens: int) -> list[tuple[int, int]]:
