@@ -10,7 +10,7 @@ import pytest
 from optuna.trial import TrialState
 
 from embedlab.exceptions import InvalidParameterError
-from embedlab.tuning import tune
+from embedlab.tuning import summarize_study, tune
 from embedlab.tuning.storage import make_storage
 from embedlab.vectors.io import load_vectors
 
@@ -50,6 +50,9 @@ def test_pruning_stops_bad_trials_early(tmp_path, corpus, model, space):
     assert all(t.user_attrs["epochs_trained"] == 4 for t in complete)
     assert res.epochs_trained < 10 * 4
     assert res.n_pruned == len(pruned)
+    summary = summarize_study(res.study)  # the report draws pruned trials as pruned
+    assert {n for n, _, state in summary.history if state == "pruned"} == {t.number for t in pruned}
+    assert [row[1] for row in summary.table_rows].count("pruned") == len(pruned)
 
 
 def test_interrupted_tune_resumes_without_losing_trials(tmp_path, corpus, model, space):

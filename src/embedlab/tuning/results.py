@@ -50,16 +50,16 @@ def trial_line(trial: FrozenTrial) -> str:
     epochs = trial.user_attrs.get("epochs_trained")
     seconds = trial.duration.total_seconds() if trial.duration is not None else float("nan")
     parts = [f"trial {trial.number:>3} {state:<8}"]
-    if trial.values is not None:
+    if trial.state.name == "PRUNED" and trial.intermediate_values:
+        step = max(trial.intermediate_values)
+        parts.append(f"value {trial.intermediate_values[step]:.4f} at epoch {step}")
+    elif trial.values is not None:
         parts.append("value " + ", ".join(f"{v:.4f}" for v in trial.values))
         test = trial.user_attrs.get("test")
         if test is not None:
             parts.append(f"(test {test:.4f})")
-    elif trial.intermediate_values:
-        step = max(trial.intermediate_values)
-        parts.append(f"value {trial.intermediate_values[step]:.4f} at epoch {step}")
-    if epochs is not None:
-        parts.append(f"epochs {epochs}")
+        if epochs is not None:
+            parts.append(f"epochs {epochs}")
     parts.append(f"{seconds:.1f}s")
     parts.append(" ".join(f"{k}={_fmt(v)}" for k, v in trial.params.items()))
     return "  ".join(parts)
@@ -202,9 +202,10 @@ def summarize_study(study: optuna.Study) -> StudySummary:
     history: list[tuple[int, float, str]] = []
     slices: dict[str, list[tuple[Any, float, str]]] = {}
     for t in trials:
-        if t.values is not None:
+        if t.state == TrialState.COMPLETE and t.values is not None:
             value, state = t.values[0], "complete"
         elif t.state == TrialState.PRUNED and t.intermediate_values:
+            # Optuna stores the last reported value as a pruned trial's value
             value, state = t.intermediate_values[max(t.intermediate_values)], "pruned"
         else:
             continue
