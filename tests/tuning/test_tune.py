@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
+import re
 
 import optuna
 import pytest
@@ -17,9 +19,21 @@ from embedlab.vectors.io import load_vectors
 OBJ = "similarity:wordsim353"
 
 
-def test_tune_writes_best_vectors_trials_and_params(tmp_path, corpus, model, space):
+def test_tune_writes_best_vectors_trials_and_params(tmp_path, corpus, model, space, caplog):
     out = tmp_path / "out"
-    res = tune(model, corpus, OBJ, space=space, n_trials=4, outdir=out, pruner="none")
+    log = logging.getLogger("embedlab.tuning")
+    attach = not logging.getLogger("embedlab").propagate  # the CLI may have stopped propagation
+    if attach:
+        log.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger="embedlab.tuning"):
+            res = tune(model, corpus, OBJ, space=space, n_trials=4, outdir=out, pruner="none")
+    finally:
+        if attach:
+            log.removeHandler(caplog.handler)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("trial ")]
+    assert len(lines) == 4  # one live line per finished trial: number, state, score, epochs, time, params
+    assert re.match(r"trial +0 complete +value -?\d\.\d{4} +\(test -?\d\.\d{4}\) +epochs 3 +\d+\.\ds +window=\d+ alpha=", lines[0])
     assert res.n_complete == 4 and res.best_trial is not None
     values = {t.number: t.value for t in res.study.trials}
     best = max(values, key=values.get)
@@ -120,3 +134,12 @@ def test_pareto_front_and_grid(tmp_path, corpus, model):
 def test_bad_arguments(tmp_path, corpus, model, space, kwargs, match):
     with pytest.raises(InvalidParameterError, match=match):
         tune(model, corpus, OBJ, space=space, **kwargs)
+
+
+def test_current_vectors_follow_training(corpus, model):
+    """The pruning hook: a callback sees the vectors of the epoch just finished."""
+    seen = []
+    model.set_params(epochs=2, callbacks=[lambda e, t, m: seen.append(model.current_vectors().vectors.copy())])
+    model.fit(corpus)
+    assert len(seen) == 2 and not (seen[0] == seen[1]).all()
+    assert (seen[1] == model.vectors_.vectors).all()
