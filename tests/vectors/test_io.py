@@ -165,6 +165,7 @@ def _write(tmp_path, name, data: bytes):
         (b"2 3\na 1 2 3\nb 1 2\n", r"bad\.vec:3: expected a word and 3 values, found 2 values"),
         (b"2 3\na 1 2 3\nb 1 2 3 4\n", r"bad\.vec:3: expected a word and 3 values, found 4"),
         (b"2 3\na 1 2 3\nb 1 zz 3\n", r"bad\.vec:3: value 'zz' is not a number"),
+        (b"2 3\na 1 2 3 4\nb 1 2\n", r"bad\.vec:2: expected a word and 3 values, found 4"),  # totals match
         (b"3 3\na 1 2 3\nb 1 2 3\n", r"bad\.vec: header says 3 vectors but the file holds 2 \(truncated\?\)"),
         (b"1 3\na 1 2 3\nb 1 2 3\n", r"header says 1 vectors but the file holds 2 \(header count too small\)"),
         (b"2 3\na 1 2 3\na 4 5 6\n", r"bad\.vec: duplicate key 'a' at line 3"),

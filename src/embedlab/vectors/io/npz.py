@@ -97,7 +97,7 @@ def _memmap_member(zf: zipfile.ZipFile, path: Path, name: str) -> np.ndarray | N
     return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C")
 
 
-def _decode_keys(path: Path, files: dict[str, Any], zf: zipfile.ZipFile) -> list[str]:
+def _decode_keys(path: Path, files: set[str], zf: zipfile.ZipFile) -> list[str]:
     raw = _read_member(zf, path, "keys.npy")
     if raw.dtype.kind == "U":  # a plain np.savez(keys=np.array([...])) file
         return [str(k) for k in raw.tolist()]
@@ -124,7 +124,7 @@ def read_npz(path: Path, mmap: bool = False) -> KeyedVectors:
     except (zipfile.BadZipFile, OSError) as exc:
         raise FormatError(f"{path}: not an npz (zip) file ({exc}); is it a text or .bin vectors file?") from None
     with zf:
-        files = {n: n for n in zf.namelist()}
+        files = set(zf.namelist())
         for required in ("vectors.npy", "keys.npy"):
             if required not in files:
                 raise FormatError(f"{path}: npz member {required} is missing; found {sorted(files)}")

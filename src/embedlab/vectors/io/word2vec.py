@@ -20,6 +20,7 @@ import bz2
 import gzip
 import io
 import mmap as _mmap
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -109,36 +110,40 @@ def _bad_line(path: Path, line_no: int, text: str, dim: int) -> FormatError:
     return FormatError(f"{path}:{line_no}: cannot parse the line as a word and {dim} numbers")
 
 
-def _parse_block(
-    path: Path, lines: list[bytes], first_line_no: int, dim: int
-) -> tuple[list[str], np.ndarray, int]:
-    """Parse raw lines into keys and a (k, dim) float32 block; blank lines are skipped."""
+def _parse_block(path: Path, lines: list[bytes], first_line_no: int, dim: int) -> tuple[list[str], np.ndarray]:
+    """Parse raw lines into keys and a (k, dim) float32 block; blank lines are skipped.
+
+    Every line must hold exactly ``dim`` values (checked per line, cheaply by counting spaces);
+    the numbers of the whole block are then parsed by one ``np.fromstring`` call.
+    """
     keys: list[str] = []
     rests: list[str] = []
-    line_nos: list[int] = []
     for offset, raw in enumerate(lines):
-        text = _decode(raw, path, first_line_no + offset).rstrip()
+        text = _decode(raw, path, first_line_no + offset).strip()
         if not text:
             continue
-        key, _, rest = text.partition(" ")
-        keys.append(key)
+        parts = text.split(maxsplit=1)
+        rest = parts[1] if len(parts) == 2 else ""
+        if rest.count(" ") != dim - 1 and len(rest.split()) != dim:
+            raise _bad_line(path, first_line_no + offset, text, dim)
+        keys.append(parts[0])
         rests.append(rest)
-        line_nos.append(first_line_no + offset)
     try:
         values = np.fromstring(" ".join(rests), dtype=np.float64, sep=" ")
     except ValueError:
         values = None
     if values is None or values.size != len(keys) * dim:
-        for key, rest, line_no in zip(keys, rests, line_nos):
-            text = f"{key} {rest}"
-            if len(text.split()) != dim + 1:
-                raise _bad_line(path, line_no, text, dim)
-            try:
-                np.fromstring(rest, dtype=np.float64, sep=" ")
-            except ValueError:
-                raise _bad_line(path, line_no, text, dim) from None
-        raise FormatError(f"{path}:{first_line_no}: block of lines does not parse as numbers")
-    return keys, values.reshape(len(keys), dim).astype(np.float32), (line_nos[-1] if line_nos else 0)
+        line_no = first_line_no
+        for raw in lines:  # error path: find the line that does not parse
+            text = raw.decode("utf-8").strip()
+            if text:
+                try:
+                    np.fromstring(text.split(maxsplit=1)[1], dtype=np.float64, sep=" ")
+                except ValueError:
+                    raise _bad_line(path, line_no, text, dim) from None
+            line_no += 1
+        raise FormatError(f"{path}:{first_line_no}: block of lines does not parse as {dim} numbers each")
+    return keys, values.reshape(len(keys), dim).astype(np.float32)
 
 
 def _iter_blocks(fh: IO[bytes]) -> Iterator[list[bytes]]:
@@ -179,18 +184,18 @@ def read_text(path: Path, mmap: bool = False) -> KeyedVectors:
                 count, dim = None, len(text.split()) - 1
                 if dim < 1:
                     raise FormatError(f"{path}:{line_no}: expected 'count dim' or 'word v1 ... vd'; got {text[:60]!r}")
-                k, v, _ = _parse_block(path, [first], line_no, dim)
+                k, v = _parse_block(path, [first], line_no, dim)
                 keys += k
                 blocks.append(v)
             else:
                 count, dim = header
             next_line = line_no + 1
             for lines in _iter_blocks(fh):
-                k, v, _ = _parse_block(path, lines, next_line, dim)
+                k, v = _parse_block(path, lines, next_line, dim)
                 next_line += len(lines)
                 keys += k
                 blocks.append(v)
-    except (EOFError, OSError, zlib_error()) as exc:
+    except (EOFError, OSError, zlib.error) as exc:
         raise FormatError(f"{path}: truncated or corrupt compressed file ({exc})") from None
     if count is not None and len(keys) != count:
         raise FormatError(
@@ -198,13 +203,19 @@ def read_text(path: Path, mmap: bool = False) -> KeyedVectors:
             f"({'truncated?' if len(keys) < count else 'header count too small'})"
         )
     vectors = np.concatenate(blocks) if blocks else np.zeros((0, dim), dtype=np.float32)
-    return _make_kv(path, keys, vectors, lambda i: f"line {i + 1 + (header is not None)} (vector #{i + 1})")
+    return _make_kv(path, keys, vectors, lambda i: f"line {_line_of_vector(path, i, header is not None)}")
 
 
-def zlib_error() -> type[Exception]:
-    import zlib
-
-    return zlib.error
+def _line_of_vector(path: Path, index: int, has_header: bool) -> int:
+    """1-based line number of the ``index``-th vector (blank lines skipped); for error messages."""
+    seen = -1 if has_header else 0
+    with _open(path, "rb") as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            if raw.strip():
+                if seen == index:
+                    return line_no
+                seen += 1
+    return -1
 
 
 def _make_kv(path: Path, keys: list[str], vectors: np.ndarray, where) -> KeyedVectors:
@@ -240,7 +251,7 @@ def _read_all(path: Path) -> bytes | _mmap.mmap:
         try:
             with _open(path, "rb") as fh:
                 return fh.read()
-        except (EOFError, OSError, zlib_error()) as exc:
+        except (EOFError, OSError, zlib.error) as exc:
             raise FormatError(f"{path}: truncated or corrupt compressed file ({exc})") from None
     with open(path, "rb") as fh:
         if path.stat().st_size == 0:
