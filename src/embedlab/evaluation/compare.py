@@ -87,7 +87,9 @@ def _describe(name: str, kv: KeyedVectors) -> dict[str, Any]:
     }
 
 
-def _projections(kvs: Mapping[str, KeyedVectors], words: Sequence[str], methods: Sequence[str], seed: int) -> dict:
+def _projections(
+    kvs: Mapping[str, KeyedVectors], words: Sequence[str], methods: Sequence[str], seed: int, warnings: list[str]
+) -> dict:
     out: dict[str, dict[str, Any]] = {}
     for name, kv in kvs.items():
         present = [w for w in words if w in kv]
@@ -102,7 +104,7 @@ def _projections(kvs: Mapping[str, KeyedVectors], words: Sequence[str], methods:
             try:
                 coords = project_2d(kv, present, m, seed)
             except DataError as exc:
-                logger.warning("%s: %s projection skipped: %s", name, m, exc)
+                warnings.append(f"{name}: {m} projection skipped: {exc}")
                 continue
             out[name][m] = {"words": present, "coords": np.round(coords, 5).tolist()}
     return out
@@ -162,7 +164,7 @@ def compare_embeddings(
     overlap = []
     for a, b in pairs:
         try:
-            o = nn_overlap(embeddings[a], embeddings[b], k=overlap_k)
+            o = nn_overlap(embeddings[a], embeddings[b], k=overlap_k, search_words=geometry_words)
             overlap.append({"emb_a": a, "emb_b": b, **{k: v for k, v in o.items() if k != "overlap_per_query"}})
         except DataError as exc:
             warnings.append(f"nearest-neighbour overlap {a} vs {b}: {exc}")
@@ -175,7 +177,7 @@ def compare_embeddings(
         "paired": paired,
         "geometry": geometry,
         "nn_overlap": overlap,
-        "projections": _projections(embeddings, chosen, projections, random_state),
+        "projections": _projections(embeddings, chosen, projections, random_state, warnings),
         "warnings": warnings,
         "n_boot": n_boot,
         "seconds": round(time.perf_counter() - started, 2),
@@ -224,6 +226,6 @@ def summarize_embedding(
         "results": results,
         "geometry": geometry_report(kv, geometry_words, random_state=random_state),
         "neighbours": _neighbours(kv, samples, topn),
-        "projections": _projections({name: kv}, freq[:n_projection], projections, random_state)[name],
+        "projections": _projections({name: kv}, freq[:n_projection], projections, random_state, warnings)[name],
         "warnings": warnings,
     }

@@ -96,7 +96,7 @@ def knn_indices(x: np.ndarray, k: int, block: int = 2048) -> np.ndarray:
     """Indices of the k nearest rows (cosine) of every row of ``x``, itself excluded, best first."""
     if k >= len(x):
         raise InvalidParameterError(f"k={k} must be smaller than the number of words ({len(x)})")
-    unit = _unit(x)
+    unit = _unit(x).astype(np.float32)
     out = np.empty((len(x), k), dtype=np.int64)
     for s in range(0, len(x), block):
         sims = unit[s: s + block] @ unit.T
@@ -177,9 +177,9 @@ def nn_overlap(
 
 def project_2d(kv: KeyedVectors, words: Sequence[str], method: str = "pca", random_state: int = 0) -> np.ndarray:
     """2-D coordinates of ``words`` (all must be in ``kv``): ``pca`` or ``umap`` (cosine)."""
+    if len(words) < 3:
+        raise DataError(f"a 2-D projection needs at least 3 words; got {len(words)}")
     x = np.asarray(kv[list(words)], dtype=np.float64)
-    if len(x) < 3:
-        raise DataError(f"a 2-D projection needs at least 3 words; got {len(x)}")
     if method == "pca":
         from sklearn.decomposition import PCA
 

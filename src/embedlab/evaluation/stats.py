@@ -184,12 +184,23 @@ def _resampled(metric: str, tables: Sequence[Mapping[str, np.ndarray]], n_boot: 
             for o, col in zip(out, cols):
                 o[s: s + len(idx)] = col[idx].mean(axis=1)
         return out
-    fn = PAIR_METRICS[metric]
-    for b in range(n_boot):
-        idx = rng.integers(0, n, n)
+    from scipy.stats import rankdata
+
+    step = max(1, _CHUNK // (4 * n))
+    for s in range(0, n_boot, step):
+        idx = rng.integers(0, n, (min(step, n_boot - s), n))
         for o, t in zip(out, tables):
-            o[b] = fn(t["gold"][idx], t["pred"][idx])
+            g, p = t["gold"].astype(np.float64)[idx], t["pred"].astype(np.float64)[idx]
+            if metric == "spearman":  # Spearman = Pearson of (average) ranks, as scipy's spearmanr
+                g, p = rankdata(g, axis=1), rankdata(p, axis=1)
+            o[s: s + len(idx)] = _rowwise_pearson(g, p)
     return out
+
+
+def _rowwise_pearson(g: np.ndarray, p: np.ndarray) -> np.ndarray:
+    gc, pc = g - g.mean(axis=1, keepdims=True), p - p.mean(axis=1, keepdims=True)
+    den = np.sqrt((gc**2).sum(axis=1) * (pc**2).sum(axis=1))
+    return np.divide((gc * pc).sum(axis=1), den, out=np.zeros(len(g)), where=den > 0)
 
 
 def metric_value(metric: str, per_item: Mapping[str, Any]) -> float:

@@ -1,0 +1,174 @@
+"""Downstream evaluators on real data (gensim's sentiment set, ../shared/data) and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+
+from embedlab.evaluation import make_evaluator
+from embedlab.evaluation.classification import TextClassification
+from embedlab.evaluation.clustering import DocumentClustering
+from embedlab.evaluation.retrieval import Retrieval
+from embedlab.evaluation.stats import compare_results
+from embedlab.evaluation.taskdata import LabelledTexts, load_labelled_texts, load_retrieval
+from embedlab.evaluation.wordtasks import OutlierDetection, WordCategorization, outlier_position
+from embedlab.exceptions import DataError, FormatError, InputFileError
+from embedlab.vectors import KeyedVectors
+
+from downstream_helpers import POLARITY, glove, reduced
+
+pytestmark = pytest.mark.skipif(POLARITY is None or not POLARITY.exists(), reason="gensim test data not installed")
+
+
+def test_polarity_classification_beats_chance_and_equals_sklearn_metrics():
+    res = make_evaluator(f"classification:{POLARITY}").evaluate(glove())
+    per = res.details["per_item"]
+    assert res.primary_metric == "accuracy" and res.greater_is_better
+    assert res.n == 200 and res.coverage == 1.0
+    assert res.metrics["accuracy"] == pytest.approx(skm.accuracy_score(per["y_true"], per["y_pred"]))
+    assert res.metrics["macro_f1"] == pytest.approx(skm.f1_score(per["y_true"], per["y_pred"], average="macro"))
+    assert res.metrics["accuracy"] > 0.56  # 100 neg + 100 pos one-line reviews; chance is 0.5
+    lo, hi = res.details["ci"]["accuracy"]
+    assert lo < res.metrics["accuracy"] < hi and hi - lo < 0.2
+    assert sorted(set(per["y_true"])) == ["neg", "pos"]
+
+
+def test_paired_comparison_of_two_embeddings_on_the_same_texts():
+    data = load_labelled_texts(POLARITY)
+    ev = TextClassification(data, n_boot=300)
+    full, weak = ev.evaluate(glove()), ev.evaluate(reduced(glove(), 2))
+    pc = compare_results(full, weak, n_boot=500)
+    assert pc.n == 200 and pc.diff == pytest.approx(full.score - weak.score)
+    assert pc.ci[0] <= pc.diff <= pc.ci[1]
+    same = compare_results(full, full, n_boot=200)
+    assert not same.significant and same.diff == 0.0
+
+
+def test_document_clustering_metrics_equal_sklearn():
+    res = DocumentClustering(POLARITY, n_boot=200).evaluate(glove())
+    per = res.details["per_item"]
+    assert res.metrics["v_measure"] == pytest.approx(skm.v_measure_score(per["y_true"], per["y_pred"]))
+    assert res.metrics["ari"] == pytest.approx(skm.adjusted_rand_score(per["y_true"], per["y_pred"]))
+    assert -1.0 <= res.metrics["silhouette"] <= 1.0
+    assert set(res.details["ci"]) == {"v_measure", "ari", "silhouette"}
+
+
+def test_loaders_read_csv_tsv_jsonl_fasttext(tmp_path):
+    (tmp_path / "a.csv").write_text('id,review,sentiment\n1,"good, fine film",pos\n2,bad plot,neg\n3,"",neg\n')
+    (tmp_path / "b.tsv").write_text('sentence\tlabel\nit \'s "good"\t1\nbad\t0\n')
+    (tmp_path / "c.jsonl").write_text('{"text": "good", "label": "p"}\n\n{"text": "bad", "label": "n"}\n')
+    (tmp_path / "d.txt").write_text("__label__pos good film\n__label__neg bad film\n")
+    a = load_labelled_texts(tmp_path / "a.csv")
+    assert a.texts == ["good, fine film", "bad plot"] and a.labels == ["pos", "neg"]
+    assert "dropped 1 empty text" in a.warnings[0]
+    b = load_labelled_texts(tmp_path / "b.tsv")
+    assert b.texts[0] == 'it \'s "good"' and b.labels == ["1", "0"]
+    assert load_labelled_texts(tmp_path / "c.jsonl").labels == ["p", "n"]
+    d = load_labelled_texts(tmp_path / "d.txt")
+    assert d.texts == ["good film", "bad film"] and d.labels == ["pos", "neg"]
+
+
+def test_bad_label_files_give_one_line_errors(tmp_path):
+    (tmp_path / "nocol.csv").write_text("id,words\n1,good\n")
+    with pytest.raises(FormatError, match=r"nocol.csv: no text column found \(columns: id, words\)"):
+        load_labelled_texts(tmp_path / "nocol.csv")
+    (tmp_path / "nolabel.csv").write_text("text,label\ngood,pos\nbad,\n")
+    with pytest.raises(FormatError, match=r"nolabel.csv:3: empty or missing label"):
+        load_labelled_texts(tmp_path / "nolabel.csv")
+    (tmp_path / "one.csv").write_text("text,label\ngood,pos\nfine,pos\n")
+    with pytest.raises(DataError, match="single class"):
+        TextClassification(tmp_path / "one.csv")
+    (tmp_path / "empty.csv").write_text("text,label\n ,pos\n")
+    with pytest.raises(DataError, match="no non-empty texts"):
+        load_labelled_texts(tmp_path / "empty.csv")
+    with pytest.raises(InputFileError, match="no such file"):
+        load_labelled_texts(tmp_path / "missing.csv")
+    (tmp_path / "bad.jsonl").write_text('{"text": "x", "label": 1}\n{oops\n')
+    with pytest.raises(FormatError, match=r"bad.jsonl:2: invalid JSON"):
+        load_labelled_texts(tmp_path / "bad.jsonl")
+
+
+def test_rare_labels_are_dropped_with_a_warning_and_cv_adapts():
+    texts = ["good film"] * 6 + ["bad film"] * 3 + ["odd thing"]
+    labels = ["pos"] * 6 + ["neg"] * 3 + ["weird"]
+    ev = TextClassification(LabelledTexts(texts, labels, "mem"), n_boot=50)
+    res = ev.evaluate(glove())
+    assert res.n == 9
+    assert any("fewer than 2 examples" in w for w in res.details["warnings"])
+    assert any("3-fold CV" in w for w in res.details["warnings"])
+    assert np.isfinite(res.score)
+
+
+def test_disjoint_vocabulary_is_a_clear_error():
+    alien = KeyedVectors(["zzqx", "qqzv"], np.eye(2, dtype=np.float32))
+    with pytest.raises(DataError, match="vocabularies are disjoint"):
+        make_evaluator(f"classification:{POLARITY}").evaluate(alien)
+
+
+def _smart(path, records):
+    path.write_text("".join(f".I {i}\n.T\n{t}\n.W\n{w}\n" for i, t, w in records))
+
+
+def test_retrieval_on_a_small_collection_and_unknown_qrels(tmp_path):
+    _smart(tmp_path / "docs.all", [(1, "cats", "cats purr and meow"), (2, "rockets", "rockets fly to space"),
+                                   (3, "markets", "stock markets fell")])
+    (tmp_path / "test.qry").write_text(".I 1\n.W\nspace rockets launch\n.I 2\n.W\nkittens and cats\n")
+    (tmp_path / "qrels.txt").write_text("1 0 2 1\n2 0 1 2\n2 0 99 1\n7 0 1 1\n")
+    data = load_retrieval(tmp_path)
+    assert any("1 judgement(s) about unknown document" in w for w in data.warnings)
+    assert any("unknown query" in w for w in data.warnings)
+    res = Retrieval(data, doc_method="mean", n_boot=50).evaluate(glove())
+    assert res.metrics["mrr"] == pytest.approx(1.0)
+    assert res.metrics["ndcg@10"] == pytest.approx(1.0)
+    assert res.metrics["recall@10"] == pytest.approx(1.0)
+    (tmp_path / "qrels.txt").write_text("1 0 99 1\n")
+    with pytest.raises(DataError, match="no judgement refers to a known query and document"):
+        load_retrieval(tmp_path)
+
+
+def test_outlier_position_oracle_and_word_tasks(tmp_path):
+    unit = np.array([[1, 0], [0.99, 0.14], [0.98, -0.2], [0, 1.0]])
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    assert outlier_position(unit) == 3  # the last vector is the least compact
+    assert outlier_position(unit[[0, 3, 1]]) == 0  # the last vector is now the most compact
+    (tmp_path / "cats.csv").write_text(",category,word\n" + "".join(
+        f"{i},{c},{w}\n" for i, (c, w) in enumerate(
+            [("animal", w) for w in ("dog", "cat", "horse", "cow", "sheep")]
+            + [("vehicle", w) for w in ("car", "truck", "bus", "train", "bicycle")]
+            + [("vehicle", "")]
+        )))
+    res = WordCategorization(tmp_path / "cats.csv", n_boot=100).evaluate(glove())
+    assert res.metrics["purity"] == pytest.approx(1.0)
+    assert res.n == 10 and res.coverage == 1.0
+    assert "skipped 1 row" in res.details["warnings"][0]
+    (tmp_path / "out.csv").write_text(
+        ',category,outliers,words\n0,fruit,"[\'car\', \'piano\']","[\'apple\', \'banana\', \'pear\', \'grape\', \'qqzzx\']"\n')
+    out = OutlierDetection(tmp_path / "out.csv", n_boot=50).evaluate(glove())
+    assert out.metrics["accuracy"] == pytest.approx(1.0) and out.metrics["opp"] == pytest.approx(1.0)
+    assert out.n == 2
+
+
+def test_real_sets_from_shared_data(shared_data):
+    kv = glove()
+    sst = TextClassification(shared_data / "classification/SST-2/dev.tsv", n_boot=200).evaluate(kv)
+    assert sst.n == 872 and sst.metrics["accuracy"] > 0.62
+    cran = make_evaluator(f"retrieval:{shared_data / 'retrieval/cranfield'}").evaluate(kv)
+    assert cran.n == 225 and cran.metrics["mrr"] > 0.15 and cran.metrics["ndcg@10"] > 0.07
+    assert any("mapped by order" in w for w in cran.details["warnings"])
+    sts = make_evaluator(f"sts:{shared_data / 'sts/stsbenchmark/sts-dev.csv'}").evaluate(kv)
+    assert sts.n == 1500 and sts.metrics["spearman"] > 0.45
+    ess = make_evaluator(f"categorization:{shared_data / 'word-categorization/essli-2008.csv'}").evaluate(kv)
+    assert ess.metrics["purity"] > 0.45
+    out = make_evaluator(f"outliers:{shared_data / 'outlier-detection/8-8-8.csv'}").evaluate(kv)
+    assert out.metrics["accuracy"] > 0.3 and out.metrics["opp"] > 0.7
+    json.dumps([r.to_dict() for r in (sst, cran, sts, ess, out)])  # JSON-safe results
+
+
+def test_nltk_zips_load_by_category(shared_data):
+    subj = load_labelled_texts(shared_data / "classification/subjectivity.zip")
+    assert sorted(set(subj.labels)) == ["plot", "quote"] and len(subj.texts) == 10000
+    pol = load_labelled_texts(shared_data / "classification/sentence_polarity.zip")
+    assert sorted(set(pol.labels)) == ["neg", "pos"] and len(pol.texts) == 10662

@@ -1,0 +1,193 @@
+"""Bootstrap CIs and paired tests: formulas against scikit-learn, coverage on known truths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+from sklearn.metrics.cluster import contingency_matrix
+
+from embedlab.evaluation.base import EvalResult
+from embedlab.evaluation.retrieval import ranking_metrics
+from embedlab.evaluation.stats import (
+    bootstrap_ci,
+    build_result,
+    compare_results,
+    metric_cis,
+    metric_value,
+    paired_bootstrap,
+    paired_permutation,
+)
+from embedlab.exceptions import DataError, InvalidParameterError
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_label_metrics_equal_sklearn(trial):
+    rng = np.random.default_rng(trial)
+    y = rng.integers(0, 4, 300).astype(str)
+    pred = np.where(rng.random(300) < 0.6, y, rng.integers(0, 5, 300).astype(str))
+    d = {"y_true": y, "y_pred": pred}
+    assert metric_value("accuracy", d) == pytest.approx(skm.accuracy_score(y, pred), abs=1e-12)
+    assert metric_value("macro_f1", d) == pytest.approx(skm.f1_score(y, pred, average="macro"), abs=1e-12)
+    clusters = rng.integers(0, 6, 300)  # cluster ids live in another label space
+    c = {"y_true": y, "y_pred": clusters}
+    assert metric_value("v_measure", c) == pytest.approx(skm.v_measure_score(y, clusters), abs=1e-10)
+    assert metric_value("ari", c) == pytest.approx(skm.adjusted_rand_score(y, clusters), abs=1e-10)
+    table = contingency_matrix(y, clusters)
+    assert metric_value("purity", c) == pytest.approx(table.max(axis=0).sum() / table.sum(), abs=1e-12)
+
+
+def test_label_metric_edge_cases_match_sklearn():
+    y = np.array(["a"] * 5 + ["b"] * 5)
+    one_cluster = np.zeros(10, dtype=int)
+    for m, f in (("v_measure", skm.v_measure_score), ("ari", skm.adjusted_rand_score)):
+        assert metric_value(m, {"y_true": y, "y_pred": one_cluster}) == pytest.approx(f(y, one_cluster))
+        assert metric_value(m, {"y_true": y, "y_pred": y}) == pytest.approx(f(y, y))
+
+
+def test_pair_metrics_equal_scipy():
+    from scipy.stats import pearsonr, spearmanr
+
+    rng = np.random.default_rng(1)
+    gold = rng.normal(size=200)
+    pred = gold + rng.normal(size=200)
+    d = {"gold": gold, "pred": pred}
+    assert metric_value("spearman", d) == pytest.approx(spearmanr(gold, pred).statistic)
+    assert metric_value("pearson", d) == pytest.approx(pearsonr(gold, pred).statistic)
+
+
+def test_bootstrap_ci_of_a_mean_covers_the_truth_about_95_percent():
+    rng = np.random.default_rng(7)
+    true_mean = 2.0  # exponential with scale 2: skewed, mean known
+    hits = 0
+    for rep in range(200):
+        x = rng.exponential(true_mean, size=60)
+        lo, hi = bootstrap_ci(x, n_boot=500, random_state=rep)
+        hits += lo <= true_mean <= hi
+    assert 0.88 <= hits / 200 <= 0.99
+
+
+def test_bootstrap_ci_of_accuracy_covers_the_truth():
+    rng = np.random.default_rng(3)
+    p = 0.7
+    hits = 0
+    for rep in range(200):
+        y = rng.integers(0, 2, 150)
+        pred = np.where(rng.random(150) < p, y, 1 - y)
+        lo, hi = metric_cis({"ids": np.arange(150), "y_true": y, "y_pred": pred}, ["accuracy"], n_boot=500,
+                            random_state=rep)["accuracy"]
+        hits += lo <= p <= hi
+    assert 0.88 <= hits / 200 <= 0.99
+
+
+def test_ci_shrinks_with_more_items_and_contains_estimate():
+    rng = np.random.default_rng(0)
+    small, large = rng.normal(size=50), rng.normal(size=5000)
+    w_small = np.subtract(*bootstrap_ci(small)[::-1])
+    w_large = np.subtract(*bootstrap_ci(large)[::-1])
+    assert w_large < w_small / 5
+    lo, hi = bootstrap_ci(large)
+    assert lo < large.mean() < hi
+
+
+def _correct(rng, n, p):
+    y = rng.integers(0, 3, n)
+    pred = np.where(rng.random(n) < p, y, (y + 1) % 3)
+    return {"ids": np.arange(n), "y_true": y, "y_pred": pred}
+
+
+def test_paired_bootstrap_detects_a_real_difference():
+    rng = np.random.default_rng(11)
+    a, b = _correct(rng, 1000, 0.80), None
+    b = dict(a)
+    flip = rng.random(1000) < 0.12  # B loses ~12% of A's correct answers
+    b["y_pred"] = np.where(flip, (a["y_true"] + 2) % 3, a["y_pred"])
+    res = paired_bootstrap(a, b, "accuracy")
+    assert res.significant and res.diff > 0 and res.ci[0] > 0
+    assert res.p_value < 0.01
+    assert res.verdict.startswith("A is significantly better")
+    perm = paired_permutation(a, b, "macro_f1", n_perm=300)
+    assert perm.significant and perm.p_value < 0.01
+
+
+def test_paired_tests_do_not_flag_a_null_difference():
+    rng = np.random.default_rng(5)
+    flagged_boot = flagged_perm = 0
+    for rep in range(20):
+        y = rng.integers(0, 2, 300)
+        a = {"ids": np.arange(300), "y_true": y, "y_pred": np.where(rng.random(300) < 0.75, y, 1 - y)}
+        b = {"ids": np.arange(300), "y_true": y, "y_pred": np.where(rng.random(300) < 0.75, y, 1 - y)}
+        flagged_boot += paired_bootstrap(a, b, "accuracy", n_boot=500, random_state=rep).significant
+        flagged_perm += paired_permutation(a, b, "accuracy", n_perm=200, random_state=rep).significant
+    assert flagged_boot <= 3
+    assert flagged_perm <= 3
+
+
+def test_paired_bootstrap_on_correlations_and_means():
+    rng = np.random.default_rng(2)
+    gold = rng.normal(size=400)
+    a = {"ids": np.arange(400), "gold": gold, "pred": gold + 0.5 * rng.normal(size=400)}
+    b = {"ids": np.arange(400), "gold": gold, "pred": gold + 2.0 * rng.normal(size=400)}
+    assert paired_bootstrap(a, b, "spearman").significant
+    same = paired_bootstrap(a, a, "spearman")
+    assert not same.significant and same.p_value == 1.0
+    m = {"ids": np.arange(100), "ndcg@10": rng.random(100)}
+    assert paired_bootstrap(m, m, "ndcg@10").diff == 0.0
+
+
+def _result(per_item, metric="accuracy"):
+    return build_result("t", {metric: metric_value(metric, per_item)}, metric, per_item, coverage=1.0, n_boot=200)
+
+
+def test_compare_results_aligns_on_common_items_and_rejects_disjoint_ones():
+    rng = np.random.default_rng(0)
+    a = {"ids": ["w1", "w2", "w3", "w4"], "accuracy": [1.0, 0.0, 1.0, 1.0]}
+    b = {"ids": ["w4", "w2", "w9"], "accuracy": [0.0, 0.0, 1.0]}
+    res = compare_results(_result(a), _result(b))
+    assert res.n == 2 and res.a == pytest.approx(0.5) and res.b == pytest.approx(0.0)
+    c = {"ids": ["x", "y"], "accuracy": [1.0, 0.0]}
+    with pytest.raises(DataError, match="no evaluated item in common"):
+        compare_results(_result(a), _result(c))
+    plain = EvalResult("similarity:x", {"spearman": 0.5}, "spearman")
+    with pytest.raises(DataError, match="no per-item outcomes"):
+        compare_results(plain, plain)
+    del rng
+
+
+def test_build_result_records_cis_and_items():
+    per_item = {"ids": np.arange(50), "y_true": np.arange(50) % 2, "y_pred": np.zeros(50, dtype=int)}
+    res = build_result("x", {"accuracy": 0.5, "other": 1.0}, "accuracy", per_item, coverage=0.9, n_boot=100)
+    assert res.n == 50 and res.coverage == 0.9
+    assert set(res.details["ci"]) == {"accuracy"}
+    lo, hi = res.details["ci"]["accuracy"]
+    assert lo < 0.5 < hi
+    assert res.details["per_item"]["y_pred"] == [0] * 50
+
+
+def test_bad_inputs_raise_typed_errors():
+    with pytest.raises(DataError, match="zero items"):
+        bootstrap_ci(np.array([]))
+    with pytest.raises(InvalidParameterError, match="n_boot"):
+        bootstrap_ci(np.ones(3), n_boot=0)
+    with pytest.raises(InvalidParameterError, match="no per-item definition for metric 'auc'"):
+        metric_cis({"ids": [1], "x": [1.0]}, ["auc"])
+    with pytest.raises(DataError, match="same items"):
+        paired_bootstrap({"ids": [1, 2], "s": [1, 2]}, {"ids": [1], "s": [1]}, "s")
+
+
+def test_ranking_metrics_equal_sklearn_ndcg_and_hand_oracle():
+    rng = np.random.default_rng(4)
+    scores = rng.random((30, 50))
+    rel = np.where(rng.random((30, 50)) < 0.1, rng.integers(1, 4, (30, 50)), 0).astype(float)
+    rel[0] = 0.0
+    rel[0, 7] = 2.0
+    out = ranking_metrics(scores, rel, k_ndcg=10, recall_ks=(5, 10))
+    has = rel.sum(axis=1) > 0
+    expected = [skm.ndcg_score(rel[i:i + 1], scores[i:i + 1], k=10) for i in np.flatnonzero(has)]
+    np.testing.assert_allclose(out["ndcg@10"][has], expected, rtol=1e-10)
+    for i in range(30):  # hand oracle: rank of the first relevant document, share found in top k
+        order = np.argsort(-scores[i])
+        ranks = [r for r, j in enumerate(order, 1) if rel[i, j] > 0]
+        assert out["rr"][i] == pytest.approx(1.0 / ranks[0] if ranks else 0.0)
+        if ranks:
+            assert out["recall@5"][i] == pytest.approx(sum(r <= 5 for r in ranks) / len(ranks))
