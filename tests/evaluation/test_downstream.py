@@ -172,3 +172,19 @@ def test_nltk_zips_load_by_category(shared_data):
     assert sorted(set(subj.labels)) == ["plot", "quote"] and len(subj.texts) == 10000
     pol = load_labelled_texts(shared_data / "classification/sentence_polarity.zip")
     assert sorted(set(pol.labels)) == ["neg", "pos"] and len(pol.texts) == 10662
+
+
+def test_train_test_split_spec(tmp_path):
+    lines = POLARITY.read_text(encoding="latin-1").splitlines()  # the file is not UTF-8
+    neg, pos = lines[:100], lines[100:]
+    (tmp_path / "train.txt").write_text("\n".join(neg[:80] + pos[:80]) + "\n")
+    (tmp_path / "test.txt").write_text("\n".join(neg[80:] + pos[80:]) + "\n")
+    ev = make_evaluator(f"classification:{tmp_path / 'train.txt'}::{tmp_path / 'test.txt'}")
+    assert ev.name == "classification:train.txt::test.txt"
+    res = ev.evaluate(glove())
+    assert res.n == 40 and res.details["cv_folds"] == 0
+    assert res.metrics["accuracy"] == pytest.approx(skm.accuracy_score(res.details["per_item"]["y_true"],
+                                                                       res.details["per_item"]["y_pred"]))
+    (tmp_path / "other.txt").write_text("__label__neutral so so\n")
+    with pytest.raises(DataError, match=r"test labels \['neutral'\] never occur"):
+        make_evaluator(f"classification:{tmp_path / 'train.txt'}::{tmp_path / 'other.txt'}")
