@@ -18,7 +18,7 @@ from optuna.trial import TrialState
 from embedlab.tuning import tune
 from embedlab.tuning.storage import make_storage
 
-FIXED = ["--set", "epochs=2", "--set", "vector_size=12", "--set", "min_count=2", "--set", "n_threads=1"]
+FIXED = ["--set", "epochs=1", "--set", "vector_size=8", "--set", "min_count=2", "--set", "n_threads=1"]
 
 
 def _space_file(tmp_path: Path) -> Path:
@@ -42,7 +42,7 @@ def _check_study(storage, name: str, n: int) -> None:
 def _two_processes(corpus: Path, tmp_path: Path, storage: str) -> None:
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     procs = [
-        subprocess.Popen(_tune_cmd(corpus, tmp_path, f"w{k}", "--trials", "2", "--study", "shared",
+        subprocess.Popen(_tune_cmd(corpus, tmp_path, f"w{k}", "--trials", "1", "--study", "shared",
                                    "--storage", storage, "--seed", str(k), "--no-report"),
                          cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for k in range(2)
@@ -51,15 +51,15 @@ def _two_processes(corpus: Path, tmp_path: Path, storage: str) -> None:
         out, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
         assert "study 'shared'" in out
-    _check_study(storage, "shared", 4)
+    _check_study(storage, "shared", 2)
 
 
 def test_jobs_run_worker_processes_on_a_journal_file(tmp_path, corpus):
-    run = subprocess.run(_tune_cmd(corpus, tmp_path, "out", "--trials", "4", "--jobs", "2", "--no-report"),
+    run = subprocess.run(_tune_cmd(corpus, tmp_path, "out", "--trials", "2", "--jobs", "2", "--no-report"),
                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert "2 trial(s) in parallel, " in run.stderr and run.stderr.count("INFO: trial ") == 4
-    _check_study(tmp_path / "out" / "tune.journal", "word2vec", 4)
+    assert "2 trial(s) in parallel, " in run.stderr and run.stderr.count("INFO: trial ") == 2
+    _check_study(tmp_path / "out" / "tune.journal", "word2vec", 2)
 
 
 def test_two_processes_share_a_sqlite_study(tmp_path, corpus):
@@ -109,10 +109,10 @@ def test_two_processes_share_a_postgresql_study(tmp_path, corpus, postgres_url):
 def test_dask_local_cluster(tmp_path, corpus, model, space):
     pytest.importorskip("distributed")
     model.set_params(epochs=2)
-    res = tune(model, str(corpus), "similarity:wordsim353", space=space, n_trials=4, n_jobs=2,
+    res = tune(model, str(corpus), "similarity:wordsim353", space=space, n_trials=3, n_jobs=2,
                dask="local", outdir=tmp_path)
     states = [t.state for t in res.study.trials]
-    assert len(states) == 4 and all(s in (TrialState.COMPLETE, TrialState.PRUNED) for s in states)
+    assert len(states) == 3 and all(s in (TrialState.COMPLETE, TrialState.PRUNED) for s in states)
     assert res.best_vectors is not None and (tmp_path / "best_vectors.npz").is_file()
     for t in res.study.trials:
         assert t.user_attrs["epochs_trained"] >= 1 and t.intermediate_values

@@ -275,8 +275,6 @@ def tune(
     validation_fraction, split_seed, pareto:
         See :class:`Objective` (used when ``objective`` is not one already).
     """
-    import optuna
-
     if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1):
         raise InvalidParameterError(f"n_trials must be an int >= 1 (or None with a timeout); got {n_trials!r}")
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
@@ -300,6 +298,9 @@ def tune(
             raise InvalidParameterError("give n_trials or a timeout")
         n_trials = _grid_size(space_)
     prune = not (pruner is None or pruner is False or pruner == "none") and not objective.multi_objective
+    make_pruner(pruner)  # unknown names fail before any file is written
+    sampler_obj = make_sampler(sampler, space_, random_state, objective.multi_objective)
+    pruner_obj = make_pruner(pruner if prune else None)
 
     out_path = Path(outdir) if outdir is not None else None
     if out_path is not None:
@@ -326,8 +327,6 @@ def tune(
             "fixed_params": {k: v for k, v in estimator.get_params().items() if k != "callbacks"
                              and isinstance(v, (str, int, float, bool, type(None)))},
         }
-        sampler_obj = make_sampler(sampler, space_, random_state, objective.multi_objective)
-        pruner_obj = make_pruner(pruner if prune else None)
         study = open_study(storage_obj, name, objective.directions, sampler_obj, pruner_obj, attrs, label)
 
         n_parallel = n_jobs
