@@ -173,7 +173,7 @@ class Objective:
 
     def _split(self, ev: Any) -> tuple[Any, Any] | None:
         dataset = getattr(ev, "dataset", None)
-        if not self.has_test or dataset is None:
+        if not self.has_test or dataset is None or not hasattr(dataset, "__len__") or isinstance(dataset, str):
             return None
         val_idx, test_idx = split_indices(len(dataset), self.validation_fraction, self.split_seed)
         parts = []

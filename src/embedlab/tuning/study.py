@@ -324,8 +324,8 @@ def tune(
             "objective": objective.label(),
             "objective_config": objective.config(),
             "space": space_to_dict(space_),
-            "fixed_params": {k: v for k, v in estimator.get_params().items() if k != "callbacks"
-                             and isinstance(v, (str, int, float, bool, type(None)))},
+            "fixed_params": {k: v for k, v in estimator.get_params().items() if k not in space_
+                             and k != "callbacks" and isinstance(v, (str, int, float, bool, type(None)))},
         }
         study = open_study(storage_obj, name, objective.directions, sampler_obj, pruner_obj, attrs, label)
 
