@@ -13,7 +13,7 @@ from embedlab.exceptions import FormatError, InvalidParameterError
 from embedlab.vectors import KeyedVectors
 from embedlab.vectors.io import load_vectors, save_vectors
 from embedlab.vectors.io.fasttext import FASTTEXT_MAGIC, read_fasttext_bin
-from embedlab.vectors.subword import SubwordKeyedVectors
+from embedlab.vectors.subword import SubwordKeyedVectors, ngram_strings, subword_rows
 
 fasttext = pytest.importorskip("fasttext", reason="the fasttext package (test extra) is needed for interop tests")
 
@@ -54,9 +54,16 @@ def test_reader_matches_fasttext_vectors_for_known_and_unseen_words(ft_model):
     for w in UNSEEN:
         assert w not in kv
         np.testing.assert_allclose(kv[w], model.get_word_vector(w), rtol=1e-5, atol=1e-6)
-    # the hashed rows agree with fastText's own n-gram ids
-    subwords, ids = model.get_subwords("naïveté")
-    assert (ids - len(model.words)).tolist() == kv.ngram_rows("naïveté").tolist()
+    # the hashed rows agree with fastText's own n-gram ids, for ASCII and non-ASCII words
+    for w in UNSEEN + ["über", "ça", "ﬁne", "e\u0301t\u00e9"]:
+        subwords, ids = model.get_subwords(w)
+        assert (ids - len(model.words)).tolist() == kv.ngram_rows(w).tolist(), w
+        assert list(subwords) == ngram_strings(w, 2, 5), w
+    nw = len(model.words)
+    indptr, rows = subword_rows(model.words[:50], 2, 5, 20_000, row_offset=nw, include_word=True)
+    for i, w in enumerate(model.words[:50]):
+        if w != "</s>":
+            assert rows[indptr[i]:indptr[i + 1]].tolist() == model.get_subwords(w)[1].tolist(), w
     assert kv.metadata["params"]["architecture"] == "skipgram" and kv.metadata["params"]["vector_size"] == 12
 
 
