@@ -67,7 +67,7 @@ class _Reader:
         self.pos += st.size
         return out
 
-    def matrix(self, what: str, mmap: bool) -> np.ndarray:
+    def matrix(self, what: str, mmap: bool, skip: bool = False) -> np.ndarray | None:
         (quant,) = self.take("?", f"the {what} quantization flag")
         if quant:
             raise FormatError(f"{self.path}: quantized fastText models (.ftz) are not supported; use the .bin model")
@@ -78,7 +78,9 @@ class _Reader:
                 f"{self.path}: byte {self.pos}: the {what} matrix ({rows} x {cols}) is truncated; "
                 f"{len(self.buf) - self.pos} bytes remain"
             )
-        if mmap:
+        if skip:
+            arr = None
+        elif mmap:
             arr = np.memmap(self.path, dtype="<f4", mode="r", offset=self.pos, shape=(rows, cols))
         else:
             arr = np.frombuffer(self.buf, dtype="<f4", count=rows * cols, offset=self.pos).reshape(rows, cols).copy()
@@ -129,7 +131,7 @@ def read_fasttext_bin(path: Path, mmap: bool = False) -> SubwordKeyedVectors:
                 f"{path}: input matrix is {input_matrix.shape[0]} x {input_matrix.shape[1]}; expected "
                 f"{size + bucket} x {args['dim']} (words + bucket)"
             )
-        rd.matrix("output", False)
+        rd.matrix("output", False, skip=True)
     finally:
         del rd
         buf.close()
