@@ -105,13 +105,23 @@ def test_glove_without_header_and_fasttext_trailing_spaces(tmp_path):
     np.testing.assert_array_equal(kv.vectors[0], np.array([0.5, 0.25, -1], dtype=np.float32))
 
 
+def test_glove_format_has_no_header_and_gensim_reads_it(kv, tmp_path):
+    save_vectors(kv, tmp_path / "glove.txt", format="glove")
+    first = (tmp_path / "glove.txt").read_text(encoding="utf-8").splitlines()[0]
+    assert first.split()[0] == "the" and len(first.split()) == 8
+    g = gensim_kv.KeyedVectors.load_word2vec_format(str(tmp_path / "glove.txt"), no_header=True)
+    assert g.index_to_key == kv.index_to_key
+    np.testing.assert_array_equal(g.vectors, kv.vectors)
+    np.testing.assert_array_equal(load_vectors(tmp_path / "glove.txt").vectors, kv.vectors)
+
+
 def test_format_inference_and_registry(kv, tmp_path):
     assert infer_format("a/b.vec.gz") == "word2vec"
     assert infer_format("x.BIN") == "word2vec-binary"
     with pytest.raises(InvalidParameterError, match=r"cannot infer .*npz \(\.npz\).*word2vec-binary \(\.bin\)"):
         infer_format("vectors.parquetx")
-    with pytest.raises(InvalidParameterError, match="unknown vectors format 'glove'; valid formats: npz, word2vec"):
-        save_vectors(kv, tmp_path / "v.vec", format="glove")
+    with pytest.raises(InvalidParameterError, match="unknown vectors format 'glovex'; valid formats: npz, word2vec"):
+        save_vectors(kv, tmp_path / "v.vec", format="glovex")
     save_vectors(kv, tmp_path / "odd.name", format="word2vec-binary")
     assert load_vectors(tmp_path / "odd.name", format="word2vec-binary").index_to_key == kv.index_to_key
 

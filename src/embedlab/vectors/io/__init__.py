@@ -12,6 +12,8 @@ Built-in formats (name: suffixes):
   without the header line (GloVe) are read too. See :mod:`.word2vec`.
 * ``word2vec-binary`` (``.bin``): word2vec.c's binary layout (header line, then per record the
   UTF-8 word, a space and ``dim`` little-endian float32).
+* ``glove`` (never inferred from a suffix; GloVe's ``.txt`` reads fine as ``word2vec``): the same
+  text without the header line, as the GloVe tools write and read it.
 
 Writes are atomic: a failed or interrupted save leaves no partial file. New formats register
 themselves with :func:`register_format`.
@@ -60,7 +62,7 @@ def register_format(name: str, suffixes: tuple[str, ...] | list[str], reader: Re
 
 
 def _describe() -> str:
-    return "; ".join(f"{f.name} ({', '.join(f.suffixes)})" for f in FORMATS.values())
+    return "; ".join(f"{f.name} ({', '.join(f.suffixes) or 'by name only'})" for f in FORMATS.values())
 
 
 def _get(name: str) -> VectorFormat:
@@ -116,6 +118,7 @@ def _register_builtin() -> None:
     register_format("npz", (".npz",), npz.read_npz, npz.write_npz)
     register_format("word2vec", (".vec", ".txt"), word2vec.read_text, word2vec.write_text)
     register_format("word2vec-binary", (".bin",), word2vec.read_binary, word2vec.write_binary)
+    register_format("glove", (), word2vec.read_text, word2vec.write_glove)
     from . import fasttext  # fastText .bin models; n-gram matrices kept in npz (wraps the two above)
 
     fasttext.register()

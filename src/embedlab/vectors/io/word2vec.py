@@ -30,7 +30,7 @@ import numpy as np
 from ...exceptions import DataError, FormatError
 from ..keyed import KeyedVectors
 
-__all__ = ["read_text", "write_text", "read_binary", "write_binary"]
+__all__ = ["read_text", "write_text", "write_glove", "read_binary", "write_binary"]
 
 _BLOCK_BYTES = 1 << 22
 
@@ -73,6 +73,11 @@ def write_text(kv: KeyedVectors, tmp: Path, target: Path, header: bool = True) -
                 f"{key} {row_fmt % tuple(row)}\n" for key, row in zip(kv.index_to_key[start : start + 4096], block)
             ]
             fh.write("".join(lines).encode("utf-8"))
+
+
+def write_glove(kv: KeyedVectors, tmp: Path, target: Path) -> None:
+    """Write GloVe's text format: the word2vec text lines without the ``count dim`` header."""
+    write_text(kv, tmp, target, header=False)
 
 
 def _first_content_line(fh: IO[bytes]) -> tuple[bytes, int]:
