@@ -168,3 +168,34 @@ def test_no_covered_question_gives_zero_with_zero_coverage():
     kv = KeyedVectors(["zzz", "yyy"], np.eye(2, dtype=np.float32))
     result = Analogy("google").evaluate(kv)
     assert (result.score, result.coverage, result.n) == (0.0, 0.0, 0)
+
+
+@pytest.mark.parametrize("method", [0, 1])
+def test_topk_kernel_matches_numpy_oracle(seed, method):
+    from embedlab.kernels.analogy import pick_answers, update_topk
+
+    rng = np.random.default_rng(seed)
+    n_words, n_keys, n_q, k = 40, 700, 300, 5
+    sims = rng.uniform(-1, 1, (n_words, n_keys)).astype(np.float32)
+    q_words = rng.integers(0, n_words, (n_q, 3))
+    q_rows = rng.integers(0, n_keys, (n_q, 3))
+    top_val = np.full((n_q, k), -np.inf, dtype=np.float32)
+    top_idx = np.full((n_q, k), -1, dtype=np.int64)
+    for start in range(0, n_keys, 256):  # blocks of candidates, as Analogy feeds them
+        update_topk(np.ascontiguousarray(sims[:, start : start + 256]), q_words, q_rows, start, method, top_val, top_idx)
+    a, b, c = (sims[q_words[:, i]] for i in range(3))
+    if method == 0:
+        scores = b + c - a
+    else:
+        scores = ((1 + b) / 2) * ((1 + c) / 2) / ((1 + a) / 2 + np.float32(1e-6))
+    np.put_along_axis(scores, q_rows, -np.inf, axis=1)
+    expected = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    np.testing.assert_array_equal(top_idx, expected)
+    np.testing.assert_allclose(top_val, np.take_along_axis(scores, expected, axis=1), rtol=1e-6)
+    groups = rng.integers(0, 50, n_keys)  # many keys per group: exercises the skip rule
+    q_groups = groups[q_rows]
+    answers = pick_answers(top_idx, q_groups, groups)
+    for q in range(n_q):
+        cands = [groups[r] for r in top_idx[q]]
+        want = next((g for g in cands if g not in q_groups[q]), cands[-1])
+        assert answers[q] == want
