@@ -3,7 +3,8 @@
     python benchmarks/glove_vs_gensim.py CORPUS [--threads 2] [--repeat 3] [--x-max 10]
 
 Each run is a fresh subprocess (so peak RSS is its own); times are end to end (reading the
-corpus, vocabulary, counting, training). The issue's targets: GloVe (window 10, 15 epochs,
+corpus, vocabulary, counting, training), as wall-clock and as CPU seconds (user + system of the
+process: the fairer measure on a shared, loaded machine). The issue's targets: GloVe (window 10, 15 epochs,
 dim 100) within 4.1x (1M-token slice) / 1.15x (~11M corpus) of gensim skip-gram (5 epochs,
 same threads) at WS353 >= 0.355 / 0.571. Medians over ``--repeat`` runs; the machine is shared,
 so single timings are noisy.
@@ -30,6 +31,8 @@ def _ws353(kv) -> tuple[float, float]:
 def worker(method: str, corpus: str, args: argparse.Namespace) -> dict:
     from embedlab.vectors import KeyedVectors
 
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = -(usage.ru_utime + usage.ru_stime)  # imports excluded, as from the wall time
     t = time.perf_counter()
     if method == "gensim-sg":
         from gensim.models import Word2Vec
@@ -51,9 +54,10 @@ def worker(method: str, corpus: str, args: argparse.Namespace) -> dict:
     else:
         raise SystemExit(f"unknown method {method}")
     seconds = time.perf_counter() - t
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     ws, cov = _ws353(kv)
-    return {"method": method, "seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "ws353": ws, "coverage": cov, "vocab": len(kv)}
+    return {"method": method, "seconds": seconds, "cpu_seconds": cpu + usage.ru_utime + usage.ru_stime,
+            "rss_mb": usage.ru_maxrss / 1024, "ws353": ws, "coverage": cov, "vocab": len(kv)}
 
 
 def main() -> None:
@@ -65,6 +69,8 @@ def main() -> None:
     p.add_argument("--x-max", type=float, default=10.0, help="GloVe x_max (reference demo.sh: 10)")
     p.add_argument("--learning-rate", type=float, default=0.05)
     p.add_argument("--methods", default="gensim-sg,glove,ppmi-svd")
+    p.add_argument("--parallel", action="store_true",
+                   help="run the methods of a repeat side by side (saves wall time; compare CPU seconds then)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
@@ -72,25 +78,35 @@ def main() -> None:
         return
     runs: dict[str, list[dict]] = {}
     for rep in range(args.repeat):
+        procs = []
         for method in args.methods.split(","):
             cmd = [sys.executable, __file__, args.corpus, "--worker", method, "--threads", str(args.threads),
                    "--epochs", str(args.epochs), "--x-max", str(args.x_max),
                    "--learning-rate", str(args.learning_rate)]
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            procs.append((method, subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)))
+            if not args.parallel:
+                procs[-1] = (method, procs[-1][1].communicate()[0])
+        for method, proc in procs:
+            out = proc if isinstance(proc, str) else proc.communicate()[0]
             res = json.loads(out.strip().splitlines()[-1])
             runs.setdefault(method, []).append(res)
-            print(f"# run {rep + 1} {method}: {res['seconds']:.1f} s, {res['rss_mb']:.0f} MB, "
-                  f"WS353 {res['ws353']:.3f}", file=sys.stderr, flush=True)
-    base = statistics.median(r["seconds"] for r in runs["gensim-sg"]) if "gensim-sg" in runs else None
-    print(f"corpus {args.corpus}, threads {args.threads}, repeats {args.repeat} (medians), "
-          f"glove: window 10, {args.epochs} epochs, dim 100, x_max {args.x_max:g}, eta {args.learning_rate:g}")
-    print(f"{'method':<10} {'time s':>8} {'peak RSS MB':>12} {'WS353':>7} {'coverage':>9} {'vocab':>7} {'x gensim':>9}")
-    for method, rs in runs.items():
-        sec = statistics.median(r["seconds"] for r in rs)
-        ratio = f"{sec / base:.2f}" if base else "-"
-        print(f"{method:<10} {sec:>8.1f} {statistics.median(r['rss_mb'] for r in rs):>12.0f} "
-              f"{statistics.median(r['ws353'] for r in rs):>7.3f} {rs[0]['coverage']:>9.3f} {rs[0]['vocab']:>7} {ratio:>9}")
+            print(f"# run {rep + 1} {method}: {res['seconds']:.1f} s, CPU {res['cpu_seconds']:.1f} s, "
+                  f"{res['rss_mb']:.0f} MB, WS353 {res['ws353']:.3f}", file=sys.stderr, flush=True)
+    def med(method: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[method])
 
+    base = "gensim-sg" if "gensim-sg" in runs else None
+    print(f"corpus {args.corpus}, threads {args.threads}, repeats {args.repeat} (medians)"
+          f"{', methods run side by side' if args.parallel else ''}; glove: window 10, {args.epochs} epochs, "
+          f"dim 100, x_max {args.x_max:g}, eta {args.learning_rate:g}")
+    print(f"{'method':<10} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12} {'WS353':>7} {'coverage':>9} {'vocab':>7}"
+          f" {'wall x gensim':>14} {'CPU x gensim':>13}")
+    for method, rs in runs.items():
+        wall, cpu = med(method, "seconds"), med(method, "cpu_seconds")
+        r_wall = f"{wall / med(base, 'seconds'):.2f}" if base else "-"
+        r_cpu = f"{cpu / med(base, 'cpu_seconds'):.2f}" if base else "-"
+        print(f"{method:<10} {wall:>8.1f} {cpu:>8.1f} {med(method, 'rss_mb'):>12.0f} {med(method, 'ws353'):>7.3f} "
+              f"{rs[0]['coverage']:>9.3f} {rs[0]['vocab']:>7} {r_wall:>14} {r_cpu:>13}")
 
 if __name__ == "__main__":
     main()

@@ -80,6 +80,7 @@ class Glove(BaseEmbedder):
     output: ``"W"`` word vectors, ``"W+C"`` word + context vectors (the reference default),
         ``"concat"`` both side by side (dimension ``2 * vector_size``).
     memory_mb: memory for co-occurrence counting; beyond it sorted runs spill to disk.
+    lowercase: lowercase tokens when ``fit`` is given a path (a Corpus keeps its own setting).
     n_threads: Hogwild threads (None: all cores).
     random_state: seed of the initialisation and the shuffle.
     callbacks: ``callback(epoch, elapsed, metrics)`` after every epoch; True stops training.
