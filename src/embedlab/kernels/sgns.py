@@ -10,10 +10,10 @@ This reads K output rows per centre word instead of K per (centre, context) pair
 word2vec.c spends its time (cache misses), at equal quality.
 
 :func:`train_chunk` is the entry point: one call trains a chunk of sentences, split into one
-contiguous slice per thread (``numba.prange``, lock-free Hogwild updates). Each thread has its
-own RNG state (``states[t]``), decays the learning rate linearly from ``alpha0`` to ``alpha1``
-over its slice, and adds its loss and counts into ``results[t]`` = (loss sum, loss terms, words
-trained after subsampling, raw words).
+contiguous slices spread over the threads (``numba.prange``, lock-free Hogwild updates). Each
+slice has its own RNG state (``states[t]``), decays the learning rate linearly over its share of
+``alpha0 -> alpha1``, and adds its loss and counts into ``results[t]`` = (loss sum, loss terms,
+words trained after subsampling, raw words).
 """
 
 from __future__ import annotations
@@ -258,14 +258,19 @@ def train_chunk(
 ) -> None:
     """Train sentences ``bounds[0]..bounds[-1]`` (indices into ``offsets``) in place.
 
-    Thread ``t`` trains sentences ``bounds[t]..bounds[t+1]`` with RNG state ``states[t]`` (advanced
-    in place) and adds (loss sum, loss terms, words trained, raw words) into ``results[t]``.
+    Slice ``t`` (sentences ``bounds[t]..bounds[t+1]``) is trained with RNG state ``states[t]``
+    (advanced in place), its share of the ``alpha0 -> alpha1`` decay, and adds (loss sum, loss
+    terms, words trained, raw words) into ``results[t]``. Slices are handed to threads by
+    ``prange``; with ``numba.parallel_chunksize(1)`` they are dealt dynamically, so a thread that
+    the OS delays holds up the chunk by one small slice only.
     ``ids`` are int32 word ids, ``offsets`` int64 sentence starts with a final end;
     ``keep`` float32 keep probabilities; ``alias_p``/``alias_i`` the noise alias table.
     """
-    n_threads = bounds.shape[0] - 1
+    n_slices = bounds.shape[0] - 1
     dim = syn0.shape[1]
-    for t in prange(n_threads):
+    lo_tok = offsets[bounds[0]]
+    total = max(offsets[bounds[n_slices]] - lo_tok, 1)
+    for t in prange(n_slices):
         sent = np.empty(max_len, dtype=np.int32)
         ctx = np.empty(2 * window, dtype=np.int32)
         outs = np.empty(negative + 1, dtype=np.int32)
@@ -275,8 +280,12 @@ def train_chunk(
         h = np.empty(dim, dtype=np.float32)
         neu1e = np.empty(dim, dtype=np.float32)
         gvec = np.empty(negative + 1, dtype=np.float32)
+        # the slice's share of the chunk's learning-rate decay, by token position
+        f0 = (offsets[bounds[t]] - lo_tok) / total
+        f1 = (offsets[bounds[t + 1]] - lo_tok) / total
         states[t] = _train_slice(
             ids, offsets, bounds[t], bounds[t + 1], syn0, syn1neg, syn1, keep, alias_p, alias_i,
             codes, points, code_lens, skipgram, negative, use_hs, window, shrink, cbow_mean,
-            alpha0, alpha1, states[t], results[t], sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec,
+            alpha0 + (alpha1 - alpha0) * f0, alpha0 + (alpha1 - alpha0) * f1, states[t], results[t],
+            sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec,
         )

@@ -40,6 +40,7 @@ __all__ = ["Word2Vec"]
 
 _CHECKPOINT_KIND = "embedlab-word2vec-checkpoint"
 _CHUNK_TOKENS_PER_THREAD = 200_000
+_SLICES_PER_THREAD = 4
 
 
 def _versions() -> dict[str, str]:
@@ -221,21 +222,24 @@ class Word2Vec(BaseEmbedder):
             codes, points, lens = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32)
         max_len = int(np.diff(offsets).max())
         chunks = _chunks(offsets, _CHUNK_TOKENS_PER_THREAD * n_threads)
+        # several slices per thread, dealt dynamically (see train_chunk)
+        n_slices = _SLICES_PER_THREAD * n_threads
         skipgram = self.architecture == "skipgram"
 
         def step(epoch: int, index: int, span: tuple[int, int], a0: float, a1: float) -> ChunkStats:
             lo, hi = span
             local = offsets[lo : hi + 1] - offsets[lo]
-            targets = np.linspace(0, local[-1], n_threads + 1)
+            targets = np.linspace(0, local[-1], n_slices + 1)
             bounds = np.clip(np.searchsorted(local, targets), 0, hi - lo).astype(np.int64)
             bounds[0], bounds[-1] = 0, hi - lo
-            states = seed_states(seed, epoch, index, n=n_threads)
-            res = np.zeros((n_threads, 4), dtype=np.float64)
-            train_chunk(
-                read_ids(int(offsets[lo]), int(offsets[hi])), local, bounds, syn0, syn1neg, syn1, keep,
-                alias_p, alias_i, codes, points, lens, skipgram, self.negative, self.hs, self.window,
-                self.shrink_windows, self.cbow_mean, a0, a1, states, res, max_len,
-            )
+            states = seed_states(seed, epoch, index, n=n_slices)
+            res = np.zeros((n_slices, 4), dtype=np.float64)
+            with numba.parallel_chunksize(1):
+                train_chunk(
+                    read_ids(int(offsets[lo]), int(offsets[hi])), local, bounds, syn0, syn1neg, syn1, keep,
+                    alias_p, alias_i, codes, points, lens, skipgram, self.negative, self.hs, self.window,
+                    self.shrink_windows, self.cbow_mean, a0, a1, states, res, max_len,
+                )
             return ChunkStats(float(res[:, 0].sum()), float(res[:, 1].sum()), int(local[-1]))
 
         def check_finite() -> bool:
