@@ -96,11 +96,16 @@ class Retrieval:
         covered = qn > 0
         Q /= np.maximum(qn[:, None], 1e-12)
         col = {doc: j for j, doc in enumerate(d.doc_ids)}
-        rel = np.zeros((len(qids), len(d.doc_ids)))
-        for i, q in enumerate(qids):
-            for doc, r in d.qrels[q].items():
-                rel[i, col[doc]] = r
-        per_query = ranking_metrics(Q @ D.T, rel, self.k_ndcg, self.recall_ks)
+        chunks = []
+        step = max(1, 2_000_000 // max(1, len(d.doc_ids)))  # queries per block: bounded memory
+        for s in range(0, len(qids), step):
+            block = qids[s: s + step]
+            rel = np.zeros((len(block), len(d.doc_ids)))
+            for i, q in enumerate(block):
+                for doc, r in d.qrels[q].items():
+                    rel[i, col[doc]] = r
+            chunks.append(ranking_metrics(Q[s: s + step] @ D.T, rel, self.k_ndcg, self.recall_ks))
+        per_query = {m: np.concatenate([c[m] for c in chunks]) for m in chunks[0]}
         for v in per_query.values():
             v[~covered] = 0.0  # a query without vectors retrieves nothing meaningful
         metrics = {"mrr" if m == "rr" else m: float(np.mean(v)) for m, v in per_query.items()}
