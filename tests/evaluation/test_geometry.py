@@ -108,3 +108,9 @@ def test_project_2d_pca_preserves_the_main_axis(seed):
         project_2d(kv, kv.index_to_key, "tsne")
     with pytest.raises(DataError, match="at least 3 words"):
         project_2d(kv, ["w0", "w1"])
+
+
+def test_report_on_a_tiny_vocabulary_lowers_k(seed):
+    rng = np.random.default_rng(seed)
+    rep = geometry_report(_kv(rng.normal(size=(4, 3))))
+    assert rep["hubness"]["k"] == 3 and rep["hubness"]["max_k_occurrence"] == 3

@@ -199,6 +199,6 @@ def geometry_report(kv: KeyedVectors, n_words: int = 10000, k: int = 10, random_
         "n_words": min(n_words, len(kv)),
         "norms": norm_stats(kv, n_words),
         "isotropy": isotropy(kv, n_words, random_state=random_state),
-        "hubness": hubness(kv, k, min(n_words, 5000)),
+        "hubness": hubness(kv, max(1, min(k, len(kv) - 1)), min(n_words, 5000)),
         "spectrum": spectrum(kv, n_words),
     }
