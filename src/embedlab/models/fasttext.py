@@ -136,7 +136,9 @@ class FastText(BaseEmbedder):
     def _sentences(self, data: Any) -> Any:
         from ..corpus import Corpus, as_sentences
 
-        if isinstance(data, (str, os.PathLike)):
+        if isinstance(data, (str, os.PathLike)) or (
+            isinstance(data, (list, tuple)) and data and all(isinstance(x, (str, os.PathLike)) for x in data)
+        ):
             return Corpus(data, lowercase=self.lowercase)
         return as_sentences(data)
 
@@ -145,6 +147,7 @@ class FastText(BaseEmbedder):
         from ..corpus import Vocabulary, encode
 
         self._validate_params()
+        t0 = time.perf_counter()
         sentences = self._sentences(data)
         vocab = Vocabulary.build(sentences, self.min_count, self.max_vocab_size, show_progress=self.show_progress)
         if len(vocab) < 2:
@@ -157,6 +160,7 @@ class FastText(BaseEmbedder):
             self._train(vocab, encoded)
         finally:
             encoded.close()
+        self.vectors_.metadata["total_seconds"] = round(time.perf_counter() - t0, 3)
         return self
 
     def _subword_table(self, words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -253,7 +257,7 @@ class FastText(BaseEmbedder):
                 "ngram_rows": int(used.shape[0]),
             },
             "training_seconds": round(train_time, 3),
-            "total_seconds": round(time.perf_counter() - t_start, 3),
+            "setup_seconds": round(t_train - t_start, 3),
             "epochs_run": len(self.loss_history_),
             "interrupted": self.interrupted_,
             "versions": {"numpy": np.__version__, "numba": numba.__version__, "python": platform.python_version()},
