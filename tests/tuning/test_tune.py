@@ -125,6 +125,7 @@ def test_pareto_front_and_grid(tmp_path, corpus, model):
         ({"n_trials": 0}, "n_trials must be an int >= 1"),
         ({"n_jobs": 0}, "n_jobs must be an int >= 1"),
         ({"timeout": -1}, "timeout must be a positive number"),
+        ({"callbacks": [print], "n_jobs": 2}, "callbacks run with in-process trials only"),
         ({"sampler": "bayes"}, "unknown sampler 'bayes'; valid samplers: tpe, random, grid"),
         ({"pruner": "early"}, "unknown pruner 'early'; valid pruners: median, hyperband, none"),
         ({"storage": "postgresql://nobody@127.0.0.1:1/none"}, r"cannot reach storage postgresql://nobody@127\.0\.0\.1:1/none"),
@@ -143,3 +144,13 @@ def test_current_vectors_follow_training(corpus, model):
     model.fit(corpus)
     assert len(seen) == 2 and not (seen[0] == seen[1]).all()
     assert (seen[1] == model.vectors_.vectors).all()
+
+
+def test_study_callbacks_can_stop_the_search(corpus, model, space):
+    def stop_after_two(study, trial):
+        if len(study.trials) >= 2:
+            study.stop()
+
+    model.set_params(epochs=1)
+    res = tune(model, corpus, OBJ, space=space, n_trials=10, callbacks=[stop_after_two])
+    assert len(res.study.trials) == 2

@@ -23,7 +23,7 @@ import multiprocessing
 import queue as queue_mod
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -241,6 +241,7 @@ def tune(
     validation_fraction: float = 0.5,
     split_seed: int = 0,
     pareto: Sequence[str] | None = None,
+    callbacks: Sequence[Callable[[Any, Any], None]] | None = None,
 ) -> TuneResult:
     """Search hyperparameters of ``estimator`` on ``data`` for the best ``objective``.
 
@@ -274,6 +275,9 @@ def tune(
         Seed of the sampler (trials' models keep the estimator's own ``random_state``).
     validation_fraction, split_seed, pareto:
         See :class:`Objective` (used when ``objective`` is not one already).
+    callbacks:
+        Optuna study callbacks ``f(study, frozen_trial)`` called after each trial (e.g. to
+        ``study.stop()`` on a compute budget); trials in this process only (``n_jobs=1``, no Dask).
     """
     if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1):
         raise InvalidParameterError(f"n_trials must be an int >= 1 (or None with a timeout); got {n_trials!r}")
@@ -281,6 +285,8 @@ def tune(
         raise InvalidParameterError(f"timeout must be a positive number of seconds; got {timeout!r}")
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
         raise InvalidParameterError(f"n_jobs must be an int >= 1; got {n_jobs!r}")
+    if callbacks and (n_jobs > 1 or dask is not None):
+        raise InvalidParameterError("callbacks run with in-process trials only (n_jobs=1, no Dask)")
     if not isinstance(estimator, BaseEmbedder):
         raise InvalidParameterError(f"estimator must be a BaseEmbedder; got {type(estimator).__name__}")
     estimator._validate_params()
@@ -355,7 +361,7 @@ def tune(
                     _make_objective(study, ctx, vectors_dir),
                     n_trials=n_trials,
                     timeout=timeout,
-                    callbacks=[lambda s, t: watcher.emit(t)],
+                    callbacks=[lambda s, t: watcher.emit(t), *(callbacks or [])],
                     catch=(TrainingError, DataError),
                 )
         except KeyboardInterrupt:
