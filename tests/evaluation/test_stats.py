@@ -191,3 +191,16 @@ def test_ranking_metrics_equal_sklearn_ndcg_and_hand_oracle():
         assert out["rr"][i] == pytest.approx(1.0 / ranks[0] if ranks else 0.0)
         if ranks:
             assert out["recall@5"][i] == pytest.approx(sum(r <= 5 for r in ranks) / len(ranks))
+
+
+def test_item_metric_scores_a_subset_of_items():
+    from embedlab.evaluation.stats import item_metric
+
+    y = np.array([0, 1, 1, 0, 1, 0])
+    pred = np.array([0, 1, 0, 0, 0, 1])
+    table = {"ids": np.arange(6), "y_true": y, "y_pred": pred, "rr": np.array([1, 0.5, 0, 1, 0.25, 0])}
+    idx = np.array([0, 1, 2])
+    assert item_metric("accuracy", table)(table, idx) == pytest.approx(skm.accuracy_score(y[idx], pred[idx]))
+    assert item_metric("rr", table)(table, idx) == pytest.approx(0.5)
+    with pytest.raises(InvalidParameterError, match="no per-item definition for metric 'ndcg'"):
+        item_metric("ndcg", table)

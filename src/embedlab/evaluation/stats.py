@@ -29,6 +29,7 @@ __all__ = [
     "PAIR_METRICS",
     "bootstrap_ci",
     "metric_value",
+    "item_metric",
     "metric_cis",
     "PairedComparison",
     "paired_bootstrap",
@@ -201,6 +202,17 @@ def _rowwise_pearson(g: np.ndarray, p: np.ndarray) -> np.ndarray:
     gc, pc = g - g.mean(axis=1, keepdims=True), p - p.mean(axis=1, keepdims=True)
     den = np.sqrt((gc**2).sum(axis=1) * (pc**2).sum(axis=1))
     return np.divide((gc * pc).sum(axis=1), den, out=np.zeros(len(g)), where=den > 0)
+
+
+def item_metric(metric: str, per_item: Mapping[str, Any]) -> Callable[[Mapping[str, Any], np.ndarray], float]:
+    """A function ``f(per_item, idx)`` computing ``metric`` on the items ``idx`` of a per-item
+    table (used e.g. by the tuner to score validation and test items apart)."""
+    _kind(metric, _as_arrays(per_item))  # unknown metrics fail here, with the valid names
+
+    def on_items(table: Mapping[str, Any], idx: np.ndarray) -> float:
+        return metric_value(metric, {k: np.asarray(v)[idx] for k, v in table.items()})
+
+    return on_items
 
 
 def metric_value(metric: str, per_item: Mapping[str, Any]) -> float:
