@@ -188,3 +188,16 @@ def test_train_test_split_spec(tmp_path):
     (tmp_path / "other.txt").write_text("__label__neutral so so\n")
     with pytest.raises(DataError, match=r"test labels \['neutral'\] never occur"):
         make_evaluator(f"classification:{tmp_path / 'train.txt'}::{tmp_path / 'other.txt'}")
+
+
+def test_downstream_task_as_tuning_objective():
+    from embedlab.tuning.objective import Objective
+
+    spec = f"classification:{POLARITY}"
+    scores = Objective([spec], validation_fraction=0.5).score(glove())
+    term = scores.terms[spec]
+    assert term["metric"] == "accuracy" and term["n_validation"] + term["n_test"] == 200
+    assert 0.3 < scores.validation < 1.0 and scores.test is not None
+    full = make_evaluator(spec).evaluate(glove()).score
+    weighted = (term["validation"] * term["n_validation"] + term["test"] * term["n_test"]) / 200
+    assert weighted == pytest.approx(full)  # the split partitions the same per-text predictions
