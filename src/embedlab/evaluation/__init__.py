@@ -25,6 +25,16 @@ __all__ = [
     "Analogy",
     "load_similarity",
     "load_analogy",
+    "DocumentEmbedder",
+    "TextClassification",
+    "DocumentClustering",
+    "Retrieval",
+    "SentenceSimilarity",
+    "WordCategorization",
+    "OutlierDetection",
+    "compare_embeddings",
+    "summarize_embedding",
+    "compare_results",
 ]
 
 _LAZY = {
@@ -32,6 +42,16 @@ _LAZY = {
     "Analogy": "analogy",
     "load_similarity": "datasets",
     "load_analogy": "datasets",
+    "DocumentEmbedder": "documents",
+    "TextClassification": "classification",
+    "DocumentClustering": "clustering",
+    "Retrieval": "retrieval",
+    "SentenceSimilarity": "sts",
+    "WordCategorization": "wordtasks",
+    "OutlierDetection": "wordtasks",
+    "compare_embeddings": "compare",
+    "summarize_embedding": "compare",
+    "compare_results": "stats",
 }
 
 
