@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/word2vec_vs_gensim.py CORPUS [--threads 2] [--architecture skipgram|cbow|both]
-                                           [--repeats 3] [--epochs 5] [--json OUT.json]
+                                           [--repeats 3] [--epochs 5] [--json OUT.json] [--no-eval]
 
 The corpus is tokenized once with embedlab's tokenizer into a temporary LineSentence file
 (one sentence per line, tokens separated by spaces) that both libraries read, so they train on
@@ -55,7 +55,8 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def worker(side: str, path: str, architecture: str, threads: int, epochs: int, seed: int) -> dict:
+def worker(side: str, path: str, architecture: str, threads: int, epochs: int, seed: int,
+           evaluate: bool = True) -> dict:
     """Train one model in this process and return its figures."""
     if side == "embedlab":
         import numpy as np
@@ -90,7 +91,10 @@ def worker(side: str, path: str, architecture: str, threads: int, epochs: int, s
         "words_per_sec": total_words * epochs / train_s, "peak_rss_mb": rss, "vocab": len(keys),
         "corpus_words": int(total_words), "final_loss": loss,
     }
-    out.update(_evaluate(list(keys), vectors))
+    if evaluate:
+        out.update(_evaluate(list(keys), vectors))
+    else:
+        out.update(ws353_spearman=float("nan"), analogy_acc=float("nan"))
     return out
 
 
@@ -105,9 +109,9 @@ def _tokenize_to_linesentence(corpus: str, folder: str) -> str:
     return target
 
 
-def _run_worker(side: str, path: str, arch: str, threads: int, epochs: int, seed: int) -> dict:
+def _run_worker(side: str, path: str, arch: str, threads: int, epochs: int, seed: int, evaluate: bool) -> dict:
     cmd = [sys.executable, __file__, "--worker", side, path, "--architecture", arch, "--threads", str(threads),
-           "--epochs", str(epochs), "--seed", str(seed)]
+           "--epochs", str(epochs), "--seed", str(seed)] + ([] if evaluate else ["--no-eval"])
     env = dict(os.environ, NUMBA_NUM_THREADS=str(max(threads, 1)))
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
@@ -152,10 +156,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", help="also write every run's figures to this JSON file")
+    ap.add_argument("--no-eval", action="store_true", help="skip WS353/analogy (speed-only runs)")
     ap.add_argument("--worker", choices=["embedlab", "gensim"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.corpus, args.architecture, args.threads, args.epochs, args.seed)))
+        print(json.dumps(worker(args.worker, args.corpus, args.architecture, args.threads, args.epochs, args.seed,
+                                not args.no_eval)))
         return
     archs = ["skipgram", "cbow"] if args.architecture == "both" else [args.architecture]
     all_runs: dict[str, dict[str, list[dict]]] = {}
@@ -168,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
             for rep in range(args.repeats):
                 order = ("embedlab", "gensim") if rep % 2 == 0 else ("gensim", "embedlab")
                 for side in order:
-                    r = _run_worker(side, path, arch, args.threads, args.epochs, args.seed + rep)
+                    r = _run_worker(side, path, arch, args.threads, args.epochs, args.seed + rep, not args.no_eval)
                     runs[side].append(r)
                     print(f"[{arch} {rep + 1}/{args.repeats}] {side:8s} wall {r['wall_s']:6.1f}s  train "
                           f"{r['train_s']:6.1f}s  {r['words_per_sec']:>11,.0f} words/s  RSS {r['peak_rss_mb']:5.0f} MB"

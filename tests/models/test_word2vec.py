@@ -163,3 +163,11 @@ def test_callback_exception_propagates(small):
 
     with pytest.raises(Pruned, match="pruned at epoch 1"):
         _fast(callbacks=[prune]).fit(small)
+
+
+def test_phrases_are_detected_and_trained(small):
+    model = _fast(phrases=True, epochs=1).fit(small)
+    assert model.phrases_ is not None
+    joined = [w for w in model.vocab_.words if "_" in w]
+    assert joined, "expected bigram phrases such as 'burnt_offering' in the vocabulary"
+    assert all(p in model.vectors_ for p in joined[:5])
