@@ -98,6 +98,26 @@ def test_callback_can_stop_training(verses):
     assert len(seen) == 1 and seen[0][0] == 1 and len(m.loss_history_) == 1
 
 
+def test_callbacks_read_current_vectors_that_change_each_epoch(verses):
+    m = FastText(vector_size=8, epochs=3, bucket=1000, n_threads=1, random_state=0, show_progress=False)
+    with pytest.raises(NotFittedError, match="FastText"):
+        m.current_vectors()
+    seen = []
+
+    def cb(epoch, elapsed, metrics):
+        kv = m.current_vectors()
+        seen.append((isinstance(kv, SubwordKeyedVectors), len(kv), kv["in"].copy(), kv["zzqqin"].copy()))
+
+    m.set_params(callbacks=cb).fit(verses[:500])
+    assert [s[0] for s in seen] == [True, True, True]
+    assert all(s[1] == len(m.vectors_) for s in seen)
+    for a, b in itertools.pairwise(seen):
+        assert not np.allclose(a[2], b[2])  # trained word moves between epochs
+        assert not np.allclose(a[3], b[3])  # so does an unseen word composed from n-grams
+    np.testing.assert_allclose(seen[-1][2], m.vectors_["in"], rtol=1e-6)
+    assert m.current_vectors() is m.vectors_  # after training: the fitted vectors
+
+
 @pytest.mark.parametrize(
     "params,match",
     [

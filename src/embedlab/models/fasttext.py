@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._validation import Callable_, Interval, Options
-from ..base import BaseEmbedder
+from ..base import BaseEmbedder, check_is_fitted
 from ..exceptions import DataError, InvalidParameterError
 from ._sgd import ChunkStats, run_sgd
 
@@ -184,8 +184,7 @@ class FastText(BaseEmbedder):
         from ..kernels._rng import seed_states
         from ..kernels.hs import build_huffman
         from ..kernels.sampling import build_alias
-        from ..kernels.subword import compose_rows, train_block
-        from ..vectors.subword import SubwordKeyedVectors
+        from ..kernels.subword import train_block
 
         seed = self.random_state if self.random_state is not None else int(np.random.SeedSequence().entropy % 2**32)
         n_threads = min(self.n_threads or numba.config.NUMBA_NUM_THREADS, numba.config.NUMBA_NUM_THREADS)
@@ -226,6 +225,7 @@ class FastText(BaseEmbedder):
         old_threads = numba.get_num_threads()
         numba.set_num_threads(n_threads)
         t_train = time.perf_counter()
+        self._live = (vocab, w_in, indptr, indices, used)  # for current_vectors() in epoch callbacks
         try:
             result = run_sgd(
                 step, chunks, epochs=self.epochs, alpha=self.alpha, min_alpha=self.min_alpha,
@@ -235,14 +235,11 @@ class FastText(BaseEmbedder):
             )
         finally:
             numba.set_num_threads(old_threads)
+            self._live = None
         self.loss_history_ = result.loss_history
         self.epoch_metrics_ = result.epoch_metrics
         self.interrupted_ = result.interrupted
         train_time = time.perf_counter() - t_train
-        word_vectors = compose_rows(w_in, indptr, indices)
-        ngram_index = np.full(self.bucket if used.size else 0, -1, dtype=np.int32)
-        if used.size:
-            ngram_index[used] = np.arange(used.shape[0], dtype=np.int32)
         params = {k: v for k, v in self.get_params().items() if k != "callbacks"}
         metadata = {
             "method": self.name,
@@ -263,8 +260,31 @@ class FastText(BaseEmbedder):
             "versions": {"numpy": np.__version__, "numba": numba.__version__, "python": platform.python_version()},
         }
         self.vocab_ = vocab
-        self.vectors_ = SubwordKeyedVectors(
-            words, word_vectors, np.ascontiguousarray(w_in[n_words:]), min_n=self.min_n, max_n=self.max_n,
-            bucket=self.bucket if used.size else 0, ngram_index=ngram_index, counts=vocab.counts,
-            metadata=metadata,
+        self.vectors_ = self._keyed(vocab, w_in, indptr, indices, used, metadata)
+
+    def _keyed(self, vocab: Any, w_in: np.ndarray, indptr: np.ndarray, indices: np.ndarray, used: np.ndarray,
+               metadata: dict[str, Any] | None = None) -> Any:
+        """SubwordKeyedVectors of the input rows ``w_in`` (words composed with their n-grams)."""
+        from ..kernels.subword import compose_rows
+        from ..vectors.subword import SubwordKeyedVectors
+
+        n_words = len(vocab.words)
+        ngram_index = np.full(self.bucket if used.size else 0, -1, dtype=np.int32)
+        if used.size:
+            ngram_index[used] = np.arange(used.shape[0], dtype=np.int32)
+        return SubwordKeyedVectors(
+            vocab.words, compose_rows(w_in, indptr, indices), np.ascontiguousarray(w_in[n_words:]),
+            min_n=self.min_n, max_n=self.max_n, bucket=self.bucket if used.size else 0, ngram_index=ngram_index,
+            counts=vocab.counts, metadata=metadata,
         )
+
+    def current_vectors(self) -> Any:
+        """The vectors as they stand, also inside epoch callbacks while training (tuning's pruning).
+
+        During training this composes a fresh SubwordKeyedVectors (a copy) from the current rows.
+        """
+        live = getattr(self, "_live", None)
+        if live is None:
+            check_is_fitted(self)
+            return self.vectors_
+        return self._keyed(*live)
