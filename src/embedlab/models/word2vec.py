@@ -167,10 +167,39 @@ class Word2Vec(BaseEmbedder):
             return Corpus(corpus, lowercase=self.lowercase)
         return as_sentences(corpus)
 
+    # the hyperparameters that change the vocabulary or the ids (see prepare_corpus)
+    _corpus_params: ClassVar[tuple[str, ...]] = ("min_count", "max_vocab_size", "phrases", "lowercase")
+
+    def prepare_corpus(self, corpus: Any) -> Any:
+        """Read, count and encode ``corpus`` once: a :class:`~embedlab.corpus.prepared.PreparedCorpus`
+        that ``fit`` accepts in place of the corpus, for any params with the same corpus settings
+        (``min_count``, ``max_vocab_size``, ``phrases``, ``lowercase``). The caller closes it."""
+        from ..corpus.prepared import PreparedCorpus
+
+        self._validate_params()
+        vocab, phrases, encoded = self._prepare(corpus)
+        settings = {k: getattr(self, k) for k in self._corpus_params}
+        return PreparedCorpus(vocab=vocab, encoded=encoded, phrases=phrases, settings=settings)
+
+    def _prepared(self, prepared: Any, vocab: Any, phrases: Any) -> tuple[Any, Any, Any]:
+        """Vocabulary, phrases and a borrowed view of the ids of a prepared corpus (checked)."""
+        if vocab is not None or phrases is not None:
+            raise InvalidParameterError("Word2Vec.resume needs the corpus itself, not a PreparedCorpus")
+        ours = {k: getattr(self, k) for k in self._corpus_params}
+        if dict(prepared.settings) != ours:
+            raise InvalidParameterError(
+                f"Word2Vec: the PreparedCorpus was built with {dict(prepared.settings)} but this model has "
+                f"{ours}; prepare it with this model's corpus settings"
+            )
+        return prepared.vocab, prepared.phrases, prepared.borrow()
+
     def _prepare(self, corpus: Any, vocab: Any = None, phrases: Any = None) -> tuple[Any, Any, Any]:
         """Vocabulary (built unless given), phrases and the encoded corpus."""
         from ..corpus import Phrases, PhrasedSentences, Vocabulary, encode
+        from ..corpus.prepared import PreparedCorpus
 
+        if isinstance(corpus, PreparedCorpus):
+            return self._prepared(corpus, vocab, phrases)
         sentences = self._sentences(corpus)
         if self.phrases:
             if phrases is None:

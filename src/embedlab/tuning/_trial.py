@@ -13,6 +13,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,8 @@ __all__ = ["TrialContext", "TrialOutcome", "run_trial", "current_vectors", "avai
 
 # report(step, value) -> True when the trial should stop (pruned)
 ReportFn = Callable[[int, float], bool]
+# prepared corpora kept at once (one per distinct corpus setting, e.g. min_count, in the space)
+MAX_PREPARED = 2
 
 
 def available_cores() -> int:
@@ -80,6 +83,8 @@ class TrialContext:
     space: dict[str, ParamSpec]
     n_threads: int | None = None
     prune: bool = True
+    cache_corpus: bool = True
+    _prepared: OrderedDict[str, Any] = field(default_factory=OrderedDict, repr=False)
 
     def make_estimator(self, params: Mapping[str, Any], callback: Any) -> BaseEmbedder:
         names = set(self.estimator.get_params())
@@ -93,6 +98,31 @@ class TrialContext:
             user = list(user) if isinstance(user, (list, tuple)) else [user]
             extra["callbacks"] = [*user, callback]
         return clone(self.estimator, **extra, **params)
+
+    def corpus_for(self, model: Any) -> Any:
+        """What ``model.fit`` gets: the data, or a corpus prepared once per corpus setting.
+
+        Estimators with ``prepare_corpus`` and ``_corpus_params`` (Word2Vec) read, count and
+        encode the corpus once for all trials that share those params (in this process), so that
+        the trials differ only in training. The results are the same as fitting on the data.
+        """
+        names = getattr(model, "_corpus_params", None)
+        if not self.cache_corpus or names is None or not callable(getattr(model, "prepare_corpus", None)):
+            return self.data
+        params = model.get_params()
+        key = json.dumps({k: params.get(k) for k in names}, sort_keys=True, default=str)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            while len(self._prepared) >= MAX_PREPARED:
+                self._prepared.popitem(last=False)[1].close()
+            prepared = self._prepared[key] = model.prepare_corpus(self.data)
+        self._prepared.move_to_end(key)
+        return prepared
+
+    def close(self) -> None:
+        """Release the prepared corpora."""
+        while self._prepared:
+            self._prepared.popitem()[1].close()
 
     # ------------------------------------------------------------------ transport to workers
     def config(self) -> dict[str, Any]:
@@ -167,8 +197,9 @@ def run_trial(ctx: TrialContext, params: dict[str, Any], report: ReportFn | None
             raise Pruned(step, value)
 
     model = ctx.make_estimator(params, on_epoch)
+    data = ctx.corpus_for(model)
     start = time.perf_counter()
-    model.fit(ctx.data)
+    model.fit(data)
     wall = time.perf_counter() - start
     if getattr(model, "interrupted_", False):
         raise KeyboardInterrupt
@@ -180,6 +211,7 @@ def run_trial(ctx: TrialContext, params: dict[str, Any], report: ReportFn | None
     outcome.attrs.update(
         epochs_trained=state["epochs"],
         train_seconds=round(train_seconds, 3),
+        eval_seconds=round(state["eval_seconds"], 3),
         validation=scores.validation,
         test=scores.test,
         terms=scores.terms,

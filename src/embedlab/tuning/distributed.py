@@ -77,6 +77,8 @@ def _remote_trial(config_json: str, params: dict[str, Any], number: int, queues:
         return {"state": "pruned", "epoch": exc.epoch, "value": exc.value}
     except EmbedlabError as exc:
         return {"state": "fail", "error": str(exc)}
+    finally:
+        ctx.close()
     kv = out.vectors
     return {
         "state": "complete",

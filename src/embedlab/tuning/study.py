@@ -116,11 +116,42 @@ def _better(study: optuna.Study, value: float) -> bool:
     return value >= best if study.direction.name == "MAXIMIZE" else value <= best
 
 
-def _make_objective(study: optuna.Study, ctx: TrialContext, vectors_dir: Path | None):
+def _seen(study: optuna.Study, trial: optuna.Trial, params: Mapping[str, Any]) -> Any:
+    """A finished (complete or pruned) trial with the same params, or None."""
+    from optuna.trial import TrialState
+
+    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)):
+        if t.number != trial.number and t.params == params:
+            return t
+    return None
+
+
+def _repeat(trial: optuna.Trial, seen: Any) -> Any:
+    """Give ``trial`` the outcome of ``seen`` (same params) without training: its value, or pruned."""
+    import optuna
+
+    original = seen.user_attrs.get("duplicate_of", seen.number)
+    trial.set_user_attr("duplicate_of", original)
+    trial.set_user_attr("epochs_trained", 0)
+    if seen.state.name == "PRUNED":
+        for step, value in sorted(seen.intermediate_values.items()):
+            trial.report(value, step)
+        raise optuna.TrialPruned(f"same params as trial {original} (pruned); not trained again")
+    for key in ("validation", "test", "terms", "train_seconds"):
+        if key in seen.user_attrs:
+            trial.set_user_attr(key, seen.user_attrs[key])
+    return seen.values if len(seen.values) > 1 else seen.values[0]
+
+
+def _make_objective(study: optuna.Study, ctx: TrialContext, vectors_dir: Path | None,
+                    skip_duplicates: bool = True):
     import optuna
 
     def objective(trial: optuna.Trial) -> Any:
         params = suggest(trial, ctx.space)
+        seen = _seen(study, trial, params) if skip_duplicates else None
+        if seen is not None:
+            return _repeat(trial, seen)
 
         def report(step: int, value: float) -> bool:
             trial.report(value, step)
@@ -167,7 +198,7 @@ def _worker_main(config_json: str, errors: Any) -> None:
                                   pruner=make_pruner(cfg["pruner"]))
         vectors_dir = Path(cfg["vectors_dir"]) if cfg["vectors_dir"] else None
         study.optimize(
-            _make_objective(study, ctx, vectors_dir),
+            _make_objective(study, ctx, vectors_dir, cfg.get("skip_duplicates", True)),
             n_trials=cfg["n_trials"],
             timeout=cfg["timeout"],
             catch=(TrainingError, DataError),
@@ -178,11 +209,14 @@ def _worker_main(config_json: str, errors: Any) -> None:
         errors.put(str(exc))
     except Exception as exc:  # reported by the driver as a one-line error
         errors.put(f"{type(exc).__name__}: {exc}")
+    finally:
+        if "ctx" in locals():
+            ctx.close()
 
 
 def _run_processes(study: optuna.Study, ctx: TrialContext, n_trials: int | None, timeout: float | None,
                    n_jobs: int, storage_ref: str, sampler: Any, pruner: Any, seed: int | None,
-                   vectors_dir: Path | None, watcher: _Watcher) -> None:
+                   vectors_dir: Path | None, watcher: _Watcher, skip_duplicates: bool = True) -> None:
     if not isinstance(sampler, str) or not (pruner is None or isinstance(pruner, (str, bool))):
         raise InvalidParameterError("n_jobs > 1 needs the sampler and pruner given by name")
     base = {
@@ -193,6 +227,7 @@ def _run_processes(study: optuna.Study, ctx: TrialContext, n_trials: int | None,
         "pruner": pruner if isinstance(pruner, str) else "none",
         "timeout": timeout,
         "vectors_dir": str(vectors_dir) if vectors_dir else None,
+        "skip_duplicates": skip_duplicates,
     }
     mp = multiprocessing.get_context("spawn")
     errors = mp.Queue()
@@ -242,6 +277,7 @@ def tune(
     split_seed: int = 0,
     pareto: Sequence[str] | None = None,
     callbacks: Sequence[Callable[[Any, Any], None]] | None = None,
+    skip_duplicates: bool = True,
 ) -> TuneResult:
     """Search hyperparameters of ``estimator`` on ``data`` for the best ``objective``.
 
@@ -278,6 +314,10 @@ def tune(
     callbacks:
         Optuna study callbacks ``f(study, frozen_trial)`` called after each trial (e.g. to
         ``study.stop()`` on a compute budget); trials in this process only (``n_jobs=1``, no Dask).
+    skip_duplicates:
+        A trial whose params equal those of a finished trial (TPE repeats points of discrete
+        spaces) is not trained again: it gets that trial's value, or is pruned again, with 0
+        epochs and ``duplicate_of`` set (in-process and ``n_jobs`` trials; not under Dask).
     """
     if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1):
         raise InvalidParameterError(f"n_trials must be an int >= 1 (or None with a timeout); got {n_trials!r}")
@@ -355,10 +395,10 @@ def tune(
                 run_dask(study, ctx, n_trials, timeout, dask, n_jobs, vectors_dir, watcher)
             elif parallel:
                 _run_processes(study, ctx, n_trials, timeout, n_jobs, str(storage_ref), sampler,
-                               pruner if prune else "none", random_state, vectors_dir, watcher)
+                               pruner if prune else "none", random_state, vectors_dir, watcher, skip_duplicates)
             else:
                 study.optimize(
-                    _make_objective(study, ctx, vectors_dir),
+                    _make_objective(study, ctx, vectors_dir, skip_duplicates),
                     n_trials=n_trials,
                     timeout=timeout,
                     callbacks=[lambda s, t: watcher.emit(t), *(callbacks or [])],
@@ -369,6 +409,8 @@ def tune(
             logger.warning("interrupted: finished trials are kept in %s; resume with study '%s'", label, name)
         return _finish(study, vectors_dir, out_path, time.perf_counter() - start, interrupted, label)
     finally:
+        if "ctx" in locals():
+            ctx.close()
         tmp.cleanup()
 
 
@@ -399,9 +441,11 @@ def _finish(study: optuna.Study, vectors_dir: Path, out_path: Path | None, wall:
     if result.n_complete:
         if len(study.directions) == 1:
             best = study.best_trial
+            if "duplicate_of" in best.user_attrs:  # the trial that trained (and kept) the vectors
+                best = study.trials[best.user_attrs["duplicate_of"]]
             result.best_trials = [best]
         else:
-            result.best_trials = list(study.best_trials)
+            result.best_trials = [t for t in study.best_trials if "duplicate_of" not in t.user_attrs]
             sign = 1 if study.directions[0].name == "MAXIMIZE" else -1
             best = max(result.best_trials, key=lambda t: sign * t.values[0])
         result.best_trial = best.number
