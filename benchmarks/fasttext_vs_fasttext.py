@@ -22,20 +22,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _common import peak_rss_mb, run_json_child, tokenize_to_file
+
 HERE = Path(__file__).resolve()
 RW = Path(os.environ.get("EMBEDLAB_SHARED_DATA", HERE.parents[2] / "shared" / "data")) / "word-similarity" / "EN-RW-STANFORD.txt"
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _evaluate(lookup, keys, vectors) -> dict:
@@ -86,7 +82,7 @@ def _run_embedlab(corpus: str, args: argparse.Namespace, subwords: bool) -> dict
     t0, c0 = time.perf_counter(), time.process_time()
     model = FastText(**params).fit(corpus)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    rss = _rss_mb()
+    rss = peak_rss_mb()
     kv = model.vectors_
 
     def lookup(w):
@@ -105,7 +101,7 @@ def _run_fasttext(corpus: str, args: argparse.Namespace) -> dict:
     model = fasttext.train_unsupervised(corpus, model=args.arch, dim=args.dim, epoch=args.epochs,
                                         thread=args.threads, verbose=0)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    rss = _rss_mb()
+    rss = peak_rss_mb()
     words = [w for w in model.words if w != "</s>"]
     vectors = np.stack([model.get_word_vector(w) for w in words])
     res = _evaluate(model.get_word_vector, words, vectors)
@@ -116,20 +112,7 @@ def _run_fasttext(corpus: str, args: argparse.Namespace) -> dict:
 def _child(kind: str, corpus: str, args: argparse.Namespace) -> dict:
     cmd = [sys.executable, str(HERE), corpus, "--child", kind, "--threads", str(args.threads),
            "--epochs", str(args.epochs), "--dim", str(args.dim), "--arch", args.arch]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _tokenize(src: str, dst: Path) -> int:
-    from embedlab.corpus import Corpus
-
-    n = 0
-    with open(dst, "w", encoding="utf-8") as fh:
-        for tokens in Corpus(src):
-            if tokens:
-                fh.write(" ".join(tokens) + "\n")
-                n += len(tokens)
-    return n
+    return run_json_child(cmd, label=kind)
 
 
 def main() -> None:
@@ -153,7 +136,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="ftbench-"))
     tok = tmp / "tokens.txt"
-    n_tokens = _tokenize(args.corpus, tok)
+    n_tokens = tokenize_to_file(args.corpus, tok, skip_empty=True)
     print(f"corpus {args.corpus}: {n_tokens:,} tokens; {args.threads} threads, {args.epochs} epochs, "
           f"dim {args.dim}, {args.arch}; {args.repeats} repeat(s), medians", flush=True)
     kinds = ["fasttext", "embedlab"] + ([] if args.no_word2vec else ["word2vec"])

@@ -1,0 +1,65 @@
+"""Measuring helpers shared by the benchmark scripts (not part of the package or the tests).
+
+Every benchmark trains each side in its own subprocess, so that peak RSS is that side's alone,
+and the child prints its figures as one JSON line, the last line of its stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+from embedlab.corpus import Corpus
+
+__all__ = ["peak_rss_mb", "children_peak_rss_mb", "tokenize_to_file", "run_json_child", "python_cmd"]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (``ru_maxrss``, KiB on Linux), in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def children_peak_rss_mb() -> float:
+    """Largest peak RSS among this process's finished children, in MB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+
+
+def tokenize_to_file(src: str | os.PathLike, dst: str | os.PathLike, *, skip_empty: bool = False) -> int:
+    """Tokenize (and lowercase) ``src`` once with embedlab's tokenizer into a LineSentence file.
+
+    One sentence per line, tokens joined by spaces, so every library reads identical tokens.
+    Returns the number of tokens written.
+    """
+    n = 0
+    with open(dst, "w", encoding="utf-8") as fh:
+        for tokens in Corpus(str(src)):
+            if skip_empty and not tokens:
+                continue
+            fh.write(" ".join(tokens))
+            fh.write("\n")
+            n += len(tokens)
+    return n
+
+
+def run_json_child(cmd: list[str], *, threads: int | None = None, label: str = "worker") -> dict:
+    """Run ``cmd`` (a Python child) and parse the JSON object on the last line of its stdout.
+
+    ``threads`` sets ``NUMBA_NUM_THREADS`` for the child. A failing child ends the benchmark
+    with the tail of its stderr.
+    """
+    env = dict(os.environ)
+    if threads is not None:
+        env["NUMBA_NUM_THREADS"] = str(max(threads, 1))
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise SystemExit(f"{label} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def python_cmd(script: str | os.PathLike, *args: str) -> list[str]:
+    """``[python, script, *args]`` for a child run of a benchmark script."""
+    return [sys.executable, str(Path(script).resolve()), *args]
