@@ -12,12 +12,21 @@ machine is shared and noisy), and the table reports medians over ``--repeats`` r
 
 * wall: seconds for vocabulary building + encoding + training (imports excluded);
 * words/s: raw corpus tokens x epochs / training seconds (vocabulary building excluded);
-* peak RSS: ``ru_maxrss`` of the worker process at the end of training;
+* peak RSS: ``ru_maxrss`` of the worker process at the end of training; anon RSS: its
+  ``RssAnon`` then (heap and arrays, without file-backed library code pages);
 * WS353 Spearman and Google analogy accuracy (restrict_vocab=30000), both computed with gensim's
   ``evaluate_word_pairs`` / ``evaluate_word_analogies`` on each side's vectors.
 
 Hyperparameters (both sides): dim 100, window 5, negative 5, sample 1e-3, min_count 5,
 alpha 0.025 -> 0.0001, epochs 5.
+
+gensim's ``corpus_file`` mode (the default here, its fast path) does not decay alpha over the
+whole epoch: each of its W worker threads computes its progress as *its own* sentences over all
+sentences (``get_next_alpha`` in ``gensim/models/word2vec_corpusfile.pyx``), so within epoch k
+alpha only falls from alpha(k/E) to alpha((k + 1/W)/E) and then jumps back up; with 2 workers
+training ends near alpha = 0.0025 instead of 0.0001. ``--gensim-input iterable`` runs gensim's
+sentence-iterable path instead, whose decay is the same as embedlab's (a quality control; its
+speed is lower and not the figure to quote).
 """
 
 from __future__ import annotations
@@ -55,8 +64,20 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _anon_rss_mb() -> float:
+    """Anonymous (heap, arrays) part of the current RSS; excludes file-backed library pages."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float("nan")
+
+
 def worker(side: str, path: str, architecture: str, threads: int, epochs: int, seed: int,
-           evaluate: bool = True) -> dict:
+           evaluate: bool = True, gensim_input: str = "corpus_file") -> dict:
     """Train one model in this process and return its figures."""
     if side == "embedlab":
         import numpy as np
@@ -69,7 +90,7 @@ def worker(side: str, path: str, architecture: str, threads: int, epochs: int, s
                          show_progress=False, **PARAMS)
         model.fit(Corpus(path, tokenizer="whitespace", lowercase=False))
         wall = time.perf_counter() - t0
-        rss = _peak_rss_mb()
+        rss, anon = _peak_rss_mb(), _anon_rss_mb()
         train_s = model.training_seconds_
         total_words = model.vocab_.total_words
         keys, vectors = model.vectors_.index_to_key, np.asarray(model.vectors_.vectors)
@@ -77,18 +98,22 @@ def worker(side: str, path: str, architecture: str, threads: int, epochs: int, s
     else:
         from gensim.models import Word2Vec as GensimWord2Vec
 
+        from gensim.models.word2vec import LineSentence
+
+        # corpus_file mode decays alpha per worker over its own share only (see the module doc)
+        source = {"corpus_file": path} if gensim_input == "corpus_file" else {"sentences": LineSentence(path)}
         t0 = time.perf_counter()
-        model = GensimWord2Vec(corpus_file=path, sg=int(architecture == "skipgram"), hs=0, workers=threads,
+        model = GensimWord2Vec(**source, sg=int(architecture == "skipgram"), hs=0, workers=threads,
                                epochs=epochs, seed=seed, **PARAMS)
         wall = time.perf_counter() - t0
-        rss = _peak_rss_mb()
+        rss, anon = _peak_rss_mb(), _anon_rss_mb()
         train_s = model.total_train_time
         total_words = model.corpus_total_words
         keys, vectors = model.wv.index_to_key, model.wv.vectors
         loss = None
     out = {
         "side": side, "architecture": architecture, "threads": threads, "wall_s": wall, "train_s": train_s,
-        "words_per_sec": total_words * epochs / train_s, "peak_rss_mb": rss, "vocab": len(keys),
+        "words_per_sec": total_words * epochs / train_s, "peak_rss_mb": rss, "anon_rss_mb": anon, "vocab": len(keys),
         "corpus_words": int(total_words), "final_loss": loss,
     }
     if evaluate:
@@ -109,9 +134,11 @@ def _tokenize_to_linesentence(corpus: str, folder: str) -> str:
     return target
 
 
-def _run_worker(side: str, path: str, arch: str, threads: int, epochs: int, seed: int, evaluate: bool) -> dict:
+def _run_worker(side: str, path: str, arch: str, threads: int, epochs: int, seed: int, evaluate: bool,
+                gensim_input: str = "corpus_file") -> dict:
     cmd = [sys.executable, __file__, "--worker", side, path, "--architecture", arch, "--threads", str(threads),
-           "--epochs", str(epochs), "--seed", str(seed)] + ([] if evaluate else ["--no-eval"])
+           "--epochs", str(epochs), "--seed", str(seed), "--gensim-input", gensim_input]
+    cmd += [] if evaluate else ["--no-eval"]
     env = dict(os.environ, NUMBA_NUM_THREADS=str(max(threads, 1)))
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
@@ -130,6 +157,7 @@ def _report(arch: str, runs: dict[str, list[dict]]) -> str:
         ("train s", "train_s", "{:.1f}", False),
         ("raw words/s", "words_per_sec", "{:,.0f}", True),
         ("peak RSS MB", "peak_rss_mb", "{:.0f}", False),
+        ("anon RSS MB (end)", "anon_rss_mb", "{:.0f}", False),
         ("WS353 Spearman", "ws353_spearman", "{:.4f}", None),
         ("Google analogy acc", "analogy_acc", "{:.4f}", None),
     ]
@@ -157,24 +185,29 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", help="also write every run's figures to this JSON file")
     ap.add_argument("--no-eval", action="store_true", help="skip WS353/analogy (speed-only runs)")
+    ap.add_argument("--gensim-input", choices=["corpus_file", "iterable"], default="corpus_file",
+                    help="gensim reads the corpus with corpus_file= (fast, the default) or as an iterable of "
+                         "LineSentence (slower; decays alpha over the whole epoch, like embedlab)")
     ap.add_argument("--worker", choices=["embedlab", "gensim"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args.worker, args.corpus, args.architecture, args.threads, args.epochs, args.seed,
-                                not args.no_eval)))
+                                not args.no_eval, args.gensim_input)))
         return
     archs = ["skipgram", "cbow"] if args.architecture == "both" else [args.architecture]
     all_runs: dict[str, dict[str, list[dict]]] = {}
     with tempfile.TemporaryDirectory(prefix="w2v-bench-") as folder:
         t0 = time.perf_counter()
         path = _tokenize_to_linesentence(args.corpus, folder)
-        print(f"tokenized {args.corpus} -> LineSentence file in {time.perf_counter() - t0:.1f} s", flush=True)
+        print(f"tokenized {args.corpus} -> LineSentence file in {time.perf_counter() - t0:.1f} s; "
+              f"gensim input: {args.gensim_input}", flush=True)
         for arch in archs:
             runs: dict[str, list[dict]] = {"embedlab": [], "gensim": []}
             for rep in range(args.repeats):
                 order = ("embedlab", "gensim") if rep % 2 == 0 else ("gensim", "embedlab")
                 for side in order:
-                    r = _run_worker(side, path, arch, args.threads, args.epochs, args.seed + rep, not args.no_eval)
+                    r = _run_worker(side, path, arch, args.threads, args.epochs, args.seed + rep, not args.no_eval,
+                                    args.gensim_input)
                     runs[side].append(r)
                     print(f"[{arch} {rep + 1}/{args.repeats}] {side:8s} wall {r['wall_s']:6.1f}s  train "
                           f"{r['train_s']:6.1f}s  {r['words_per_sec']:>11,.0f} words/s  RSS {r['peak_rss_mb']:5.0f} MB"
