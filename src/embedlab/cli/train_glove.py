@@ -29,7 +29,7 @@ def train_glove(
     symmetric: Annotated[bool, typer.Option("--symmetric/--left-only", help="Count both sides or only the left.")] = True,
     min_count: Annotated[int, typer.Option(help="Ignore words rarer than this.")] = 5,
     max_vocab_size: Annotated[int | None, typer.Option(help="Keep at most this many words.")] = None,
-    x_max: Annotated[float, typer.Option(help="Cut-off of the weighting function f(x).")] = 100.0,
+    x_max: Annotated[float, typer.Option(help="Cut-off of the weighting function f(x).")] = 10.0,
     alpha: Annotated[float, typer.Option(help="Exponent of the weighting function f(x).")] = 0.75,
     learning_rate: Annotated[float, typer.Option("--learning-rate", "--eta", help="AdaGrad initial step.")] = 0.05,
     epochs: Annotated[int, typer.Option("--epochs", "-e", help="Passes over the co-occurrence nonzeros.")] = 15,
