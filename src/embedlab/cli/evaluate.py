@@ -139,9 +139,8 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Evaluate VECTORS on word similarity and analogy sets (bundled ones by default)."""
-    c.check_input_path(vectors)
-    evaluators = build_evaluators(similarity, analogy, spec, restrict_vocab, analogy_method.value)
     kv = c.read_vectors(vectors, fmt)
+    evaluators = build_evaluators(similarity, analogy, spec, restrict_vocab, analogy_method.value)
     results, skipped = run_evaluations(evaluators, kv)
     if as_json:
         payload = {
