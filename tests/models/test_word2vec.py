@@ -93,7 +93,11 @@ def test_loss_falls_and_callbacks_get_metrics(small, architecture, hs, negative)
 def test_loss_is_independent_of_thread_count(small):
     one = _fast(epochs=2, n_threads=1).fit(small).loss_history_
     two = _fast(epochs=2, n_threads=2).fit(small).loss_history_
-    assert np.allclose(one, two, rtol=0.03)
+    # Hogwild with 2 threads follows another trajectory on this small corpus (a few % apart in
+    # epoch 1); a loss summed from one thread only, or not normalised by all threads' terms, would
+    # be about half or double.
+    assert np.allclose(one, two, rtol=0.10)
+    assert two[-1] < two[0]
 
 
 def test_quality_on_kjv_neighbours(kjv):
