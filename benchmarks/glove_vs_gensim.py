@@ -67,7 +67,7 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--x-max", type=float, default=10.0, help="GloVe x_max (reference demo.sh: 10)")
-    p.add_argument("--learning-rate", type=float, default=0.05)
+    p.add_argument("--learning-rate", type=float, default=0.1, help="AdaGrad step (embedlab default 0.1; reference glove.c 0.05)")
     p.add_argument("--methods", default="gensim-sg,glove,ppmi-svd")
     p.add_argument("--parallel", action="store_true",
                    help="run the methods of a repeat side by side (saves wall time; compare CPU seconds then)")

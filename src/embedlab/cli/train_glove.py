@@ -31,7 +31,7 @@ def train_glove(
     max_vocab_size: Annotated[int | None, typer.Option(help="Keep at most this many words.")] = None,
     x_max: Annotated[float, typer.Option(help="Cut-off of the weighting function f(x).")] = 10.0,
     alpha: Annotated[float, typer.Option(help="Exponent of the weighting function f(x).")] = 0.75,
-    learning_rate: Annotated[float, typer.Option("--learning-rate", "--eta", help="AdaGrad initial step.")] = 0.05,
+    learning_rate: Annotated[float, typer.Option("--learning-rate", "--eta", help="AdaGrad initial step.")] = 0.1,
     epochs: Annotated[int, typer.Option("--epochs", "-e", help="Passes over the co-occurrence nonzeros.")] = 15,
     vectors: Annotated[
         GloveOutput, typer.Option("--vectors", help="Output W, W+C (word + context) or concat.")

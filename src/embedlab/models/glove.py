@@ -76,7 +76,8 @@ class Glove(BaseEmbedder):
     min_count, max_vocab_size: vocabulary pruning.
     x_max, alpha: the weighting function ``f(x) = min(1, (x/x_max)**alpha)``; x_max defaults to
         10 as in the reference demo.sh (its C default, 100, scored WS353 0.458 vs 0.569 on ~11M tokens).
-    learning_rate: AdaGrad's initial step (``eta`` in the reference).
+    learning_rate: AdaGrad's initial step (``eta`` in the reference, where it is 0.05; 0.1 scored
+        higher WS353 in single runs here: 0.375 vs 0.35 on 1M tokens, 0.569 vs 0.537 on ~11M).
     epochs: passes over the nonzeros.
     output: ``"W"`` word vectors, ``"W+C"`` word + context vectors (the reference default),
         ``"concat"`` both side by side (dimension ``2 * vector_size``).
@@ -119,7 +120,7 @@ class Glove(BaseEmbedder):
         max_vocab_size: int | None = None,
         x_max: float = 10.0,
         alpha: float = 0.75,
-        learning_rate: float = 0.05,
+        learning_rate: float = 0.1,
         epochs: int = 15,
         output: str = "W+C",
         memory_mb: float = 1024.0,
