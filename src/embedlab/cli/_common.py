@@ -7,10 +7,13 @@ Ctrl-C handling, atomic output and the summary behave the same everywhere.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -41,6 +44,10 @@ __all__ = [
     "read_vectors",
     "write_vectors",
     "make_corpus",
+    "CorpusOptions",
+    "corpus_options",
+    "build_model",
+    "train_on_corpus",
     "train_and_save",
 ]
 
@@ -101,6 +108,16 @@ TokenizerOpt = Annotated[
     typer.Option("--tokenizer", help="unicode (words and numbers) or whitespace (pre-tokenized text)."),
 ]
 Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on a terminal.")]
+# hyperparameter options shared by several train methods (each method gives its own default)
+VectorSize = Annotated[int, typer.Option("--vector-size", "-d", help="Dimension of the vectors.")]
+Window = Annotated[int, typer.Option(help="Maximum context window (each side).")]
+Sample = Annotated[float, typer.Option(help="Subsampling threshold of frequent words (0 = off).")]
+MinCount = Annotated[int, typer.Option(help="Ignore words rarer than this.")]
+MaxVocabSize = Annotated[int | None, typer.Option(help="Keep at most this many words.")]
+Epochs = Annotated[int, typer.Option("--epochs", "-e", help="Passes over the corpus.")]
+Alpha = Annotated[float, typer.Option(help="Initial learning rate.")]
+MinAlpha = Annotated[float, typer.Option(help="Final learning rate (linear decay).")]
+MemoryMb = Annotated[float, typer.Option(help="Memory for counting (MB); beyond it runs spill to disk.")]
 
 
 def console(stderr: bool = False) -> Console:
@@ -198,6 +215,65 @@ def make_corpus(
 _PARAM_ALIASES = {"n_threads": "threads", "random_state": "seed"}
 
 
+@dataclass(frozen=True)
+class CorpusOptions:
+    """The options every corpus-trained method shares: output format, corpus reading, progress."""
+
+    fmt: str | None
+    encoding: str
+    errors: Errors
+    lowercase: bool
+    tokenizer: Tokenizer
+    progress: bool
+
+    def corpus(self, paths: list[Path]) -> Any:
+        return make_corpus(
+            paths, encoding=self.encoding, errors=self.errors, lowercase=self.lowercase, tokenizer=self.tokenizer
+        )
+
+
+# (name, option type, default), in the order they follow a method's own options in --help
+_CORPUS_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
+    ("fmt", Format, None),
+    ("encoding", Encoding, "utf-8"),
+    ("errors", ErrorsOpt, Errors.strict),
+    ("lowercase", Lowercase, True),
+    ("tokenizer", TokenizerOpt, Tokenizer.unicode),
+    ("progress", Progress, True),
+)
+
+
+def corpus_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a train command the shared options (``--format``, ``--encoding``, ``--errors``,
+    ``--lowercase``, ``--tokenizer``, ``--progress``) after its own; it receives them as
+    ``opts: CorpusOptions`` (typer has no option groups, so the signature typer reads is extended).
+    """
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for name, p in signature.parameters.items() if name != "opts"]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind, default=default)
+        for name, kind, default in _CORPUS_OPTIONS
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        opts = CorpusOptions(**{name: kwargs.pop(name) for name, _, _ in _CORPUS_OPTIONS})
+        return command(*args, opts=opts, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=own + shared)  # type: ignore[attr-defined]
+    return wrapper
+
+
+def build_model(model_cls: type[BaseEmbedder], opts: CorpusOptions | None = None, **options: Any) -> BaseEmbedder:
+    """``model_cls`` from CLI option values: ``threads``/``seed`` become ``n_threads``/``random_state``,
+    choices their string values; ``opts`` adds ``lowercase`` and ``show_progress``."""
+    names = {option: param for param, option in _PARAM_ALIASES.items()}
+    params = {names.get(k, k): v.value if isinstance(v, Enum) else v for k, v in options.items()}
+    if opts is not None:
+        params.update(lowercase=opts.lowercase, show_progress=opts.progress)
+    return model_cls(**params)
+
+
 @contextlib.contextmanager
 def cli_option_names() -> Iterator[None]:
     """Add the option to ``parameter 'x_y'`` messages: ``parameter 'x_y' (--x-y)``.
@@ -289,3 +365,10 @@ def train_and_save(
     write_vectors(kv, output, fmt_name)
     print_training_summary(model, output, fmt_name, elapsed)
     return kv
+
+
+def train_on_corpus(
+    model: BaseEmbedder, corpus: list[Path], output: Path, opts: CorpusOptions, **kwargs: Any
+) -> KeyedVectors:
+    """:func:`train_and_save` on the corpus at ``corpus`` read as ``opts`` says."""
+    return train_and_save(model, lambda: opts.corpus(corpus), output, opts.fmt, **kwargs)

@@ -48,9 +48,9 @@ def train_pca(
     """Embed the rows of TABLE with PCA or truncated SVD and save the vectors to OUTPUT."""
     from ..models.pca import TablePCA
 
-    model = TablePCA(
-        n_components=n_components, method=method.value, scale=scale, categorical=categorical.value, key=key,
-        impute=None if impute is None else impute.value, random_state=seed,
+    model = c.build_model(
+        TablePCA, n_components=n_components, method=method, scale=scale, categorical=categorical, key=key,
+        impute=impute, seed=seed,
     )
     c.train_and_save(model, lambda: c.check_input_path(table), output, fmt)
 

@@ -17,20 +17,21 @@ def checkpoint_file(output: Path, checkpoint: Path | None) -> Path:
     return checkpoint if checkpoint is not None else output.with_name(output.name + ".ckpt")
 
 
+@c.corpus_options
 def train_word2vec(
     corpus: c.CorpusPaths,
     output: c.Output,
     architecture: c.ArchitectureOpt = c.Architecture.skipgram,
-    vector_size: Annotated[int, typer.Option("--vector-size", "-d", help="Dimension of the vectors.")] = 100,
-    window: Annotated[int, typer.Option(help="Maximum context window (each side).")] = 5,
+    vector_size: c.VectorSize = 100,
+    window: c.Window = 5,
     negative: Annotated[int, typer.Option(help="Negative samples per target (0 = none).")] = 5,
     hs: Annotated[bool, typer.Option("--hs/--no-hs", help="Hierarchical softmax.")] = False,
-    sample: Annotated[float, typer.Option(help="Subsampling threshold of frequent words (0 = off).")] = 1e-3,
-    min_count: Annotated[int, typer.Option(help="Ignore words rarer than this.")] = 5,
-    max_vocab_size: Annotated[int | None, typer.Option(help="Keep at most this many words.")] = None,
-    epochs: Annotated[int, typer.Option("--epochs", "-e", help="Passes over the corpus.")] = 5,
-    alpha: Annotated[float, typer.Option(help="Initial learning rate.")] = 0.025,
-    min_alpha: Annotated[float, typer.Option(help="Final learning rate (linear decay).")] = 0.0001,
+    sample: c.Sample = 1e-3,
+    min_count: c.MinCount = 5,
+    max_vocab_size: c.MaxVocabSize = None,
+    epochs: c.Epochs = 5,
+    alpha: c.Alpha = 0.025,
+    min_alpha: c.MinAlpha = 0.0001,
     threads: c.Threads = None,
     seed: c.Seed = None,
     phrases: Annotated[bool, typer.Option("--phrases", help="Detect bigram phrases (new_york) first.")] = False,
@@ -41,45 +42,20 @@ def train_word2vec(
         Path | None, typer.Option(help="Checkpoint file (default: OUTPUT.ckpt).")
     ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint file.")] = False,
-    fmt: c.Format = None,
-    encoding: c.Encoding = "utf-8",
-    errors: c.ErrorsOpt = c.Errors.strict,
-    lowercase: c.Lowercase = True,
-    tokenizer: c.TokenizerOpt = c.Tokenizer.unicode,
-    progress: c.Progress = True,
+    *,
+    opts: c.CorpusOptions,
 ) -> None:
     """Train word2vec (skip-gram or CBOW) on CORPUS and save the vectors to OUTPUT."""
     from ..models.word2vec import Word2Vec
 
-    ckpt = checkpoint_file(output, checkpoint)
-    model = Word2Vec(
-        vector_size=vector_size,
-        architecture=architecture.value,
-        window=window,
-        negative=negative,
-        hs=hs,
-        sample=sample,
-        min_count=min_count,
-        max_vocab_size=max_vocab_size,
-        epochs=epochs,
-        alpha=alpha,
-        min_alpha=min_alpha,
-        n_threads=threads,
-        random_state=seed,
-        phrases=phrases,
-        lowercase=lowercase,
-        show_progress=progress,
-        checkpoint_every=checkpoint_every,
-        checkpoint_path=str(ckpt) if checkpoint_every or resume else None,
+    ckpt = checkpoint_file(output, checkpoint) if checkpoint_every or resume else None
+    model = c.build_model(
+        Word2Vec, opts, vector_size=vector_size, architecture=architecture, window=window, negative=negative,
+        hs=hs, sample=sample, min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs, alpha=alpha,
+        min_alpha=min_alpha, threads=threads, seed=seed, phrases=phrases, checkpoint_every=checkpoint_every,
+        checkpoint_path=None if ckpt is None else str(ckpt),
     )
-    c.train_and_save(
-        model,
-        lambda: c.make_corpus(corpus, encoding=encoding, errors=errors, lowercase=lowercase, tokenizer=tokenizer),
-        output,
-        fmt,
-        resume_from=ckpt if resume else None,
-        checkpoint_path=ckpt if checkpoint_every or resume else None,
-    )
+    c.train_on_corpus(model, corpus, output, opts, resume_from=ckpt if resume else None, checkpoint_path=ckpt)
 
 
 def register(train_app: typer.Typer) -> None:
