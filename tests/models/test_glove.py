@@ -17,8 +17,9 @@ from embedlab.models.glove import Glove
 from embedlab.vectors import KeyedVectors
 
 
-def _adagrad_oracle(rows, cols, x, W, C, bw, bc, gW, gC, gbw, gbc, x_max, alpha, eta, clip=100.0):
-    """Reference glove.c updates, one nonzero after another, in float64."""
+def _adagrad_oracle(rows, cols, x, W, C, bw, bc, gW, gC, gbw, gbc, x_max, alpha, eta, eta_bias, clip=100.0):
+    """Reference glove.c updates, one nonzero after another, in float64 (its bias steps are not
+    scaled by eta: ``eta_bias=1``)."""
     W, C, bw, bc, gW, gC, gbw, gbc = (a.astype(np.float64).copy() for a in (W, C, bw, bc, gW, gC, gbw, gbc))
     cost = 0.0
     for i, j, xij in zip(rows, cols, x):
@@ -31,7 +32,7 @@ def _adagrad_oracle(rows, cols, x, W, C, bw, bc, gW, gC, gbw, gbc, x_max, alpha,
         C[j] -= g2 / np.sqrt(gC[j])
         gW[i] += g1**2
         gC[j] += g2**2
-        fdiff *= eta
+        fdiff *= eta_bias
         bw[i] -= fdiff / np.sqrt(gbw[i])
         bc[j] -= fdiff / np.sqrt(gbc[j])
         gbw[i] += fdiff**2
@@ -48,12 +49,13 @@ def test_adagrad_kernel_matches_numpy_oracle(seed):
     state = [(rng.random((V, d)) - 0.5).astype(np.float32), (rng.random((V, d)) - 0.5).astype(np.float32),
              (rng.random(V) - 0.5).astype(np.float32), (rng.random(V) - 0.5).astype(np.float32)]
     state += [np.ones((V, d), np.float32), np.ones((V, d), np.float32), np.ones(V, np.float32), np.ones(V, np.float32)]
-    expected = _adagrad_oracle(rows, cols, x, *state, x_max=100.0, alpha=0.75, eta=0.05)
+    expected = _adagrad_oracle(rows, cols, x, *state, x_max=100.0, alpha=0.75, eta=0.05, eta_bias=1.0)
     logx, fx = np.empty(n, np.float32), np.empty(n, np.float32)
     K.log_and_weight(x, np.float32(100.0), np.float32(0.75), logx, fx)
     np.testing.assert_allclose(fx, np.minimum(1.0, (x.astype(np.float64) / 100) ** 0.75), rtol=1e-5)
     got = [a.copy() for a in state]
-    cost, skipped = K.adagrad_epoch(rows, cols, logx, fx, 0, n, *got, np.float32(0.05), np.float32(100.0), 1)
+    cost, skipped = K.adagrad_epoch(rows, cols, logx, fx, 0, n, *got, np.float32(0.05), np.float32(1.0),
+                                    np.float32(100.0), 1)
     assert skipped == 0
     assert cost == pytest.approx(expected[0], rel=1e-4)
     for g, e in zip(got, expected[1:]):

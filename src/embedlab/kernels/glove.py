@@ -3,7 +3,9 @@
 The update is the reference ``glove.c`` one (Pennington et al. 2014): for a nonzero ``X_ij``,
 ``diff = w_i . c_j + b_i + b~_j - log X_ij``, weight ``f = min(1, (X_ij / x_max) ** alpha)``,
 loss ``0.5 f diff^2``; AdaGrad with squared-gradient sums starting at 1, gradients clipped at
-``grad_clip``. ``logx`` and ``fx`` are precomputed once per nonzero.
+``grad_clip``. ``logx`` and ``fx`` are precomputed once per nonzero. The vector steps are scaled
+by ``eta``; the bias steps by ``eta_bias``: the reference (since its gradient-clipping change)
+applies ``eta`` to the vectors only, i.e. ``eta_bias = 1``.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def log_and_weight(vals, x_max, alpha, logx, fx):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
-def _adagrad_range(rows, cols, logx, fx, lo, hi, W, C, bw, bc, gW, gC, gbw, gbc, eta, grad_clip):
+def _adagrad_range(rows, cols, logx, fx, lo, hi, W, C, bw, bc, gW, gC, gbw, gbc, eta, eta_bias, grad_clip):
     dim = W.shape[1]
     cost = 0.0
     skipped = 0
@@ -68,7 +70,7 @@ def _adagrad_range(rows, cols, logx, fx, lo, hi, W, C, bw, bc, gW, gC, gbw, gbc,
             C[l2, b] -= g2 / np.sqrt(gC[l2, b])
             gW[l1, b] += g1 * g1
             gC[l2, b] += g2 * g2
-        fdiff *= eta
+        fdiff *= eta_bias
         bw[l1] -= fdiff / np.sqrt(gbw[l1])
         bc[l2] -= fdiff / np.sqrt(gbc[l2])
         gbw[l1] += fdiff * fdiff
@@ -77,7 +79,8 @@ def _adagrad_range(rows, cols, logx, fx, lo, hi, W, C, bw, bc, gW, gC, gbw, gbc,
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath=_FASTMATH, error_model="numpy")
-def adagrad_epoch(rows, cols, logx, fx, lo, hi, W, C, bw, bc, gW, gC, gbw, gbc, eta, grad_clip, n_threads):
+def adagrad_epoch(rows, cols, logx, fx, lo, hi, W, C, bw, bc, gW, gC, gbw, gbc, eta, eta_bias, grad_clip,
+                  n_threads):
     """One AdaGrad pass over nonzeros ``lo .. hi-1`` (already shuffled).
 
     The range is cut into ``n_threads`` contiguous parts run Hogwild-style (lock-free) in
@@ -92,7 +95,8 @@ def adagrad_epoch(rows, cols, logx, fx, lo, hi, W, C, bw, bc, gW, gC, gbw, gbc, 
         a = lo + t * step
         b = min(hi, a + step)
         if a < b:
-            c, s = _adagrad_range(rows, cols, logx, fx, a, b, W, C, bw, bc, gW, gC, gbw, gbc, eta, grad_clip)
+            c, s = _adagrad_range(rows, cols, logx, fx, a, b, W, C, bw, bc, gW, gC, gbw, gbc, eta, eta_bias,
+                                  grad_clip)
             costs[t] = c
             skips[t] = s
     return costs.sum(), skips.sum()
