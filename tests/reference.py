@@ -13,10 +13,20 @@ def neg_log_sigmoid(x: np.ndarray | float) -> np.ndarray:
     return np.logaddexp(0.0, -np.asarray(x, dtype=np.float64))
 
 
-def sg_neg_window(syn0, syn1neg, ctx, outs, alpha):
+MAX_EXP = 6.0
+
+
+def saturated_sigmoid(x: np.ndarray) -> np.ndarray:
+    """The kernels' gradient sigmoid: exactly 0 / 1 beyond +-MAX_EXP (word2vec.c)."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.where(x >= MAX_EXP, 1.0, np.where(x <= -MAX_EXP, 0.0, sigmoid(x)))
+
+
+def sg_neg_window(syn0, syn1neg, ctx, outs, alpha, skip_saturated=False):
     """Skip-gram NS batch step for one centre word: inputs = context rows, outputs = [centre, negatives].
 
-    Returns (new syn0, new syn1neg, loss). Gradients use the values before the step."""
+    Returns (new syn0, new syn1neg, loss). Gradients use the values before the step; with
+    ``skip_saturated`` a pair whose score is beyond +-MAX_EXP gets no update (gensim)."""
     syn0 = syn0.astype(np.float64).copy()
     syn1neg = syn1neg.astype(np.float64).copy()
     m = syn0[ctx]  # (n_ctx, D)
@@ -24,7 +34,9 @@ def sg_neg_window(syn0, syn1neg, ctx, outs, alpha):
     scores = m @ o.T
     labels = np.zeros(len(outs))
     labels[0] = 1.0
-    g = (labels[None, :] - sigmoid(scores)) * alpha
+    g = (labels[None, :] - saturated_sigmoid(scores)) * alpha
+    if skip_saturated:
+        g[np.abs(scores) >= MAX_EXP] = 0.0
     signs = 2 * labels - 1
     loss = float(neg_log_sigmoid(scores * signs[None, :]).sum())
     d_in = g @ o
@@ -34,7 +46,7 @@ def sg_neg_window(syn0, syn1neg, ctx, outs, alpha):
     return syn0, syn1neg, loss
 
 
-def cbow_neg(syn0, syn1neg, ctx, outs, alpha, cbow_mean=True):
+def cbow_neg(syn0, syn1neg, ctx, outs, alpha, cbow_mean=True, skip_saturated=False):
     """CBOW NS step: all scores from the old output rows, then the output rows updated in order
     (the input gradient reads each row just before its own update)."""
     syn0 = syn0.astype(np.float64).copy()
@@ -46,7 +58,9 @@ def cbow_neg(syn0, syn1neg, ctx, outs, alpha, cbow_mean=True):
     labels = np.zeros(len(outs))
     labels[0] = 1.0
     loss = float(neg_log_sigmoid(scores * (2 * labels - 1)).sum())
-    g = (labels - sigmoid(scores)) * alpha
+    g = (labels - saturated_sigmoid(scores)) * alpha
+    if skip_saturated:
+        g[np.abs(scores) >= MAX_EXP] = 0.0
     neu1e = np.zeros_like(h)
     for k, o in enumerate(outs):
         neu1e += g[k] * syn1neg[o]

