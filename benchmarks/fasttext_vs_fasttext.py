@@ -74,7 +74,7 @@ def _run_embedlab(corpus: str, args: argparse.Namespace, subwords: bool) -> dict
 
     from embedlab.models.fasttext import FastText
 
-    params = dict(vector_size=args.dim, epochs=args.epochs, n_threads=args.threads, random_state=1,
+    params = dict(vector_size=args.dim, epochs=args.epochs, n_threads=args.threads, random_state=args.seed,
                   show_progress=False, max_n=6 if subwords else 0, architecture=args.arch)
     warm = Path(tempfile.mkdtemp()) / "warm.txt"
     warm.write_text("the quick brown fox jumps over the lazy dog\n" * 50, encoding="utf-8")
@@ -99,7 +99,7 @@ def _run_fasttext(corpus: str, args: argparse.Namespace) -> dict:
 
     t0, c0 = time.perf_counter(), time.process_time()
     model = fasttext.train_unsupervised(corpus, model=args.arch, dim=args.dim, epoch=args.epochs,
-                                        thread=args.threads, verbose=0)
+                                        thread=args.threads, seed=args.seed, verbose=0)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss = peak_rss_mb()
     words = [w for w in model.words if w != "</s>"]
@@ -109,8 +109,8 @@ def _run_fasttext(corpus: str, args: argparse.Namespace) -> dict:
     return res
 
 
-def _child(kind: str, corpus: str, args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, str(HERE), corpus, "--child", kind, "--threads", str(args.threads),
+def _child(kind: str, corpus: str, args: argparse.Namespace, seed: int) -> dict:
+    cmd = [sys.executable, str(HERE), corpus, "--child", kind, "--seed", str(seed), "--threads", str(args.threads),
            "--epochs", str(args.epochs), "--dim", str(args.dim), "--arch", args.arch]
     return run_json_child(cmd, label=kind)
 
@@ -120,6 +120,7 @@ def main() -> None:
     ap.add_argument("corpus")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1, help="seed of the first repeat (repeat r uses seed + r)")
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--arch", choices=("skipgram", "cbow"), default="skipgram")
@@ -143,9 +144,11 @@ def main() -> None:
     runs: dict[str, list[dict]] = {k: [] for k in kinds}
     for r in range(args.repeats):
         for kind in kinds:
-            res = _child(kind, str(tok), args)
+            res = _child(kind, str(tok), args, args.seed + r)
             runs[kind].append(res)
-            print(f"  run {r + 1} {kind}: {res['seconds']:.1f} s wall, {res['cpu_seconds']:.1f} s CPU", flush=True)
+            print(f"  run {r + 1} {kind} (seed {args.seed + r}): {res['seconds']:.1f} s wall, "
+                  f"{res['cpu_seconds']:.1f} s CPU, WS353 {res['ws353']:.3f}, analogy {100 * res['analogy']:.1f}%",
+                  flush=True)
     labels = {"fasttext": "fasttext (PyPI)", "embedlab": "embedlab FastText", "word2vec": "embedlab max_n=0 (word2vec)"}
     header = f"{'method':<30}{'time s':>8}{'CPU s':>8}{'words/s':>11}{'w/CPU-s':>10}{'RSS MB':>8}{'WS353':>8}{'analogy':>9}{'RW':>7}{'RW cov':>8}{'RW(w2v pairs)':>15}"
     print(header)

@@ -39,18 +39,18 @@ def worker(method: str, corpus: str, args: argparse.Namespace) -> dict:
         from gensim.models.word2vec import LineSentence
 
         m = Word2Vec(LineSentence(corpus), vector_size=100, sg=1, epochs=5, window=5, min_count=5,
-                     workers=args.threads, seed=1)
+                     workers=args.threads, seed=args.seed)
         kv = KeyedVectors(list(m.wv.index_to_key), m.wv.vectors)
     elif method == "glove":
         from embedlab.models.glove import Glove
 
         kv = Glove(vector_size=100, window=10, epochs=args.epochs, x_max=args.x_max,
-                   learning_rate=args.learning_rate, n_threads=args.threads, random_state=1,
+                   learning_rate=args.learning_rate, n_threads=args.threads, random_state=args.seed,
                    show_progress=False).fit(corpus).vectors_
     elif method == "ppmi-svd":
         from embedlab.models.ppmi_svd import PPMISVD
 
-        kv = PPMISVD(vector_size=100, window=5, random_state=1, show_progress=False).fit(corpus).vectors_
+        kv = PPMISVD(vector_size=100, window=5, random_state=args.seed, show_progress=False).fit(corpus).vectors_
     else:
         raise SystemExit(f"unknown method {method}")
     seconds = time.perf_counter() - t
@@ -65,6 +65,7 @@ def main() -> None:
     p.add_argument("corpus")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--seed", type=int, default=1, help="seed of the first repeat (repeat r uses seed + r)")
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--x-max", type=float, default=10.0, help="GloVe x_max (reference demo.sh: 10)")
     p.add_argument("--learning-rate", type=float, default=0.1, help="AdaGrad step (embedlab default 0.1; reference glove.c 0.05)")
@@ -82,7 +83,7 @@ def main() -> None:
         for method in args.methods.split(","):
             cmd = [sys.executable, __file__, args.corpus, "--worker", method, "--threads", str(args.threads),
                    "--epochs", str(args.epochs), "--x-max", str(args.x_max),
-                   "--learning-rate", str(args.learning_rate)]
+                   "--learning-rate", str(args.learning_rate), "--seed", str(args.seed + rep)]
             procs.append((method, subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)))
             if not args.parallel:
                 procs[-1] = (method, procs[-1][1].communicate()[0])
@@ -90,7 +91,7 @@ def main() -> None:
             out = proc if isinstance(proc, str) else proc.communicate()[0]
             res = json.loads(out.strip().splitlines()[-1])
             runs.setdefault(method, []).append(res)
-            print(f"# run {rep + 1} {method}: {res['seconds']:.1f} s, CPU {res['cpu_seconds']:.1f} s, "
+            print(f"# run {rep + 1} (seed {args.seed + rep}) {method}: {res['seconds']:.1f} s, CPU {res['cpu_seconds']:.1f} s, "
                   f"{res['rss_mb']:.0f} MB, WS353 {res['ws353']:.3f}", file=sys.stderr, flush=True)
     def med(method: str, key: str) -> float:
         return statistics.median(r[key] for r in runs[method])
