@@ -99,7 +99,7 @@ def _run_fasttext(corpus: str, args: argparse.Namespace) -> dict:
 
     t0, c0 = time.perf_counter(), time.process_time()
     model = fasttext.train_unsupervised(corpus, model=args.arch, dim=args.dim, epoch=args.epochs,
-                                        thread=args.threads, seed=args.seed, verbose=0)
+                                        thread=args.threads, verbose=0)  # no seed argument in its Python API
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss = peak_rss_mb()
     words = [w for w in model.words if w != "</s>"]
@@ -120,7 +120,8 @@ def main() -> None:
     ap.add_argument("corpus")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=1)
-    ap.add_argument("--seed", type=int, default=1, help="seed of the first repeat (repeat r uses seed + r)")
+    ap.add_argument("--seed", type=int, default=1,
+                    help="embedlab seed of the first repeat (repeat r uses seed + r; the fasttext package takes none)")
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--arch", choices=("skipgram", "cbow"), default="skipgram")
