@@ -13,9 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from embedlab.corpus import Corpus
-
-__all__ = ["peak_rss_mb", "children_peak_rss_mb", "tokenize_to_file", "run_json_child", "python_cmd"]
+__all__ = ["peak_rss_mb", "children_peak_rss_mb", "proc_status_mb", "tokenize_to_file", "run_json_child",
+           "python_cmd"]
 
 
 def peak_rss_mb() -> float:
@@ -28,12 +27,29 @@ def children_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
 
 
+def proc_status_mb(*keys: str) -> dict[str, float]:
+    """``/proc/self/status`` memory lines (e.g. ``VmRSS``, ``VmHWM``, ``RssAnon``, ``RssFile``) in MB;
+    NaN for each key where the file is missing (not Linux)."""
+    values = dict.fromkeys(keys, float("nan"))
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                key = line.split(":")[0]
+                if key in values:
+                    values[key] = int(line.split()[1]) / 1024.0
+    except OSError:
+        return values
+    return values
+
+
 def tokenize_to_file(src: str | os.PathLike, dst: str | os.PathLike, *, skip_empty: bool = False) -> int:
     """Tokenize (and lowercase) ``src`` once with embedlab's tokenizer into a LineSentence file.
 
     One sentence per line, tokens joined by spaces, so every library reads identical tokens.
     Returns the number of tokens written.
     """
+    from embedlab.corpus import Corpus  # here, not at import: a peer's worker must not load embedlab
+
     n = 0
     with open(dst, "w", encoding="utf-8") as fh:
         for tokens in Corpus(str(src)):

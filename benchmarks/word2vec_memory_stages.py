@@ -18,16 +18,13 @@ import argparse
 import subprocess
 import sys
 
+from _common import proc_status_mb
+
 PARAMS = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, alpha=0.025, min_alpha=0.0001)
 
 
 def _stage(tag: str) -> None:
-    values = {}
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            key = line.split(":")[0]
-            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
-                values[key] = int(line.split()[1]) // 1024
+    values = {k: int(v) for k, v in proc_status_mb("VmRSS", "VmHWM", "RssAnon", "RssFile").items()}
     print(f"  {tag:34s} RSS {values['VmRSS']:4d} MB (anon {values['RssAnon']:4d}, file {values['RssFile']:4d})"
           f"   peak {values['VmHWM']:4d} MB", flush=True)
 

@@ -34,13 +34,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import peak_rss_mb, proc_status_mb, run_json_child, tokenize_to_file
 
 PARAMS = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, alpha=0.025, min_alpha=0.0001)
 
@@ -60,22 +60,6 @@ def _evaluate(keys: list[str], vectors) -> dict[str, float]:
     return {"ws353_spearman": float(spearman[0]), "ws353_oov_pct": float(oov), "analogy_acc": float(accuracy)}
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def _anon_rss_mb() -> float:
-    """Anonymous (heap, arrays) part of the current RSS; excludes file-backed library pages."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("RssAnon:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return float("nan")
-
-
 def worker(side: str, path: str, architecture: str, threads: int, epochs: int, seed: int,
            evaluate: bool = True, gensim_input: str = "corpus_file") -> dict:
     """Train one model in this process and return its figures."""
@@ -90,7 +74,7 @@ def worker(side: str, path: str, architecture: str, threads: int, epochs: int, s
                          show_progress=False, **PARAMS)
         model.fit(Corpus(path, tokenizer="whitespace", lowercase=False))
         wall = time.perf_counter() - t0
-        rss, anon = _peak_rss_mb(), _anon_rss_mb()
+        rss, anon = peak_rss_mb(), proc_status_mb("RssAnon")["RssAnon"]
         train_s = model.training_seconds_
         total_words = model.vocab_.total_words
         keys, vectors = model.vectors_.index_to_key, np.asarray(model.vectors_.vectors)
@@ -106,7 +90,7 @@ def worker(side: str, path: str, architecture: str, threads: int, epochs: int, s
         model = GensimWord2Vec(**source, sg=int(architecture == "skipgram"), hs=0, workers=threads,
                                epochs=epochs, seed=seed, **PARAMS)
         wall = time.perf_counter() - t0
-        rss, anon = _peak_rss_mb(), _anon_rss_mb()
+        rss, anon = peak_rss_mb(), proc_status_mb("RssAnon")["RssAnon"]
         train_s = model.total_train_time
         total_words = model.corpus_total_words
         keys, vectors = model.wv.index_to_key, model.wv.vectors
@@ -123,27 +107,12 @@ def worker(side: str, path: str, architecture: str, threads: int, epochs: int, s
     return out
 
 
-def _tokenize_to_linesentence(corpus: str, folder: str) -> str:
-    from embedlab.corpus import Corpus
-
-    target = os.path.join(folder, "corpus.linesentence.txt")
-    with open(target, "w", encoding="utf-8") as fh:
-        for tokens in Corpus(corpus):
-            fh.write(" ".join(tokens))
-            fh.write("\n")
-    return target
-
-
 def _run_worker(side: str, path: str, arch: str, threads: int, epochs: int, seed: int, evaluate: bool,
                 gensim_input: str = "corpus_file") -> dict:
     cmd = [sys.executable, __file__, "--worker", side, path, "--architecture", arch, "--threads", str(threads),
            "--epochs", str(epochs), "--seed", str(seed), "--gensim-input", gensim_input]
     cmd += [] if evaluate else ["--no-eval"]
-    env = dict(os.environ, NUMBA_NUM_THREADS=str(max(threads, 1)))
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        raise SystemExit(f"{side} worker failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_json_child(cmd, threads=threads, label=f"{side} worker")
 
 
 def _median(runs: list[dict], key: str) -> float:
@@ -198,7 +167,8 @@ def main(argv: list[str] | None = None) -> None:
     all_runs: dict[str, dict[str, list[dict]]] = {}
     with tempfile.TemporaryDirectory(prefix="w2v-bench-") as folder:
         t0 = time.perf_counter()
-        path = _tokenize_to_linesentence(args.corpus, folder)
+        path = os.path.join(folder, "corpus.linesentence.txt")
+        tokenize_to_file(args.corpus, path)
         print(f"tokenized {args.corpus} -> LineSentence file in {time.perf_counter() - t0:.1f} s; "
               f"gensim input: {args.gensim_input}", flush=True)
         for arch in archs:
