@@ -269,7 +269,7 @@ class Word2Vec(BaseEmbedder):
                 train_chunk(
                     read_ids(int(offsets[lo]), int(offsets[hi])), local, bounds, syn0, syn1neg, syn1, keep,
                     alias_p, alias_i, codes, points, lens, skipgram, self.negative, self.hs, self.window,
-                    self.shrink_windows, self.cbow_mean, a0, a1, states, res, max_len, True,
+                    self.shrink_windows, self.cbow_mean, a0, a1, states, res, max_len, skip_saturated=True,
                 )
             return ChunkStats(float(res[:, 0].sum()), float(res[:, 1].sum()), int(local[-1]))
 
