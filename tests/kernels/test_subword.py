@@ -94,8 +94,8 @@ def _sig(x):
 
 def _oracle_step(w_in, w_out, syn1, tree, sent, sub, lr, cbow, negative, state, prob, alias):
     """window 1, no subsampling; hierarchical softmax (``tree``) then ``negative`` noise words drawn
-    with the kernels' own generator (xorshift + alias table): fastText's update with the skip-gram
-    input gradient batched per centre word, in float64."""
+    with the kernels' own generator (xorshift + alias table): fastText's updates, one per skip-gram
+    pair (centre rows recomputed and updated each time), in float64."""
     w_in = w_in.astype(np.float64).copy()
     w_out = w_out.astype(np.float64).copy()
     syn1 = syn1.astype(np.float64).copy()
@@ -123,13 +123,16 @@ def _oracle_step(w_in, w_out, syn1, tree, sent, sub, lr, cbow, negative, state, 
     for pos in range(len(sent)):
         state = np.uint64(xorshift_next(np.uint64(state)))  # the window draw (always 1 here)
         ctx = [c for c in (pos - 1, pos + 1) if 0 <= c < len(sent)]
-        rows = [r for c in ctx for r in sub[sent[c]]] if cbow else sub[sent[pos]]
-        h = w_in[rows].mean(axis=0)
-        g = np.zeros_like(h)
-        for t in ([sent[pos]] if cbow else [sent[c] for c in ctx]):
+        if cbow:  # one update: the context words' rows predict the centre word
+            updates = [([r for c in ctx for r in sub[sent[c]]], sent[pos])]
+        else:  # fastText's Model::update per pair: centre rows predict one context word at a time
+            updates = [(sub[sent[pos]], sent[c]) for c in ctx]
+        for rows, t in updates:
+            h = w_in[rows].mean(axis=0)
+            g = np.zeros_like(h)
             state = predict(h, t, g, state)
-        for r in rows:
-            w_in[r] += g
+            for r in rows:
+                w_in[r] += g
     return w_in, w_out, syn1
 
 

@@ -12,9 +12,12 @@ Hashing follows ``Dictionary::computeSubwords`` and ``Dictionary::hash`` of fast
 Training (``train_block``) is Hogwild over ``n_threads`` contiguous slices of a block of sentences,
 with negative sampling and/or hierarchical softmax (the shared ``hs`` kernel's step).
 The input vector of a word is the mean of its subword rows (word row + n-gram rows); the gradient
-is added unscaled to every one of those rows, as fastText does. Skip-gram computes a centre word's
-input vector once and applies the gradient accumulated over its whole window once (fastText redoes
-both for every context word), which halves the subword work per pair.
+is added unscaled to every one of those rows, as fastText does. Skip-gram follows fastText's order
+(each context word is predicted from the centre rows as updated by the previous pairs) without its
+cost: adding a gradient to every row moves their mean by that gradient, so the centre's input
+vector is summed once per window and then shifted after each pair in O(dim), and the rows are
+written once per window with the sum of the pair gradients. Single-threaded this equals fastText's
+per-pair update up to rounding (and up to n-gram rows listed twice for one word).
 """
 
 from __future__ import annotations
@@ -175,6 +178,7 @@ def _train_slice(ids, offsets, s_lo, s_hi, sub_indptr, sub_indices, w_in, w_out,
     dim = w_in.shape[1]
     h = np.empty(dim, dtype=np.float32)
     g = np.empty(dim, dtype=np.float32)
+    gp = np.empty(dim, dtype=np.float32)
     sent = np.empty(max_len, dtype=np.int32)
     total = offsets[s_hi] - offsets[s_lo]
     done = 0
@@ -245,10 +249,17 @@ def _train_slice(ids, offsets, s_lo, s_hi, sub_indptr, sub_indices, w_in, w_out,
                 for c in range(lo, hi):
                     if c == pos:
                         continue
-                    ls, state = _predict(h, g, w_out, syn1, codes, points, lengths, sent[c], negative,
+                    for d in range(dim):
+                        gp[d] = 0.0
+                    ls, state = _predict(h, gp, w_out, syn1, codes, points, lengths, sent[c], negative,
                                          prob, alias, state, lr)
                     loss += ls
                     pairs += 1
+                    # fastText adds this pair's gradient to every centre row before the next pair, which
+                    # moves their mean by exactly gp: track it in h, write the rows once per window.
+                    for d in range(dim):
+                        h[d] += gp[d]
+                        g[d] += gp[d]
                 for k in range(klo, khi):
                     r = sub_indices[k]
                     for d in range(dim):
