@@ -10,7 +10,7 @@ import pytest
 from embedlab.base import clone
 from embedlab.corpus import Corpus, sample_corpus_path
 from embedlab.evaluation.similarity import WordSimilarity
-from embedlab.exceptions import InvalidParameterError
+from embedlab.exceptions import InvalidParameterError, TrainingError
 from embedlab.kernels import glove as K
 from embedlab.models import get_model
 from embedlab.models.glove import Glove
@@ -107,6 +107,38 @@ def test_outputs_callbacks_and_metadata(verses):
     assert kv.metadata["params"]["output"] == "concat"
     live = model.current_vectors()
     np.testing.assert_array_equal(live.vectors, kv.vectors)
+
+
+def test_zero_model_loss_is_the_loss_of_all_zero_vectors():
+    x = np.array([1.0, 3.0, 40.0, 250.0], dtype=np.float32)
+    logx, fx = np.empty(4, np.float32), np.empty(4, np.float32)
+    K.log_and_weight(x, np.float32(10.0), np.float32(0.75), logx, fx)
+    expected = np.mean(0.5 * np.minimum(1.0, (x / 10.0) ** 0.75) * np.log(x) ** 2)
+    assert K.zero_model_loss(logx, fx) == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_blown_up_learning_rate_is_a_training_error_naming_it(verses, tmp_path):
+    """eta 3 sends the loss to ~1e10 in the first epoch (finite, so only the loss ceiling sees it);
+    eta 0.1 stays far below it."""
+    fine = Glove(vector_size=16, epochs=1, n_threads=1, random_state=3, show_progress=False).fit(verses[:1500])
+    assert np.isfinite(fine.loss_history_[0]) and fine.loss_history_[0] < 0.5
+    with pytest.raises(TrainingError, match=r"diverged in epoch 1/3 at learning rate 3 \(mean loss .* above .*"
+                                             r"twice the loss of all-zero vectors\); lower learning_rate "
+                                             r"\(e\.g\. learning_rate=0\.75; CLI: --learning-rate\)"):
+        Glove(vector_size=16, epochs=3, learning_rate=3.0, n_threads=1, random_state=3,
+              show_progress=False).fit(verses[:1500])
+
+    from typer.testing import CliRunner
+
+    from embedlab.cli.app import app
+
+    corpus = tmp_path / "kjv.txt"
+    corpus.write_text("\n".join(" ".join(v) for v in verses[:1500]) + "\n")
+    out = tmp_path / "g.npz"
+    res = CliRunner().invoke(app, ["train", "glove", str(corpus), "-o", str(out), "-d", "16", "--epochs", "2",
+                                   "--threads", "1", "--seed", "3", "--learning-rate", "3", "--no-progress"])
+    assert res.exit_code == 2 and "lower learning_rate" in res.output and "Traceback" not in res.output
+    assert not out.exists()
 
 
 def test_registry_params_and_invalid_values():

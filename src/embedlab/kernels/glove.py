@@ -47,6 +47,15 @@ def log_and_weight(vals, x_max, alpha, logx, fx):
         fx[k] = 1.0 if x >= x_max else (x / x_max) ** alpha
 
 
+@njit(cache=True, nogil=True, parallel=True, fastmath=_FASTMATH, error_model="numpy")
+def zero_model_loss(logx, fx):
+    """Mean GloVe loss ``0.5 f (log X)^2`` of all-zero vectors and biases (an untrained model)."""
+    total = 0.0
+    for k in prange(logx.shape[0]):
+        total += 0.5 * fx[k] * logx[k] * logx[k]
+    return total / max(logx.shape[0], 1)
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
 def _adagrad_range(rows, cols, logx, fx, lo, hi, W, C, bw, bc, gW, gC, gbw, gbc, eta, eta_bias, grad_clip):
     dim = W.shape[1]

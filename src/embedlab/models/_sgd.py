@@ -12,7 +12,8 @@ its :class:`ChunkStats`; :func:`run_sgd` does the rest in Python (umap's ``layou
   (a second one raises at once); a ``KeyboardInterrupt`` raised by a callback does the same.
   The result says ``interrupted=True`` and the model stays usable;
 * NaN/inf checks on every chunk's loss and, through ``check_finite``, on the parameters after
-  every epoch: :class:`TrainingError` names the epoch and suggests a lower ``alpha``;
+  every epoch, and optionally a ceiling on the epoch loss (``loss_limit``): :class:`TrainingError`
+  names the epoch and suggests a lower learning rate (``rate_param``, ``alpha`` by default);
 * resumption: ``start_epoch`` / ``work_done`` continue an interrupted schedule exactly, and
   ``on_epoch_end`` is where models write checkpoints.
 
@@ -108,10 +109,11 @@ def stop_on_sigint() -> Iterator[_StopFlag]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _diverged(owner: str, epoch: int, epochs: int, alpha: float, what: str) -> TrainingError:
+def _diverged(owner: str, epoch: int, epochs: int, alpha: float, what: str, rate_param: str,
+              rate_flag: str) -> TrainingError:
     return TrainingError(
-        f"{owner}: training diverged in epoch {epoch}/{epochs} ({what} became NaN or infinite at "
-        f"learning rate {alpha:.4g}); lower alpha (e.g. alpha={alpha / 4:.3g}; CLI: --alpha)"
+        f"{owner}: training diverged in epoch {epoch}/{epochs} at learning rate {alpha:.4g} ({what}); "
+        f"lower {rate_param} (e.g. {rate_param}={alpha / 4:.3g}; CLI: {rate_flag})"
     )
 
 
@@ -132,13 +134,18 @@ def run_sgd(
     check_finite: Callable[[], bool] | None = None,
     on_epoch_end: Callable[[int, int], None] | None = None,
     extra_metrics: Callable[[], dict[str, Any]] | None = None,
+    loss_limit: tuple[float, str] | None = None,
+    rate_param: str = "alpha",
+    rate_flag: str = "--alpha",
 ) -> SGDResult:
     """Run epochs ``start_epoch+1 .. epochs`` over ``chunks`` = [(payload, work units), ...].
 
     ``step(epoch_index, chunk_index, payload, alpha_start, alpha_end)`` trains one chunk (epoch
     index from 0) and returns :class:`ChunkStats`. ``on_epoch_end(epochs_done, work_done)`` runs
     after each complete epoch (checkpoints). ``extra_metrics()`` adds entries to each epoch's
-    metrics. Returns an :class:`SGDResult`; the caller turns it into ``loss_history_`` etc.
+    metrics. ``loss_limit = (value, what it is)``: an epoch whose mean loss exceeds ``value`` (e.g.
+    the loss of an untrained model) counts as diverged. Errors name the learning-rate parameter ``rate_param`` and its CLI flag
+    ``rate_flag``. Returns an :class:`SGDResult`; the caller turns it into ``loss_history_`` etc.
     """
     if callbacks is None:
         cbs: list[Callable[..., Any]] = []
@@ -164,7 +171,8 @@ def run_sgd(
                     a0, a1 = schedule(done), schedule(done + work)
                     stats = step(epoch, index, payload, a0, a1)
                     if not math.isfinite(stats.loss_sum):
-                        raise _diverged(owner, epoch + 1, epochs, a0, "the loss")
+                        raise _diverged(owner, epoch + 1, epochs, a0, "the loss became NaN or infinite",
+                                        rate_param, rate_flag)
                     loss_sum += stats.loss_sum
                     loss_terms += stats.loss_terms
                     epoch_work += work
@@ -175,10 +183,15 @@ def run_sgd(
                         raise KeyboardInterrupt
                 seconds = time.perf_counter() - t_epoch
                 if check_finite is not None and not check_finite():
-                    raise _diverged(owner, epoch + 1, epochs, schedule(done), "the parameters")
+                    raise _diverged(owner, epoch + 1, epochs, schedule(done),
+                                    "the parameters became NaN or infinite", rate_param, rate_flag)
+                loss = loss_sum / loss_terms if loss_terms else 0.0
+                if loss_limit is not None and loss > loss_limit[0]:
+                    raise _diverged(owner, epoch + 1, epochs, schedule(done),
+                                    f"mean loss {loss:.4g}, above {loss_limit[0]:.4g}, {loss_limit[1]}",
+                                    rate_param, rate_flag)
                 result.epochs_done = epoch + 1
                 elapsed = time.perf_counter() - t_start
-                loss = loss_sum / loss_terms if loss_terms else 0.0
                 metrics: dict[str, Any] = {
                     "epoch": epoch + 1,
                     "loss": loss,
