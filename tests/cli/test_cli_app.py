@@ -43,11 +43,22 @@ def test_every_registered_module_adds_a_command():
     assert len(train_names) >= len(app_module.TRAIN_MODULES)
 
 
-def test_usage_error_keeps_click_exit_code(cli):
-    result = cli("no-such-command")
-    assert result.exit_code == 2
-    assert "No such command" in result.stderr
-    assert "Traceback" not in result.stderr
+@pytest.mark.parametrize(("args", "pattern"), [
+    (["no-such-command"], r"No such command 'no-such-command' \(see 'embedlab --help'\)"),
+    (["--bogus"], r"No such option: --bogus.*\(see 'embedlab --help'\)"),
+    (["train", "ppmi-svd", "x.txt", "-o", "v.npz", "--threads", "2"],
+     r"No such option: --threads \(see 'embedlab train ppmi-svd --help'\)"),
+    (["train", "word2vec", "x.txt", "-o", "v.npz", "--window", "abc"], r"Invalid value for '--window'.*integer"),
+])
+def test_usage_errors_are_one_line_with_click_exit_code(cli, args, pattern):
+    assert_cli_error(cli(*args), pattern, code=2)
+
+
+@pytest.mark.parametrize("args", [[], ["train"]])
+def test_a_group_without_arguments_still_prints_its_help(cli, args):
+    result = cli(*args)
+    assert result.exit_code in (0, 2) and "Usage:" in result.stdout and "train" in result.stdout
+    assert "error:" not in result.stderr
 
 
 def _mini_app(exc: BaseException) -> typer.Typer:

@@ -8,7 +8,8 @@ stays fast.
 
 Errors: any :class:`~embedlab.exceptions.EmbedlabError`, an ``OSError`` (e.g. writing an output)
 or Ctrl-C inside a command becomes one line ``error: <message>`` on stderr and exit code 2
-(130 for Ctrl-C); never a traceback. Usage errors keep click's exit code 2.
+(130 for Ctrl-C); never a traceback. Usage errors (unknown command or option, a value of the
+wrong type) become one such line too, with click's exit code 2 and the command to ask for help.
 """
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ TRAIN_MODULES: list[str] = [
 ]
 
 
+# Typer 0.2x raises the exceptions of its own vendored copy of click, older ones click's.
+_CLICK_EXCEPTIONS = [click.exceptions] + ([typer._click.exceptions] if hasattr(typer, "_click") else [])
+_NO_ARGS_HELP = tuple(m.NoArgsIsHelpError for m in _CLICK_EXCEPTIONS if hasattr(m, "NoArgsIsHelpError"))
+_USAGE_ERRORS = tuple(m.UsageError for m in _CLICK_EXCEPTIONS)
+
+
+def _usage_error(exc: Any, fallback_path: str) -> typer.Exit:
+    where = exc.ctx.command_path if exc.ctx is not None else fallback_path
+    return fail(f"{exc.format_message().rstrip('.')} (see '{where} --help')", exc.exit_code)
+
+
 class _ErrorHandlingGroup(TyperGroup):
     """A group that turns library errors raised by any sub-command into ``error: ...`` lines."""
 
@@ -55,11 +67,22 @@ class _ErrorHandlingGroup(TyperGroup):
         first = [n for n in ("quickstart", "train") if n in names]  # where a new user starts
         return first + [n for n in names if n not in first]
 
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:  # the root's own options (`embedlab --bogus`) are parsed here, before invoke
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except _NO_ARGS_HELP:
+            raise
+        except _USAGE_ERRORS as exc:
+            raise _usage_error(exc, info_name or "embedlab") from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
-            raise
+        except _NO_ARGS_HELP:
+            raise  # `embedlab train` alone prints its help
+        except _USAGE_ERRORS as exc:  # unknown command or option, bad value: one line, exit 2
+            raise _usage_error(exc, ctx.command_path) from None
         except EmbedlabError as exc:
             raise fail(str(exc) or type(exc).__name__) from None
         except KeyboardInterrupt:
