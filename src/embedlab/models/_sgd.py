@@ -109,11 +109,11 @@ def stop_on_sigint() -> Iterator[_StopFlag]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _diverged(owner: str, epoch: int, epochs: int, alpha: float, what: str, rate_param: str,
-              rate_flag: str) -> TrainingError:
+def _diverged(owner: str, epoch: int, epochs: int, alpha: float, what: str, rate_param: str) -> TrainingError:
+    flag = "--" + rate_param.replace("_", "-")  # the CLI's flag convention
     return TrainingError(
         f"{owner}: training diverged in epoch {epoch}/{epochs} at learning rate {alpha:.4g} ({what}); "
-        f"lower {rate_param} (e.g. {rate_param}={alpha / 4:.3g}; CLI: {rate_flag})"
+        f"lower {rate_param} (e.g. {rate_param}={alpha / 4:.3g}; CLI: {flag})"
     )
 
 
@@ -136,7 +136,6 @@ def run_sgd(
     extra_metrics: Callable[[], dict[str, Any]] | None = None,
     loss_limit: tuple[float, str] | None = None,
     rate_param: str = "alpha",
-    rate_flag: str = "--alpha",
 ) -> SGDResult:
     """Run epochs ``start_epoch+1 .. epochs`` over ``chunks`` = [(payload, work units), ...].
 
@@ -144,8 +143,8 @@ def run_sgd(
     index from 0) and returns :class:`ChunkStats`. ``on_epoch_end(epochs_done, work_done)`` runs
     after each complete epoch (checkpoints). ``extra_metrics()`` adds entries to each epoch's
     metrics. ``loss_limit = (value, what it is)``: an epoch whose mean loss exceeds ``value`` (e.g.
-    the loss of an untrained model) counts as diverged. Errors name the learning-rate parameter ``rate_param`` and its CLI flag
-    ``rate_flag``. Returns an :class:`SGDResult`; the caller turns it into ``loss_history_`` etc.
+    the loss of an untrained model) counts as diverged. Errors name the learning-rate parameter
+    ``rate_param`` and its CLI flag. Returns an :class:`SGDResult`; the caller turns it into ``loss_history_`` etc.
     """
     if callbacks is None:
         cbs: list[Callable[..., Any]] = []
@@ -172,7 +171,7 @@ def run_sgd(
                     stats = step(epoch, index, payload, a0, a1)
                     if not math.isfinite(stats.loss_sum):
                         raise _diverged(owner, epoch + 1, epochs, a0, "the loss became NaN or infinite",
-                                        rate_param, rate_flag)
+                                        rate_param)
                     loss_sum += stats.loss_sum
                     loss_terms += stats.loss_terms
                     epoch_work += work
@@ -184,12 +183,12 @@ def run_sgd(
                 seconds = time.perf_counter() - t_epoch
                 if check_finite is not None and not check_finite():
                     raise _diverged(owner, epoch + 1, epochs, schedule(done),
-                                    "the parameters became NaN or infinite", rate_param, rate_flag)
+                                    "the parameters became NaN or infinite", rate_param)
                 loss = loss_sum / loss_terms if loss_terms else 0.0
                 if loss_limit is not None and loss > loss_limit[0]:
                     raise _diverged(owner, epoch + 1, epochs, schedule(done),
                                     f"mean loss {loss:.4g}, above {loss_limit[0]:.4g}, {loss_limit[1]}",
-                                    rate_param, rate_flag)
+                                    rate_param)
                 result.epochs_done = epoch + 1
                 elapsed = time.perf_counter() - t_start
                 metrics: dict[str, Any] = {

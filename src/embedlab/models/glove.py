@@ -222,7 +222,7 @@ class Glove(BaseEmbedder):
                 step, [((lo, min(nnz, lo + _CHUNK)), min(nnz, lo + _CHUNK) - lo) for lo in range(0, nnz, _CHUNK)],
                 epochs=self.epochs, alpha=float(self.learning_rate), min_alpha=float(self.learning_rate),
                 callbacks=self.callbacks, show_progress=self.show_progress, description="glove", unit="pairs",
-                owner="Glove", check_finite=finite, rate_param="learning_rate", rate_flag="--learning-rate",
+                owner="Glove", check_finite=finite, rate_param="learning_rate",
                 # worse than all-zero vectors: AdaGrad has blown up (eta too large)
                 loss_limit=(2.0 * float(K.zero_model_loss(logx, fx)), "twice the loss of all-zero vectors"),
             )
