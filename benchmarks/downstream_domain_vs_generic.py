@@ -28,7 +28,7 @@ def main() -> None:
 
     from embedlab.evaluation.classification import TextClassification
     from embedlab.evaluation.compare import compare_embeddings
-    from embedlab.evaluation.generic import load_glove_6b_50d
+    from embedlab.vectors.pretrained import load_glove_6b_50d
     from embedlab.models.word2vec import Word2Vec
     from embedlab.report.compare_report import write_compare_report
 

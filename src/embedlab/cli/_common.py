@@ -168,7 +168,7 @@ def resolve_format(path: Path, fmt: str | None, option: str = "--format") -> str
 def read_vectors(path: Path, fmt: str | None = None, option: str = "--from") -> KeyedVectors:
     """Load vectors in any supported format (inferred from the suffix unless ``fmt``), or a
     pre-trained set by name (``glove-6b-50d``) when no such file exists."""
-    from ..evaluation.generic import NAMED_VECTORS, load_named_vectors
+    from ..vectors.pretrained import NAMED_VECTORS, load_named_vectors
 
     if fmt is None and str(path) in NAMED_VECTORS and not path.exists():
         return load_named_vectors(str(path))

@@ -45,7 +45,7 @@ Seed = Annotated[int, typer.Option("--seed", help="Random seed of bootstrap, k-m
 
 
 def _load(spec: str, limit: int | None) -> KeyedVectors:
-    from ..evaluation.generic import resolve_vectors
+    from ..vectors.pretrained import resolve_vectors
 
     if limit is not None and limit < 2:
         raise InvalidParameterError(f"--limit must be >= 2; got {limit}")

