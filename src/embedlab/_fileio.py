@@ -34,7 +34,10 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Pa
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.exists():
         raise InputFileError(f"{folder}: output folder does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=folder)
+    except OSError as exc:  # name the user's path, not the temporary file
+        raise InputFileError(f"{target}: cannot write in {folder} ({exc.strerror or exc})") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:

@@ -2,6 +2,11 @@
 
 Train commands of every method use :func:`train_and_save`, so validation before reading data,
 Ctrl-C handling, atomic output and the summary behave the same everywhere.
+
+Output paths follow one rule for all commands: a command writing one file checks it with
+:func:`check_output_path` (its folder must exist and be writable; never created), a command
+writing into a folder checks it with :func:`check_output_folder` before any work and writes inside
+``with output_folder(path):`` (created when missing, removed again when the work fails).
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ __all__ = [
     "Tokenizer",
     "console",
     "check_output_path",
+    "check_output_folder",
+    "output_folder",
     "resolve_format",
     "read_vectors",
     "write_vectors",
@@ -134,16 +141,86 @@ def check_input_path(path: Path) -> Path:
     return path
 
 
-def check_output_path(path: Path) -> Path:
-    """Fail early (before any work) when ``path`` cannot be written."""
+# One rule for output paths, used by every command (new commands: use these, not mkdir/os.access):
+#
+# * a command writing ONE FILE (``train``, ``convert``, ``report``, ``tune-report``) calls
+#   :func:`check_output_path` before any work: the folder must exist (it is never created; the
+#   error says ``mkdir -p FOLDER``) and be writable;
+# * a command writing INTO A FOLDER (``compare``, ``tune``, ``quickstart``) calls
+#   :func:`check_output_folder` before any work and does its work inside
+#   ``with output_folder(path):``, which creates missing folders and removes the ones it created
+#   again if the work fails (a refused ``tune`` leaves no empty folder).
+#
+# Errors name the user's path and the flag (``--output`` unless told), never a temporary file.
+def _probe_writable(folder: Path) -> str | None:
+    """Why ``folder`` cannot take a new file (by trying: ``os.access`` says yes to root on
+    /proc or a read-only mount), or None when it can."""
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".embedlab-write-test-"):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+
+
+def check_output_path(path: Path, option: str = "--output") -> Path:
+    """Fail early (before any work) when the output FILE ``path`` cannot be written: it is a
+    folder, its folder is missing (not created: a typo should not make folders) or not writable."""
+    path = Path(path)
     if path.is_dir():
-        raise InputFileError(f"{path}: output is a directory; give a file name such as {path / 'vectors.npz'}")
+        raise InputFileError(
+            f"{option} {path}: is a folder; give a file name such as {path / 'vectors.npz'}"
+        )
     folder = path.parent
     if not folder.is_dir():
-        raise InputFileError(f"{folder}: output folder does not exist; create it first")
-    if not os.access(folder, os.W_OK):
-        raise InputFileError(f"{folder}: output folder is not writable")
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise InputFileError(f"{option} {path}: output folder {folder} {what}; create it first (mkdir -p {folder})")
+    reason = _probe_writable(folder)
+    if reason is not None:
+        raise InputFileError(f"{option} {path}: cannot write in {folder} ({reason})")
     return path
+
+
+def check_output_folder(path: Path, option: str = "--output") -> Path:
+    """Fail early when the output FOLDER ``path`` could not be created or written: a file is in
+    the way, or the nearest existing folder above it (or itself) is not writable. Creates nothing."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputFileError(f"{option} {path}: exists and is not a folder; give an output folder")
+    existing = path
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputFileError(f"{option} {path}: {existing} is a file, so the folder cannot be made")
+    reason = _probe_writable(existing)
+    if reason is not None:
+        where = "" if existing == path else f" (in {existing})"
+        raise InputFileError(f"{option} {path}: cannot write{where}: {reason}")
+    return path
+
+
+@contextlib.contextmanager
+def output_folder(path: Path, option: str = "--output") -> Iterator[Path]:
+    """Check (:func:`check_output_folder`), create the folder, yield it; if the block raises
+    (a refused option, Ctrl-C), remove the folders made here again when they are still empty."""
+    path = Path(path)
+    check_output_folder(path, option)
+    created = []
+    p = path
+    while not p.exists():
+        created.append(p)
+        p = p.parent
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        yield path
+    except BaseException:
+        for folder in created:  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only succeeds when empty
+        raise
 
 
 def resolve_format(path: Path, fmt: str | None, option: str = "--format") -> str:

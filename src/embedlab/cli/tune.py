@@ -100,31 +100,18 @@ def tune(
     estimator.set_params(**params)
     for p in corpus:
         c.check_input_path(p)
-    if output.exists() and not output.is_dir():
-        raise InputFileError(f"{output}: exists and is not a folder; -o takes an output folder")
-    output.mkdir(parents=True, exist_ok=True)
+    c.check_output_folder(output)
     _quiet_optuna()
     logging.getLogger("embedlab.tuning").setLevel(logging.INFO)
     data: Any = str(corpus[0]) if len(corpus) == 1 else [str(p) for p in corpus]
-    result = run_tune(
-        estimator,
-        data,
-        objective or ["similarity:wordsim353"],
-        space=space,
-        n_trials=trials,
-        timeout=timeout,
-        storage=storage,
-        study_name=study,
-        n_jobs=jobs,
-        pruner=pruner.value if prune else "none",
-        sampler=sampler.value,
-        outdir=output,
-        dask=dask,
-        random_state=seed,
-        validation_fraction=validation_fraction,
-        split_seed=split_seed,
-        pareto=pareto,
-    )
+    with c.output_folder(output):
+        result = run_tune(
+            estimator, data, objective or ["similarity:wordsim353"], space=space, n_trials=trials,
+            timeout=timeout, storage=storage, study_name=study, n_jobs=jobs,
+            pruner=pruner.value if prune else "none", sampler=sampler.value, outdir=output, dask=dask,
+            random_state=seed, validation_fraction=validation_fraction, split_seed=split_seed, pareto=pareto,
+            fixed=sorted(params),
+        )
     if report:
         result.files["report"] = write_tuning_report(summarize_study(result.study), output / "report.html")
     typer.echo(result.summary())

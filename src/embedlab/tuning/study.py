@@ -40,7 +40,7 @@ from .storage import describe_storage, make_storage, open_study
 if TYPE_CHECKING:
     import optuna
 
-__all__ = ["tune", "make_sampler", "make_pruner", "SAMPLERS", "PRUNERS"]
+__all__ = ["tune", "make_sampler", "make_pruner", "fixed_names", "without_fixed", "SAMPLERS", "PRUNERS"]
 
 logger = _root_logger.getChild("tuning")
 
@@ -79,6 +79,40 @@ def make_pruner(pruner: Any) -> Any:
     if pruner == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1, reduction_factor=3)
     raise InvalidParameterError(f"unknown pruner '{pruner}'; valid pruners: {', '.join(PRUNERS)}")
+
+
+def fixed_names(estimator: BaseEmbedder, fixed: Sequence[str] | None) -> set[str]:
+    """The parameters a search must not vary: ``fixed`` when given, else those whose value
+    differs from the estimator class's default (``Word2Vec(epochs=2)`` keeps ``epochs=2``)."""
+    if fixed is not None:
+        return set(fixed)
+    defaults = type(estimator)().get_params()
+    return {k for k, v in estimator.get_params().items() if k in defaults and repr(v) != repr(defaults[k])}
+
+
+def without_fixed(space: Mapping[str, ParamSpec], estimator: BaseEmbedder, fixed: Sequence[str] | None,
+                  *, default: bool, source: str = "space") -> dict[str, ParamSpec]:
+    """``space`` minus the fixed parameters (see :func:`fixed_names`).
+
+    A default space simply loses them; an explicit space that also names a parameter given in
+    ``fixed`` is a contradiction and is refused. A default space left empty is refused too.
+    """
+    names = fixed_names(estimator, fixed)
+    clash = sorted(n for n in names if n in space)
+    if not default:
+        if fixed is not None and clash:
+            raise InvalidParameterError(
+                f"{source}: [params.{clash[0]}] is searched but also fixed with --set {clash[0]}=...; "
+                "remove one of them"
+            )
+        return dict(space)
+    out = {k: ps for k, ps in space.items() if k not in names}
+    if not out:
+        raise InvalidParameterError(
+            f"every parameter of {type(estimator).__name__}'s default search space is fixed "
+            f"({', '.join(clash)}); leave one free or give a space file (--space)"
+        )
+    return out
 
 
 def _grid_size(space: Mapping[str, ParamSpec]) -> int:
@@ -278,6 +312,7 @@ def tune(
     pareto: Sequence[str] | None = None,
     callbacks: Sequence[Callable[[Any, Any], None]] | None = None,
     skip_duplicates: bool = True,
+    fixed: Sequence[str] | None = None,
 ) -> TuneResult:
     """Search hyperparameters of ``estimator`` on ``data`` for the best ``objective``.
 
@@ -318,6 +353,9 @@ def tune(
         A trial whose params equal those of a finished trial (TPE repeats points of discrete
         spaces) is not trained again: it gets that trial's value, or is pruned again, with 0
         epochs and ``duplicate_of`` set (in-process and ``n_jobs`` trials; not under Dask).
+    fixed:
+        Names of parameters held at the estimator's value (the CLI's ``--set``): never searched,
+        recorded in ``best_params.json``. See :func:`fixed_names` for the rule without it.
     """
     if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1):
         raise InvalidParameterError(f"n_trials must be an int >= 1 (or None with a timeout); got {n_trials!r}")
@@ -339,6 +377,8 @@ def tune(
         space_ = load_space(space, estimator)
     else:
         space_ = make_space(space, estimator)
+    space_ = without_fixed(space_, estimator, fixed, default=space is None,
+                           source=str(space) if isinstance(space, (str, Path)) else "space")
     if n_trials is None and timeout is None:
         if sampler != "grid":
             raise InvalidParameterError("give n_trials or a timeout")
@@ -465,7 +505,8 @@ def _finish(study: optuna.Study, vectors_dir: Path, out_path: Path | None, wall:
             params_path = out_path / "best_params.json"
             with atomic_open(params_path, "w") as fh:
                 json.dump({"trial": result.best_trial, "validation": result.best_value,
-                           "test": result.best_test_value, "params": result.best_params}, fh, indent=2)
+                           "test": result.best_test_value, "params": result.best_params,
+                           "fixed": study.user_attrs.get("fixed_params", {})}, fh, indent=2)
             result.files["best_params"] = params_path
             if result.best_vectors is not None:
                 from ..vectors.io import save_vectors
