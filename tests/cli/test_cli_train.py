@@ -185,8 +185,8 @@ def test_output_problems_fail_before_training(cli, tmp_path, topic_corpus):
     assert_cli_error(cli("train", "word2vec", topic_corpus, "-o", tmp_path / "v.xyz"),
                      r"v\.xyz: cannot infer the vectors format.*--format")
     assert_cli_error(cli("train", "word2vec", topic_corpus, "-o", tmp_path / "nope" / "v.npz"),
-                     r"nope: output folder does not exist")
-    assert_cli_error(cli("train", "word2vec", topic_corpus, "-o", tmp_path), r"output is a directory")
+                     r"--output .*v\.npz: the output folder .*nope does not exist; create it first")
+    assert_cli_error(cli("train", "word2vec", topic_corpus, "-o", tmp_path), r"--output .*: is a folder; give a file name such as .*vectors\.npz")
 
 
 def test_ctrl_c_writes_nothing_and_names_the_checkpoint(tmp_path, kjv_slice):

@@ -123,7 +123,7 @@ def test_missing_vectors_file(cli, tmp_path):
 
 def test_output_folder_missing(cli, tmp_path, vec_files):
     assert_cli_error(cli("convert", vec_files[".npz"], tmp_path / "no" / "out.vec"),
-                     r"output folder does not exist")
+                     r"OUT .*out\.vec: the output folder .*no does not exist; create it first \(mkdir -p ")
 
 
 def _files_in(folder: Path) -> list[str]:

@@ -175,10 +175,10 @@ def check_output_path(path: Path, option: str = "--output") -> Path:
     folder = path.parent
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
-        raise InputFileError(f"{option} {path}: output folder {folder} {what}; create it first (mkdir -p {folder})")
+        raise InputFileError(f"{option} {path}: the output folder {folder} {what}; create it first (mkdir -p {folder})")
     reason = _probe_writable(folder)
     if reason is not None:
-        raise InputFileError(f"{option} {path}: cannot write in {folder} ({reason})")
+        raise InputFileError(f"{option} {path}: cannot create files in {folder} ({reason}); choose another folder")
     return path
 
 
@@ -197,8 +197,7 @@ def check_output_folder(path: Path, option: str = "--output") -> Path:
         raise InputFileError(f"{option} {path}: {existing} is a file, so the folder cannot be made")
     reason = _probe_writable(existing)
     if reason is not None:
-        where = "" if existing == path else f" (in {existing})"
-        raise InputFileError(f"{option} {path}: cannot write{where}: {reason}")
+        raise InputFileError(f"{option} {path}: cannot create files in {existing} ({reason}); choose another folder")
     return path
 
 

@@ -100,15 +100,15 @@ def compare(
 
     if len(vectors) < 2:
         raise InvalidParameterError("compare needs at least two embeddings (e.g. a domain-trained one and glove-6b-50d)")
-    if output.exists() and not output.is_dir():
-        raise InvalidParameterError(f"--output {output}: exists and is not a folder")
+    c.check_output_folder(output)
     methods = _projections(projection)
     names = _names(vectors, name)
     evaluators = _evaluators(similarity, analogy, task)
     kvs = {n: _load(v, limit) for n, v in zip(names, vectors)}
     word_list = [w.strip() for w in words.split(",") if w.strip()] if words else None
     data = compare_embeddings(kvs, evaluators, words=word_list, projections=methods, n_boot=n_boot, random_state=seed)
-    paths = write_compare_report(data, output)
+    with c.output_folder(output):
+        paths = write_compare_report(data, output)
     con = c.console()
     for task_name, by_emb in data["results"].items():
         cells = []

@@ -204,7 +204,7 @@ def convert(
     to_fmt: c.ToFormat = None,
 ) -> None:
     """Convert vectors between any two formats (npz, word2vec text and binary, ...)."""
-    c.check_output_path(dst)
+    c.check_output_path(dst, "OUT")
     out_fmt = c.resolve_format(dst, to_fmt, "--to")
     kv = c.read_vectors(src, from_fmt)
     c.write_vectors(kv, dst, out_fmt)

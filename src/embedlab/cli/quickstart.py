@@ -34,8 +34,7 @@ def quickstart(
     from ..models.word2vec import Word2Vec
     from .evaluate import build_evaluators, jsonable, results_table, run_evaluations
 
-    if output.exists() and not output.is_dir():
-        raise c.fail(f"{output}: exists and is not a folder; give a folder with -o")
+    c.check_output_folder(output)
     model = Word2Vec(
         vector_size=100,
         architecture="skipgram",
@@ -58,10 +57,10 @@ def quickstart(
     if getattr(model, "interrupted_", False):
         raise c.fail("interrupted; nothing written", c.EXIT_INTERRUPTED)
 
-    output.mkdir(parents=True, exist_ok=True)
     vectors_path = output / "vectors.npz"
     kv = model.vectors_
-    c.write_vectors(kv, vectors_path, "npz")
+    with c.output_folder(output):
+        c.write_vectors(kv, vectors_path, "npz")
     c.print_training_summary(model, vectors_path, "npz", elapsed)
 
     out = c.console()
