@@ -114,6 +114,10 @@ TokenizerOpt = Annotated[
     Tokenizer,
     typer.Option("--tokenizer", help="unicode (words and numbers) or whitespace (pre-tokenized text)."),
 ]
+DropNonfinite = Annotated[
+    bool,
+    typer.Option("--drop-nonfinite", help="Drop vectors holding NaN or inf (with a warning) instead of refusing the file."),
+]
 Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on a terminal.")]
 # hyperparameter options shared by several train methods (each method gives its own default)
 VectorSize = Annotated[int, typer.Option("--vector-size", "-d", help="Dimension of the vectors.")]
@@ -241,9 +245,10 @@ def resolve_format(path: Path, fmt: str | None, option: str = "--format") -> str
         ) from None
 
 
-def read_vectors(path: Path, fmt: str | None = None, option: str = "--from") -> KeyedVectors:
+def read_vectors(path: Path, fmt: str | None = None, option: str = "--from", drop_nonfinite: bool = False) -> KeyedVectors:
     """Load vectors in any supported format (inferred from the suffix unless ``fmt``), or a
-    pre-trained set by name (``glove-6b-50d``) when no such file exists."""
+    pre-trained set by name (``glove-6b-50d``) when no such file exists. Vectors holding NaN or
+    inf are refused, or dropped with a warning with ``drop_nonfinite`` (``--drop-nonfinite``)."""
     from ..vectors.pretrained import NAMED_VECTORS, load_named_vectors
 
     if fmt is None and str(path) in NAMED_VECTORS and not path.exists():
@@ -253,7 +258,7 @@ def read_vectors(path: Path, fmt: str | None = None, option: str = "--from") -> 
         raise InputFileError(f"{path}: is a directory; give a vectors file (.npz, .vec/.txt, .bin)")
     from ..vectors.io import load_vectors
 
-    return load_vectors(path, format=resolve_format(path, fmt, option))
+    return load_vectors(path, format=resolve_format(path, fmt, option), nonfinite="drop" if drop_nonfinite else "error")
 
 
 def write_vectors(kv: KeyedVectors, path: Path, fmt: str) -> None:

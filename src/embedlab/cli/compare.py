@@ -44,12 +44,12 @@ NBoot = Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples for co
 Seed = Annotated[int, typer.Option("--seed", help="Random seed of bootstrap, k-means and projections.")]
 
 
-def _load(spec: str, limit: int | None) -> KeyedVectors:
+def _load(spec: str, limit: int | None, drop_nonfinite: bool = False) -> KeyedVectors:
     from ..vectors.pretrained import resolve_vectors
 
     if limit is not None and limit < 2:
         raise InvalidParameterError(f"--limit must be >= 2; got {limit}")
-    return resolve_vectors(spec, limit)
+    return resolve_vectors(spec, limit, nonfinite="drop" if drop_nonfinite else "error")
 
 
 def _evaluators(similarity: list[str] | None, analogy: list[str] | None, tasks: list[str] | None) -> list[Evaluator]:
@@ -93,6 +93,7 @@ def compare(
     projection: Projection = None,
     n_boot: NBoot = 1000,
     seed: Seed = 0,
+    drop_nonfinite: c.DropNonfinite = False,
 ) -> None:
     """Compare embeddings on the same tasks: CIs, paired tests, geometry, projections -> one HTML report."""
     from ..evaluation.compare import compare_embeddings
@@ -104,7 +105,7 @@ def compare(
     methods = _projections(projection)
     names = _names(vectors, name)
     evaluators = _evaluators(similarity, analogy, task)
-    kvs = {n: _load(v, limit) for n, v in zip(names, vectors)}
+    kvs = {n: _load(v, limit, drop_nonfinite) for n, v in zip(names, vectors)}
     word_list = [w.strip() for w in words.split(",") if w.strip()] if words else None
     data = compare_embeddings(kvs, evaluators, words=word_list, projections=methods, n_boot=n_boot, random_state=seed)
     with c.output_folder(output):
@@ -135,6 +136,7 @@ def report(
     projection: Projection = None,
     n_boot: NBoot = 1000,
     seed: Seed = 0,
+    drop_nonfinite: c.DropNonfinite = False,
 ) -> None:
     """Write a model card: hyperparameters, corpus, metrics with CIs, geometry, neighbours, projection."""
     from ..evaluation.compare import summarize_embedding
@@ -143,7 +145,7 @@ def report(
     c.check_output_path(output)
     methods = _projections(projection)
     evaluators = _evaluators(similarity, analogy, task)
-    kv = _load(vectors, limit)
+    kv = _load(vectors, limit, drop_nonfinite)
     sample = [w.strip() for w in words.split(",") if w.strip()] if words else None
     name = Path(vectors).stem if Path(vectors).suffix else vectors
     card = summarize_embedding(kv, evaluators, name=name, sample_words=sample, projections=methods, n_boot=n_boot,

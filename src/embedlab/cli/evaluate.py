@@ -72,12 +72,14 @@ def _format_value(value: float) -> str:
 def run_evaluations(evaluators: list[Evaluator], kv: KeyedVectors) -> tuple[list[EvalResult], dict[str, str]]:
     """Run every evaluator; one that cannot score these vectors (e.g. too few covered pairs) is
     skipped with its reason, unless all are. Malformed dataset files still fail."""
+    from ..evaluation.base import checked_score
+
     results: list[EvalResult] = []
     skipped: dict[str, str] = {}
     first_error: DataError | None = None
     for evaluator in evaluators:
         try:
-            results.append(evaluator.evaluate(kv))
+            results.append(checked_score(evaluator.evaluate(kv)))
         except FormatError:
             raise
         except DataError as exc:
@@ -136,10 +138,11 @@ def evaluate(
     ] = 30000,
     analogy_method: Annotated[AnalogyMethod, typer.Option(help="3cosadd or 3cosmul.")] = AnalogyMethod.cosadd,
     fmt: c.FromFormat = None,
+    drop_nonfinite: c.DropNonfinite = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Evaluate VECTORS on word similarity and analogy sets (bundled ones by default)."""
-    kv = c.read_vectors(vectors, fmt)
+    kv = c.read_vectors(vectors, fmt, drop_nonfinite=drop_nonfinite)
     evaluators = build_evaluators(similarity, analogy, spec, restrict_vocab, analogy_method.value)
     results, skipped = run_evaluations(evaluators, kv)
     if as_json:
@@ -171,6 +174,7 @@ def neighbors(
     words: Annotated[list[str], typer.Argument(help="One or more query words.")],
     k: Annotated[int, typer.Option("-k", "--topn", help="Number of neighbours.")] = 10,
     fmt: c.FromFormat = None,
+    drop_nonfinite: c.DropNonfinite = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Print the K nearest neighbours (cosine) of each WORD in VECTORS."""
@@ -178,7 +182,7 @@ def neighbors(
 
     if k < 1:
         raise c.fail(f"-k must be >= 1; got {k}")
-    kv = c.read_vectors(vectors, fmt)
+    kv = c.read_vectors(vectors, fmt, drop_nonfinite=drop_nonfinite)
     for word in words:
         if word not in kv and not getattr(kv, "has_subwords", False):  # subword vectors compose OOV words
             raise VocabularyError(unknown_word_message(kv, word))
@@ -202,11 +206,12 @@ def convert(
     dst: Annotated[Path, typer.Argument(metavar="OUT", help="Output vectors file.")],
     from_fmt: c.FromFormat = None,
     to_fmt: c.ToFormat = None,
+    drop_nonfinite: c.DropNonfinite = False,
 ) -> None:
     """Convert vectors between any two formats (npz, word2vec text and binary, ...)."""
     c.check_output_path(dst, "OUT")
     out_fmt = c.resolve_format(dst, to_fmt, "--to")
-    kv = c.read_vectors(src, from_fmt)
+    kv = c.read_vectors(src, from_fmt, drop_nonfinite=drop_nonfinite)
     c.write_vectors(kv, dst, out_fmt)
     c.console(stderr=True).print(f"wrote {len(kv):,} vectors (dim {kv.vector_size}) to {dst} ({out_fmt})")
 

@@ -66,4 +66,6 @@ def __getattr__(name: str) -> Any:
 def evaluate_all(kv: KeyedVectors, specs: Iterable[str | Evaluator]) -> list[EvalResult]:
     """Run each evaluator (a spec such as ``"similarity:wordsim353"`` or an Evaluator) on ``kv``."""
     evaluators = [make_evaluator(s) if isinstance(s, str) else s for s in specs]
-    return [e.evaluate(kv) for e in evaluators]
+    from .base import checked_score
+
+    return [checked_score(e.evaluate(kv)) for e in evaluators]

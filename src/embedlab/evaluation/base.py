@@ -18,7 +18,7 @@ from ..exceptions import InvalidParameterError
 if TYPE_CHECKING:
     from ..vectors import KeyedVectors
 
-__all__ = ["EvalResult", "Evaluator", "register_evaluator", "make_evaluator", "evaluator_kinds"]
+__all__ = ["EvalResult", "Evaluator", "register_evaluator", "make_evaluator", "evaluator_kinds", "checked_score"]
 
 
 @dataclass
@@ -46,6 +46,23 @@ class EvalResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def checked_score(result: EvalResult) -> EvalResult:
+    """``result`` when its primary metric is a number; a :class:`DataError` saying why when it
+    is NaN or infinite (e.g. every covered pair got the same cosine), so that no table, report
+    or JSON ever shows ``nan`` as a score."""
+    import math
+
+    value = float(result.metrics.get(result.primary_metric, float("nan")))
+    if not math.isfinite(value):
+        from ..exceptions import DataError
+
+        raise DataError(
+            f"{result.name}: {result.primary_metric} is undefined on these vectors ({result.n} item(s) scored; "
+            "all scores equal, e.g. zero vectors?)"
+        )
+    return result
 
 
 @runtime_checkable

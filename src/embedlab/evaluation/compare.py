@@ -19,7 +19,7 @@ import numpy as np
 
 from .._progress import logger, progress_bar
 from ..exceptions import DataError, EmbedlabError
-from .base import EvalResult, Evaluator
+from .base import EvalResult, Evaluator, checked_score
 from .geometry import geometry_report, nn_overlap, project_2d
 from .stats import compare_results, metric_cis
 
@@ -45,7 +45,7 @@ def _intrinsic_per_item(evaluator: Any, kv: KeyedVectors) -> tuple[dict[str, Any
 
 def evaluate_with_cis(evaluator: Evaluator, kv: KeyedVectors, n_boot: int = 1000, random_state: int = 0) -> EvalResult:
     """``evaluator.evaluate(kv)``, with per-item outcomes and bootstrap CIs added when missing."""
-    result = evaluator.evaluate(kv)
+    result = checked_score(evaluator.evaluate(kv))
     if "per_item" not in result.details:
         extra = _intrinsic_per_item(evaluator, kv)
         if extra is not None and len(extra[0]["ids"]):

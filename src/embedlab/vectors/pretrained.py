@@ -111,8 +111,9 @@ def load_named_vectors(name: str, limit: int | None = None) -> KeyedVectors:
     return loader(limit)
 
 
-def resolve_vectors(spec: str | os.PathLike[str], limit: int | None = None) -> KeyedVectors:
-    """A vectors file path (any registered format) or a pre-trained name such as ``glove-6b-50d``."""
+def resolve_vectors(spec: str | os.PathLike[str], limit: int | None = None, nonfinite: str = "error") -> KeyedVectors:
+    """A vectors file path (any registered format) or a pre-trained name such as ``glove-6b-50d``;
+    ``nonfinite`` as in :func:`~embedlab.vectors.io.load_vectors`."""
     if isinstance(spec, str) and spec in NAMED_VECTORS and not Path(spec).exists():
         return load_named_vectors(spec, limit)
     from .io import load_vectors
@@ -120,5 +121,5 @@ def resolve_vectors(spec: str | os.PathLike[str], limit: int | None = None) -> K
     p = Path(spec)
     if not p.exists():
         raise InputFileError(f"{p}: vectors file not found (nor a pre-trained name: {', '.join(NAMED_VECTORS)})")
-    kv = load_vectors(p)
+    kv = load_vectors(p, nonfinite=nonfinite)
     return kv.restrict_vocab(limit) if limit is not None and limit < len(kv) else kv

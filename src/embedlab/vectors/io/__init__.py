@@ -26,11 +26,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..._fileio import atomic_path
 from ...exceptions import InputFileError, InvalidParameterError
 from ..keyed import KeyedVectors
 
-__all__ = ["FORMATS", "VectorFormat", "register_format", "infer_format", "save_vectors", "load_vectors"]
+__all__ = [
+    "FORMATS", "VectorFormat", "register_format", "infer_format", "save_vectors", "load_vectors", "check_finite",
+    "NONFINITE",
+]
 
 Reader = Callable[[Path, bool], KeyedVectors]
 Writer = Callable[[KeyedVectors, Path, Path], None]
@@ -97,19 +102,80 @@ def save_vectors(kv: KeyedVectors, path: str | os.PathLike[str], format: str | N
         fmt.writer(kv, tmp, Path(path))
 
 
-def load_vectors(path: str | os.PathLike[str], format: str | None = None, mmap: bool = False) -> KeyedVectors:
+def load_vectors(
+    path: str | os.PathLike[str], format: str | None = None, mmap: bool = False, nonfinite: str = "error"
+) -> KeyedVectors:
     """Read vectors from ``path``; ``format`` is inferred from the suffix when None.
 
     ``mmap=True`` memory-maps the vectors of ``npz`` files (read-only); the other formats are
-    parsed into memory whatever ``mmap`` says.
+    parsed into memory whatever ``mmap`` says. Vectors holding NaN or inf are refused
+    (``nonfinite="error"``: a :class:`FormatError` naming the file, line or row and key) or
+    dropped with a warning (``nonfinite="drop"``; the CLI's ``--drop-nonfinite``).
     """
+    if nonfinite not in NONFINITE:
+        raise InvalidParameterError(f"nonfinite must be one of {', '.join(NONFINITE)}; got {nonfinite!r}")
     p = Path(path)
     fmt = _get(format) if format is not None else _get(infer_format(p))
     if not p.exists():
         raise InputFileError(f"{p}: vectors file not found")
     if p.is_dir():
         raise InputFileError(f"{p}: is a directory, not a vectors file")
-    return fmt.reader(p, mmap)
+    return check_finite(fmt.reader(p, mmap), p, fmt.name, nonfinite)
+
+
+NONFINITE = ("error", "drop")
+_FINITE_BLOCK = 65536  # rows checked at a time (memory maps are streamed, not copied)
+
+
+def _nonfinite_rows(matrix: np.ndarray) -> np.ndarray:
+    bad = [np.flatnonzero(~np.isfinite(matrix[i:i + _FINITE_BLOCK]).all(axis=1)) + i
+           for i in range(0, matrix.shape[0], _FINITE_BLOCK)]
+    return np.concatenate(bad) if bad else np.zeros(0, dtype=np.int64)
+
+
+def _locate(path: Path, fmt: str, row: int) -> str:
+    """Where the ``row``-th vector sits in the file, for messages: a line, a record or a row."""
+    if fmt in ("word2vec", "glove"):
+        from .word2vec import line_of_vector
+
+        return f"line {line_of_vector(path, row)}"
+    if fmt == "word2vec-binary":
+        return f"record {row + 1}"
+    return f"row {row + 1}"
+
+
+def check_finite(kv: KeyedVectors, path: str | os.PathLike[str], fmt: str = "", nonfinite: str = "error") -> KeyedVectors:
+    """``kv`` when every value is finite; else raise (``"error"``) or drop the rows holding NaN or
+    inf with a logged warning (``"drop"``). Sets with n-gram vectors can only be refused."""
+    from ..._progress import logger
+    from ...exceptions import FormatError
+
+    p = Path(path)
+    bad = _nonfinite_rows(kv.vectors)
+    ngrams = getattr(kv, "ngram_vectors", None)
+    bad_ngrams = _nonfinite_rows(ngrams) if ngrams is not None and ngrams.size else np.zeros(0, dtype=np.int64)
+    if not len(bad) and not len(bad_ngrams):
+        return kv
+    if len(bad_ngrams):  # n-grams compose every word: nothing sensible to drop
+        raise FormatError(
+            f"{p}: n-gram row {bad_ngrams[0] + 1}: the vector holds NaN or inf ({len(bad_ngrams):,} such rows); "
+            "the model is broken: retrain it (a lower learning rate usually helps)"
+        )
+    first = int(bad[0])
+    where = f"{_locate(p, fmt, first)}, key {kv.index_to_key[first]!r}"
+    if nonfinite == "error" or ngrams is not None:
+        more = f" ({len(bad):,} such vectors in all)" if len(bad) > 1 else ""
+        hint = ("the model is broken: retrain it" if ngrams is not None else
+                "fix the file, or drop such vectors (--drop-nonfinite; Python: nonfinite='drop')")
+        raise FormatError(f"{p}: {where}: the vector holds NaN or inf{more}; {hint}")
+    keep = np.setdiff1d(np.arange(len(kv)), bad)
+    logger.warning("%s: dropped %d vector(s) holding NaN or inf (first at %s)", p, len(bad), where)
+    return KeyedVectors(
+        [kv.index_to_key[i] for i in keep],
+        np.asarray(kv.vectors[keep], dtype=np.float32),
+        None if kv.counts is None else kv.counts[keep],
+        kv.metadata,
+    )
 
 
 def _register_builtin() -> None:

@@ -211,6 +211,17 @@ def read_text(path: Path, mmap: bool = False) -> KeyedVectors:
     return _make_kv(path, keys, vectors, lambda i: f"line {_line_of_vector(path, i, header is not None)}")
 
 
+def line_of_vector(path: Path, index: int) -> int:
+    """1-based line number of the ``index``-th vector of a text file, with or without a header."""
+    with _open(path, "rb") as fh:
+        first, _ = _first_content_line(fh)
+    try:
+        has_header = _parse_header(path, first.decode("utf-8", "replace")) is not None
+    except FormatError:
+        has_header = False
+    return _line_of_vector(path, index, has_header)
+
+
 def _line_of_vector(path: Path, index: int, has_header: bool) -> int:
     """1-based line number of the ``index``-th vector (blank lines skipped); for error messages."""
     seen = -1 if has_header else 0
