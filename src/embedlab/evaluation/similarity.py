@@ -8,8 +8,8 @@ one is used, as gensim's ``case_insensitive=True`` does.
 
 from __future__ import annotations
 
-import warnings
 import os
+import warnings
 
 import numpy as np
 from scipy import stats
