@@ -105,19 +105,53 @@ def test_seed_and_one_thread_are_reproducible(cli, tmp_path, topic_corpus):
     np.testing.assert_array_equal(load_vectors(a).vectors, load_vectors(b).vectors)
 
 
+def _stopped_checkpoint(corpus: Path, ckpt: Path, epochs: int, stop_after: int) -> None:
+    """A checkpointed run of ``epochs`` epochs that stops after ``stop_after`` (as Ctrl-C would)."""
+    from embedlab.models.word2vec import Word2Vec
+
+    Word2Vec(vector_size=16, epochs=epochs, min_count=1, n_threads=1, random_state=3, show_progress=False,
+             checkpoint_every=1, checkpoint_path=str(ckpt), callbacks=[lambda e, t, m: e >= stop_after]).fit(str(corpus))
+    assert ckpt.is_file()
+
+
 def test_checkpoint_then_resume_equals_uninterrupted_run(cli, tmp_path, topic_corpus):
     full = tmp_path / "full.npz"
     result = cli("train", "word2vec", topic_corpus, "-o", full, *FAST, "--epochs", "3", "--checkpoint-every", "1")
     assert result.exit_code == 0, result.stderr
-    ckpt = tmp_path / "full.npz.ckpt"
-    assert ckpt.is_file()  # last checkpoint: after epoch 2 of 3
+    assert not (tmp_path / "full.npz.ckpt").exists()  # a finished run removes its (stale) checkpoint
+    ckpt = tmp_path / "stopped.ckpt"
+    _stopped_checkpoint(topic_corpus, ckpt, epochs=3, stop_after=2)
     resumed = tmp_path / "resumed.vec"
     result = cli("train", "word2vec", topic_corpus, "-o", resumed, "--resume", "--checkpoint", ckpt)
     assert result.exit_code == 0, result.stderr
-    assert f"resuming from {ckpt}" in result.stderr
+    assert f"resuming from {ckpt} after epoch 2" in result.stderr
+    assert not ckpt.exists()  # finished now
     a, b = load_vectors(full), load_vectors(resumed)
     assert a.index_to_key == b.index_to_key
     np.testing.assert_allclose(a.vectors, b.vectors, rtol=1e-6, atol=1e-7)  # text format rounding
+
+
+def test_resume_after_a_finished_run_does_not_retrain(cli, tmp_path, topic_corpus):
+    out = tmp_path / "v.npz"
+    assert cli("train", "word2vec", topic_corpus, "-o", out, *FAST, "--epochs", "2", "--checkpoint-every", "1").exit_code == 0
+    before = out.read_bytes()
+    assert_cli_error(cli("train", "word2vec", topic_corpus, "-o", out, "--resume"),
+                     r"v\.npz\.ckpt: no checkpoint to resume from; .*v\.npz exists: a run that finishes removes its checkpoint")
+    assert out.read_bytes() == before
+
+
+def test_resume_with_changed_epochs_is_refused(cli, tmp_path, topic_corpus):
+    out = tmp_path / "v.npz"
+    ckpt = tmp_path / "v.npz.ckpt"
+    _stopped_checkpoint(topic_corpus, ckpt, epochs=4, stop_after=2)
+    assert_cli_error(cli("train", "word2vec", topic_corpus, "-o", out, "--resume", "--epochs", "6"),
+                     r"--epochs 6: the checkpoint .*v\.npz\.ckpt is of a run with epochs=4 \(after epoch 2\); "
+                     r"--resume continues that run as it was: drop --epochs")
+    assert not out.exists() and ckpt.is_file()
+    # the same value, and options free on resume (threads), are fine
+    result = cli("train", "word2vec", topic_corpus, "-o", out, "--resume", "--epochs", "4", "--threads", "1")
+    assert result.exit_code == 0, result.stderr
+    assert load_vectors(out).metadata["epochs_trained"] == 4
 
 
 def test_resume_without_checkpoint(cli, tmp_path, topic_corpus):

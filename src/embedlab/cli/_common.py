@@ -56,6 +56,8 @@ __all__ = [
     "build_model",
     "train_on_corpus",
     "train_and_save",
+    "check_resume",
+    "options_given",
 ]
 
 
@@ -401,6 +403,52 @@ def print_training_summary(model: BaseEmbedder, output: Path, fmt: str, elapsed:
     console().print(table)
 
 
+# Options that may differ between a checkpointed run and its --resume (they do not change the result's meaning).
+_FREE_ON_RESUME = {"n_threads", "show_progress", "callbacks", "checkpoint_path", "lowercase"}
+
+
+def options_given() -> set[str]:
+    """Names of the current command's parameters given on the command line (not defaults)."""
+    import click
+
+    try:
+        import typer._click.globals as vendored  # typer >= 0.2x ships its own click
+    except ImportError:  # pragma: no cover - older typer uses click itself
+        vendored = None
+    ctx = None
+    for module in (vendored, click.globals):
+        if module is not None:
+            ctx = ctx or module.get_current_context(silent=True)
+    if ctx is None:
+        return set()
+    return {name for name in ctx.params if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"}
+
+
+def check_resume(model: BaseEmbedder, checkpoint: Path, output: Path) -> int:
+    """Before ``--resume`` reads any data: the checkpoint exists, and no hyperparameter given on
+    the command line contradicts it (e.g. ``--epochs 6`` on a checkpoint of a 4-epoch run is
+    refused, not silently ignored). Returns the checkpoint's completed epochs."""
+    if not checkpoint.is_file():
+        done = f"; {output} exists: a run that finishes removes its checkpoint" if output.exists() else ""
+        raise InputFileError(f"{checkpoint}: no checkpoint to resume from{done}; train with --checkpoint-every N first")
+    saved, epochs_done = type(model).checkpoint_params(checkpoint)  # type: ignore[attr-defined]
+    given = options_given()
+    for param, value in model.get_params().items():
+        option = _PARAM_ALIASES.get(param, param)
+        if option not in given or param in _FREE_ON_RESUME or param not in saved:
+            continue
+        if isinstance(value, Enum):
+            value = value.value
+        if repr(value) != repr(saved[param]):
+            flag = "--" + option.replace("_", "-")
+            raise InvalidParameterError(
+                f"{flag} {value}: the checkpoint {checkpoint} is of a run with {param}={saved[param]} "
+                f"(after epoch {epochs_done}); --resume continues that run as it was: drop {flag}, "
+                "or start a new run without --resume"
+            )
+    return epochs_done
+
+
 def train_and_save(
     model: BaseEmbedder,
     make_data: Any,
@@ -421,18 +469,20 @@ def train_and_save(
         model._validate_params()
     check_output_path(output)
     fmt_name = resolve_format(output, fmt)
-    if resume_from is not None and not resume_from.is_file():
-        raise InputFileError(
-            f"{resume_from}: no checkpoint to resume from; train with --checkpoint-every N first"
-        )
+    if resume_from is not None:
+        epochs_done = check_resume(model, resume_from, output)
     data = make_data()
     start = time.perf_counter()
     if resume_from is not None:
         # hyperparameters, vocabulary and RNG position come from the checkpoint
         console(stderr=True).print(
-            f"resuming from {resume_from} (hyperparameters as in the checkpointed run)", soft_wrap=True
+            f"resuming from {resume_from} after epoch {epochs_done} (hyperparameters as in the checkpointed run)",
+            soft_wrap=True,
         )
-        model = type(model).resume(resume_from, data)  # type: ignore[attr-defined]
+        model = type(model).resume(  # type: ignore[attr-defined]
+            resume_from, data, show_progress=model.get_params().get("show_progress"),
+            n_threads=model.get_params().get("n_threads"),
+        )
     else:
         model.fit(data)
     elapsed = time.perf_counter() - start

@@ -303,6 +303,8 @@ class Word2Vec(BaseEmbedder):
             )
         finally:
             numba.set_num_threads(previous_threads)
+        if self.checkpoint_every > 0 and result.epochs_done >= self.epochs and not result.interrupted:
+            self._remove_checkpoint(Path(self.checkpoint_path))
         from ..vectors import KeyedVectors
 
         self.vocab_ = vocab
@@ -389,31 +391,59 @@ class Word2Vec(BaseEmbedder):
                 np.savez(fh, syn0=syn0, syn1neg=syn1neg, syn1=syn1, meta=blob)
         logger.info("Word2Vec: checkpoint after epoch %d written to %s", state["epochs_done"], path)
 
-    @classmethod
-    def resume(cls, checkpoint_path: str | os.PathLike[str], corpus: Any, *, callbacks: Any = None,
-               show_progress: bool | None = None) -> Word2Vec:
-        """Continue training from a checkpoint written with ``checkpoint_every``/``checkpoint_path``.
+    @staticmethod
+    def _remove_checkpoint(path: Path) -> None:
+        """A finished run's checkpoint is stale (it holds an earlier epoch): remove it."""
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            logger.warning("Word2Vec: training finished but the old checkpoint %s could not be removed (%s)", path, exc)
+            return
+        logger.info("Word2Vec: training finished; checkpoint %s removed", path)
 
-        ``corpus`` must be the corpus of the original run. With ``n_threads=1`` and a seed, the
-        result equals an uninterrupted run bit for bit.
-        """
-        from ..corpus import Phrases, Vocabulary
-
-        path = Path(checkpoint_path)
+    @staticmethod
+    def _read_checkpoint(path: Path, arrays: bool = True) -> tuple[dict[str, Any], tuple[np.ndarray, ...]]:
         if not path.is_file():
             raise InputFileError(f"{path}: checkpoint not found; give the checkpoint_path of the interrupted run")
         try:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(bytes(data["meta"]).decode("utf-8"))
-                syn0, syn1neg, syn1 = data["syn0"], data["syn1neg"], data["syn1"]
+                syn = (data["syn0"], data["syn1neg"], data["syn1"]) if arrays else ()
         except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
             raise FormatError(f"{path}: not a readable word2vec checkpoint ({exc})") from None
         if meta.get("kind") != _CHECKPOINT_KIND:
             raise FormatError(f"{path}: not a word2vec checkpoint (kind={meta.get('kind')!r})")
+        return meta, syn
+
+    @classmethod
+    def checkpoint_params(cls, checkpoint_path: str | os.PathLike[str]) -> tuple[dict[str, Any], int]:
+        """The hyperparameters a checkpoint was written with, and its completed epochs."""
+        meta, _ = cls._read_checkpoint(Path(checkpoint_path), arrays=False)
+        return dict(meta["params"]), int(meta["epochs_done"])
+
+    @classmethod
+    def resume(cls, checkpoint_path: str | os.PathLike[str], corpus: Any, *, callbacks: Any = None,
+               show_progress: bool | None = None, n_threads: int | None = None) -> Word2Vec:
+        """Continue training from a checkpoint written with ``checkpoint_every``/``checkpoint_path``.
+
+        ``corpus`` must be the corpus of the original run; the hyperparameters are the
+        checkpoint's (only ``n_threads`` and progress may change). With ``n_threads=1`` and a
+        seed, the result equals an uninterrupted run bit for bit. A run that finishes removes its
+        checkpoint.
+        """
+        from ..corpus import Phrases, Vocabulary
+
+        path = Path(checkpoint_path)
+        meta, (syn0, syn1neg, syn1) = cls._read_checkpoint(path)
         params = dict(meta["params"])
         params["callbacks"] = callbacks
         if show_progress is not None:
             params["show_progress"] = show_progress
+        if n_threads is not None:
+            params["n_threads"] = n_threads
+        params["checkpoint_path"] = str(path)  # later checkpoints (and the final removal) use this file
         model = cls(**params)
         model._validate_params()
         vocab = Vocabulary.from_dict(meta["vocab"])
