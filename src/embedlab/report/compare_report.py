@@ -16,7 +16,9 @@ from ..exceptions import InputFileError
 from . import plots
 from ._html import escape, fmt, markdown_table, page, section, table
 
-__all__ = ["comparison_tables", "render_compare_html", "render_compare_markdown", "write_compare_report"]
+__all__ = [
+    "comparison_tables", "dimension_series", "render_compare_html", "render_compare_markdown", "write_compare_report",
+]
 
 
 def _ci_text(ci: Any) -> str:
@@ -69,19 +71,32 @@ def _task_figures(data: dict[str, Any]) -> list[str]:
     return figs
 
 
-def _dimension_figure(data: dict[str, Any]) -> str:
-    dims = {e["name"]: e["dim"] for e in data["embeddings"]}
-    if len(set(dims.values())) < 2:
-        return ""
-    series = {}
+def dimension_series(data: dict[str, Any]) -> dict[str, dict[str, list[tuple[int, float, float, float, str]]]]:
+    """Points of the quality-vs-dimension chart: task -> method -> (dim, value, lo, hi, embedding).
+
+    Only embeddings of one method that differ in dimension form a trend; the chart joins those
+    with a line and shows the others as single points (an unknown method is never joined).
+    """
+    info = {e["name"]: e for e in data["embeddings"]}
+    if len({e["dim"] for e in info.values()}) < 2:
+        return {}
+    series: dict[str, dict[str, list[tuple[int, float, float, float, str]]]] = {}
     for task, by_emb in data["results"].items():
-        pts = []
+        if not by_emb:
+            continue
+        groups: dict[str, list[tuple[int, float, float, float, str]]] = {}
         for emb, r in by_emb.items():
             v = r["metrics"][r["primary_metric"]]
             ci = r["details"].get("ci", {}).get(r["primary_metric"]) or [v, v]
-            pts.append((dims[emb], v, ci[0], ci[1]))
-        if len({p[0] for p in pts}) > 1:
-            series[f"{task} ({next(iter(by_emb.values()))['primary_metric']})"] = pts
+            method = info[emb]["method"]
+            key = method if method not in ("?", "", None) else f"{emb} (method unknown)"
+            groups.setdefault(key, []).append((info[emb]["dim"], v, ci[0], ci[1], emb))
+        series[f"{task} ({next(iter(by_emb.values()))['primary_metric']})"] = groups
+    return series
+
+
+def _dimension_figure(data: dict[str, Any]) -> str:
+    series = dimension_series(data)
     return plots.dimension_curve(series, "quality vs dimension") if series else ""
 
 

@@ -6,12 +6,13 @@ Each function takes plain numbers and returns an HTML ``<figure>`` with an inlin
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from ._html import figure_img, new_figure
 
-__all__ = ["bars_with_ci", "dimension_curve", "projection_scatter", "norm_histogram", "explained_variance"]
+__all__ = ["bars_with_ci", "dimension_curve", "draw_dimension", "projection_scatter", "norm_histogram", "explained_variance"]
 
 _COLORS = ["#2c6fbb", "#e07b39", "#3a9e5c", "#c44e52", "#8172b2", "#937860", "#da8bc3", "#8c8c8c"]
 
@@ -36,24 +37,41 @@ def bars_with_ci(
     return figure_img(fig, f"bar chart: {title}", f"{title}: {ylabel} with bootstrap 95% confidence intervals")
 
 
-def dimension_curve(series: Mapping[str, Sequence[tuple[int, float, float, float]]], title: str) -> str:
-    """Primary metric vs embedding dimension, one line per task (points: (dim, value, lo, hi))."""
-    fig, ax = new_figure(6.0, 3.6)
-    for i, (task, pts) in enumerate(series.items()):
-        pts = sorted(pts)
-        d = [p[0] for p in pts]
-        v = np.array([p[1] for p in pts])
-        lo = np.array([p[2] for p in pts])
-        hi = np.array([p[3] for p in pts])
+def draw_dimension(ax: Any, series: Mapping[str, Mapping[str, Sequence[tuple[int, float, float, float, str]]]]) -> None:
+    """Primary metric vs dimension on ``ax``: per task one colour; a method's embeddings of
+    several dimensions are joined by a line with a CI band, a lone embedding is a point with CI."""
+    markers = "osD^v<>p"
+    for i, (task, groups) in enumerate(series.items()):
         c = _COLORS[i % len(_COLORS)]
-        ax.plot(d, v, marker="o", color=c, label=task)
-        ax.fill_between(d, lo, hi, color=c, alpha=0.15)
+        for j, (method, pts) in enumerate(groups.items()):
+            pts = sorted(pts)
+            d = [p[0] for p in pts]
+            v = np.array([p[1] for p in pts])
+            lo = np.array([p[2] for p in pts])
+            hi = np.array([p[3] for p in pts])
+            label = f"{task}: {method}"
+            if len(set(d)) > 1:
+                ax.plot(d, v, marker=markers[j % len(markers)], color=c, label=label)
+                ax.fill_between(d, lo, hi, color=c, alpha=0.15)
+            else:
+                ax.errorbar(d, v, yerr=[np.maximum(v - lo, 0), np.maximum(hi - v, 0)], fmt=markers[j % len(markers)],
+                            color=c, capsize=4, linestyle="none", label=label)
+            for dim, val, _, _, name in pts:
+                ax.annotate(name, (dim, val), textcoords="offset points", xytext=(5, 4), fontsize=7, color=c)
+
+
+def dimension_curve(series: Mapping[str, Mapping[str, Sequence[tuple[int, float, float, float, str]]]], title: str) -> str:
+    """Quality against embedding dimension (see :func:`draw_dimension`)."""
+    fig, ax = new_figure(6.0, 3.6)
+    draw_dimension(ax, series)
     ax.set_xlabel("dimension")
     ax.set_ylabel("primary metric")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    return figure_img(fig, "quality vs dimension", title)
+    return figure_img(fig, "quality vs dimension",
+                      f"{title}: a line joins embeddings of one method that differ only in dimension; "
+                      "other embeddings are single points (95% CI)")
 
 
 def projection_scatter(words: Sequence[str], coords: Sequence[Sequence[float]], title: str, max_labels: int = 80) -> str:
