@@ -27,7 +27,8 @@ def test_polarity_classification_beats_chance_and_equals_sklearn_metrics():
     res = make_evaluator(f"classification:{POLARITY}").evaluate(glove())
     per = res.details["per_item"]
     assert res.primary_metric == "accuracy" and res.greater_is_better
-    assert res.n == 200 and res.coverage == 1.0
+    assert res.n == 200 and res.coverage == pytest.approx(res.details["oov"]["token_coverage"])  # tokens, not texts
+    assert res.details["oov"]["text_coverage"] == 1.0
     assert res.metrics["accuracy"] == pytest.approx(skm.accuracy_score(per["y_true"], per["y_pred"]))
     assert res.metrics["macro_f1"] == pytest.approx(skm.f1_score(per["y_true"], per["y_pred"], average="macro"))
     assert res.metrics["accuracy"] > 0.56  # 100 neg + 100 pos one-line reviews; chance is 0.5

@@ -97,6 +97,7 @@ def compare(
 ) -> None:
     """Compare embeddings on the same tasks: CIs, paired tests, geometry, projections -> one HTML report."""
     from ..evaluation.compare import compare_embeddings
+    from ..evaluation.documents import oov_summary
     from ..report.compare_report import write_compare_report
 
     if len(vectors) < 2:
@@ -118,6 +119,11 @@ def compare(
             ci = r["details"].get("ci", {}).get(m)
             cells.append(f"{emb} {r['metrics'][m]:.4f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""))
         con.print(f"{task_name}: " + " | ".join(cells))
+        for emb, r in by_emb.items():
+            oov = oov_summary(r["details"])
+            if oov is not None:
+                con.print(f"  {emb}: {oov['token_coverage']:.1%} of tokens have vectors; most frequent unknown: "
+                          f"{oov['unknown']}", soft_wrap=True)
     for p in data["paired"]:
         con.print(f"  {p['task']}: {p['verdict'].replace('A ', p['emb_a'] + ' ', 1).replace('B ', p['emb_b'] + ' ', 1)}")
     for w in data["warnings"]:
@@ -140,6 +146,7 @@ def report(
 ) -> None:
     """Write a model card: hyperparameters, corpus, metrics with CIs, geometry, neighbours, projection."""
     from ..evaluation.compare import summarize_embedding
+    from ..evaluation.documents import oov_summary
     from ..report.card import write_card
 
     c.check_output_path(output)
@@ -155,6 +162,10 @@ def report(
     for r in card["results"]:
         m = r["primary_metric"]
         con.print(f"{r['name']}: {m} {r['metrics'][m]:.4f} (n={r['n']}, coverage {r['coverage']:.1%})")
+        oov = oov_summary(r["details"])
+        if oov is not None:
+            con.print(f"  {oov['token_coverage']:.1%} of tokens have vectors; most frequent unknown: {oov['unknown']}",
+                      soft_wrap=True)
     for w in card["warnings"]:
         con.print(f"warning: {w}")
     con.print(f"card: {path}")

@@ -96,6 +96,8 @@ def results_table(results: list[EvalResult], title: str = "", skipped: dict[str,
     """A rich table: dataset, metric, value, coverage, n (primary metric marked with *)."""
     from rich.table import Table
 
+    from ..evaluation.documents import oov_summary
+
     table = Table(title=title or None, title_justify="left")
     for col, justify in (("dataset", "left"), ("metric", "left"), ("value", "right"),
                          ("coverage", "right"), ("n", "right")):
@@ -116,6 +118,15 @@ def results_table(results: list[EvalResult], title: str = "", skipped: dict[str,
             first = False
     for name in skipped or {}:
         table.add_row(name, "skipped", "-", "-", "-")
+    notes = []
+    for r in results:
+        oov = oov_summary(r.details)
+        if oov is not None:
+            notes.append(f"{r.name}: {oov['token_coverage']:.1%} of {oov['n_tokens']:,} tokens have vectors "
+                         f"({oov['text_coverage']:.1%} of texts have one); most frequent unknown: {oov['unknown']}")
+    if notes:
+        table.caption = "\n".join(notes)
+        table.caption_justify = "left"
     return table
 
 

@@ -27,7 +27,9 @@ class EvalResult:
 
     ``metrics`` maps metric names to values (``spearman``, ``pearson``, ``accuracy`` ...);
     ``primary_metric`` names the one to optimise; ``coverage`` is the share of items (pairs,
-    questions, documents) that had vectors; ``n`` is the number of items evaluated;
+    questions, queries) that had vectors, and for tasks on texts (classification, clustering, STS)
+    the share of their tokens that had vectors (``details["oov"]`` adds the share of texts with a
+    known word and the most frequent unknown words); ``n`` is the number of items evaluated;
     ``details`` holds per-section or per-item extras (JSON-serialisable).
     """
 

@@ -125,7 +125,7 @@ class TextClassification:
         metrics = {"accuracy": accuracy_score(y, pred), "macro_f1": f1_score(y, pred, average="macro")}
         per_item = {"ids": np.arange(len(y)), "y_true": y, "y_pred": pred}
         return build_result(
-            self.name, metrics, "accuracy", per_item, coverage=oov.text_coverage, n_boot=self.n_boot,
+            self.name, metrics, "accuracy", per_item, coverage=oov.token_coverage, n_boot=self.n_boot,
             random_state=self.random_state, warnings=warnings, oov=oov.to_dict(), n_classes=int(len(set(y))),
             cv_folds=folds, doc_method=self.doc_method,
         )

@@ -79,7 +79,7 @@ class DocumentClustering:
         pred, metrics, sil = cluster_metrics(X, y, k, self.random_state, self.silhouette_sample)
         per_item = {"ids": np.arange(len(y)), "y_true": y, "y_pred": pred}
         res = build_result(
-            self.name, metrics, "v_measure", per_item, coverage=oov.text_coverage, n_boot=self.n_boot,
+            self.name, metrics, "v_measure", per_item, coverage=oov.token_coverage, n_boot=self.n_boot,
             random_state=self.random_state, warnings=self.warnings, oov=oov.to_dict(), n_clusters=k,
             doc_method=self.doc_method, silhouette_n=int(len(sil)),
         )

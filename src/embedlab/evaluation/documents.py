@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ from ..exceptions import DataError, NotFittedError
 if TYPE_CHECKING:
     from ..vectors import KeyedVectors
 
-__all__ = ["tokenize", "DocumentEmbedder", "OOVReport", "lookup_index"]
+__all__ = ["tokenize", "DocumentEmbedder", "OOVReport", "lookup_index", "oov_summary"]
 
 _TOKEN = re.compile(r"\w+(?:[-']\w+)*|[^\w\s]", re.UNICODE)
 
@@ -72,6 +72,22 @@ class OOVReport:
         d["token_coverage"] = self.token_coverage
         d["text_coverage"] = self.text_coverage
         return d
+
+
+def oov_summary(details: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Token coverage, text coverage and the most frequent unknown words of a text task's result
+    details (``details["oov"]``, as :meth:`OOVReport.to_dict` gives it), or None for other tasks.
+    The terminal table, the HTML and the Markdown reports all show this."""
+    oov = details.get("oov") if isinstance(details, Mapping) else None
+    if not isinstance(oov, Mapping) or "token_coverage" not in oov:
+        return None
+    unknown = ", ".join(f"{w} ({n:,})" for w, n in list(oov.get("top_oov") or [])[:8])
+    return {
+        "token_coverage": float(oov["token_coverage"]),
+        "text_coverage": float(oov.get("text_coverage", 1.0)),
+        "n_tokens": int(oov.get("n_tokens", 0)),
+        "unknown": unknown or "none",
+    }
 
 
 class DocumentEmbedder:

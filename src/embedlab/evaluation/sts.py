@@ -65,7 +65,7 @@ class SentenceSimilarity:
         metrics = {m: PAIR_METRICS[m](gold, pred) for m in ("spearman", "pearson")}
         per_item = {"ids": np.arange(n), "gold": gold, "pred": pred}
         return build_result(
-            self.name, metrics, "spearman", per_item, coverage=float(covered.mean()), n_boot=self.n_boot,
+            self.name, metrics, "spearman", per_item, coverage=embedder.last_oov_.token_coverage, n_boot=self.n_boot,
             random_state=self.random_state, warnings=self.data.warnings, oov=embedder.last_oov_.to_dict(),
             doc_method=self.doc_method,
         )

@@ -15,6 +15,7 @@ from typing import Any
 from .._fileio import atomic_open
 from . import plots
 from ._html import escape, fmt, page, section, table
+from .compare_report import VOCAB_HEADERS, VOCAB_TITLE, vocabulary_rows
 
 __all__ = ["render_card_html", "write_card"]
 
@@ -70,6 +71,9 @@ def render_card_html(card: dict[str, Any]) -> str:
             figs.append(plots.bars_with_ci([card["name"]], [r["metrics"][pm]], [cis.get(pm)], r["name"], pm))
         body.append(section("Evaluation", table(rows, ["task", "metric", "value", "95% CI", "n", "coverage"]),
                             f'<div class="grid">{"".join(figs)}</div>'))
+        vocab = vocabulary_rows({r["name"]: {card["name"]: r} for r in card["results"]})
+        if vocab:
+            body.append(section(VOCAB_TITLE, table(vocab, VOCAB_HEADERS)))
     g = card["geometry"]
     geo = [
         ["mean norm (std)", f"{fmt(g['norms']['mean'])} ({fmt(g['norms']['std'])})"],

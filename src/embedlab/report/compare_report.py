@@ -53,8 +53,27 @@ def comparison_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[l
         ])
     out.append(("Geometry (most frequent words)", ["embedding", "mean norm", "norm std", "isotropy Z-ratio", "mean cosine", "hubness skew (k=10)", "effective rank", "dims for 90% var"], grows))
     orows = [[o["emb_a"], o["emb_b"], o["k"], o["n_common"], o["overlap"]] for o in data["nn_overlap"]]
+    out.append((VOCAB_TITLE, VOCAB_HEADERS, vocabulary_rows(data["results"])))
     out.append(("Nearest-neighbour overlap", ["A", "B", "k", "common words", "overlap@k"], orows))
     return out
+
+
+VOCAB_TITLE = "Vocabulary coverage of text tasks"
+VOCAB_HEADERS = ["task", "embedding", "tokens with vectors", "texts with a known word", "most frequent unknown words"]
+
+
+def vocabulary_rows(results: dict[str, dict[str, Any]]) -> list[list[Any]]:
+    """Token coverage and unknown words of each text task (classification, clustering, ...) per embedding."""
+    from ..evaluation.documents import oov_summary
+
+    rows = []
+    for task, by_emb in results.items():
+        for emb, r in by_emb.items():
+            o = oov_summary(r.get("details", {}))
+            if o is not None:
+                rows.append([task, emb, f"{o['token_coverage']:.1%} of {o['n_tokens']:,}", f"{o['text_coverage']:.1%}",
+                             o["unknown"]])
+    return rows
 
 
 def _task_figures(data: dict[str, Any]) -> list[str]:
@@ -130,6 +149,8 @@ def render_compare_html(data: dict[str, Any]) -> str:
     body.append(section(tables[3][0], table(tables[3][2], tables[3][1]), f'<div class="grid">{"".join(geo_figs)}</div>'))
     if tables[4][2]:
         body.append(section(tables[4][0], table(tables[4][2], tables[4][1])))
+    if tables[5][2]:
+        body.append(section(tables[5][0], table(tables[5][2], tables[5][1])))
     proj = _projection_figures(data)
     if proj:
         body.append(section("2-D projections", f'<div class="grid">{"".join(proj)}</div>'))
