@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from embedlab.corpus import Corpus, as_sentences, sample_corpus_path, tokenize
+from embedlab.corpus.readers import SAMPLE_KJV_LINES
 from embedlab.exceptions import DataError, FormatError, InputFileError, InvalidParameterError
 
 TEXT = "The cat sat on the mat.\nDon't PANIC: 42 cats!\n\nÉté à Zürich, ΑΘΗΝΑ\n"
@@ -130,12 +131,32 @@ def test_as_sentences(tmp_path: Path) -> None:
 def test_sample_corpus() -> None:
     path = sample_corpus_path()
     assert path.name == "sample_corpus.txt.gz" and path.is_file()
+    assert path.stat().st_size < 6_000_000  # package data stays small
     corpus = Corpus(path)
     first = next(iter(corpus))
     assert first == ["in", "the", "beginning", "god", "created", "the", "heaven", "and", "the", "earth"]
-    lengths = [len(s) for s in corpus]
-    assert len(lengths) == 31102  # every verse of the KJV, one per line (see data/SOURCES.md)
-    assert 780_000 < sum(lengths) < 800_000
+    lines = list(corpus.iter_lines())
+    # every verse of the KJV, one per line, then one line per WordNet noun/verb synset (data/SOURCES.md)
+    assert lines[SAMPLE_KJV_LINES - 1].startswith("The grace of our Lord Jesus Christ be with you all.")
+    assert lines[SAMPLE_KJV_LINES].startswith("entity: that which is perceived")
+    assert len(lines) == SAMPLE_KJV_LINES + 95_882
+
+
+def test_sample_corpus_covers_the_bundled_benchmarks() -> None:
+    """The quickstart's table means something: >= 80% of WordSim353 pairs (and SimLex-999's) have
+    both words at least min_count=5 times (the KJV alone: 13.6% and 25.6%)."""
+    from collections import Counter
+
+    from embedlab.evaluation.datasets import load_similarity
+
+    counts: Counter = Counter()
+    for sentence in Corpus(sample_corpus_path()):
+        counts.update(sentence)
+    assert 2_200_000 < sum(counts.values()) < 2_300_000
+    for name, floor in (("wordsim353", 0.8), ("simlex999", 0.9)):
+        ds = load_similarity(name)
+        covered = sum(counts[a.lower()] >= 5 and counts[b.lower()] >= 5 for a, b in zip(ds.word1, ds.word2))
+        assert covered / len(ds) >= floor, (name, covered / len(ds))
 
 
 def test_sample_corpus_is_reproducible() -> None:
@@ -144,12 +165,14 @@ def test_sample_corpus_is_reproducible() -> None:
 
     if shutil.which("bible") is None:
         pytest.skip("the Debian 'bible' program (packages bible-kjv, bible-kjv-text) is not installed")
+    if not Path("/usr/share/wordnet/data.noun").is_file():
+        pytest.skip("Debian's 'wordnet-base' package is not installed")
     script = Path(__file__).resolve().parents[2] / "scripts" / "make_sample_corpus.py"
     spec = importlib.util.spec_from_file_location("make_sample_corpus", script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.kjv_verses() == list(Corpus(sample_corpus_path()).iter_lines())
+    assert module.sample_lines() == list(Corpus(sample_corpus_path()).iter_lines())
 
 
 # --- bad input ------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import os
 import signal
 
@@ -10,6 +12,7 @@ import pytest
 
 from embedlab.base import clone
 from embedlab.corpus import Corpus, sample_corpus_path
+from embedlab.corpus.readers import SAMPLE_KJV_LINES
 from embedlab.exceptions import InputFileError, InvalidParameterError, TrainingError
 from embedlab.models import get_model
 from embedlab.models.word2vec import Word2Vec
@@ -17,8 +20,8 @@ from embedlab.models.word2vec import Word2Vec
 
 @pytest.fixture(scope="module")
 def kjv() -> list[list[str]]:
-    """The bundled KJV sample corpus as token lists (one verse per sentence)."""
-    return list(Corpus(sample_corpus_path()))
+    """The KJV part of the bundled sample corpus as token lists (one verse per sentence)."""
+    return list(itertools.islice(Corpus(sample_corpus_path()), SAMPLE_KJV_LINES))
 
 
 @pytest.fixture(scope="module")

@@ -161,7 +161,9 @@ def report(
     con = c.console()
     for r in card["results"]:
         m = r["primary_metric"]
-        con.print(f"{r['name']}: {m} {r['metrics'][m]:.4f} (n={r['n']}, coverage {r['coverage']:.1%})")
+        ci = r["details"].get("ci", {}).get(m)
+        ci_text = f" [95% CI {ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
+        con.print(f"{r['name']}: {m} {r['metrics'][m]:.4f}{ci_text} (n={r['n']}, coverage {r['coverage']:.1%})")
         oov = oov_summary(r["details"])
         if oov is not None:
             con.print(f"  {oov['token_coverage']:.1%} of tokens have vectors; most frequent unknown: {oov['unknown']}",

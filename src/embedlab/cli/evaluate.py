@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -69,17 +70,27 @@ def _format_value(value: float) -> str:
     return f"{v:,.0f}" if v.is_integer() and abs(v) > 1 else f"{v:.4f}"
 
 
-def run_evaluations(evaluators: list[Evaluator], kv: KeyedVectors) -> tuple[list[EvalResult], dict[str, str]]:
-    """Run every evaluator; one that cannot score these vectors (e.g. too few covered pairs) is
-    skipped with its reason, unless all are. Malformed dataset files still fail."""
+def run_evaluations(
+    evaluators: list[Evaluator], kv: KeyedVectors, n_boot: int = 1000, seed: int = 0
+) -> tuple[list[EvalResult], dict[str, str]]:
+    """Run every evaluator, with bootstrap 95% CIs (``n_boot`` resamples, 0 = none; see
+    :mod:`embedlab.evaluation.stats`); one that cannot score these vectors (e.g. too few covered
+    pairs) is skipped with its reason, unless all are. Malformed dataset files still fail."""
     from ..evaluation.base import checked_score
+    from ..evaluation.compare import evaluate_with_cis
 
     results: list[EvalResult] = []
     skipped: dict[str, str] = {}
     first_error: DataError | None = None
     for evaluator in evaluators:
         try:
-            results.append(checked_score(evaluator.evaluate(kv)))
+            if n_boot > 0:
+                result = evaluate_with_cis(evaluator, kv, n_boot=n_boot, random_state=seed)
+                result.details.pop("per_item", None)  # bulky; the CIs are kept
+                result.details.setdefault("n_boot", n_boot)
+                results.append(result)
+            else:
+                results.append(checked_score(evaluator.evaluate(kv)))
         except FormatError:
             raise
         except DataError as exc:
@@ -93,31 +104,43 @@ def run_evaluations(evaluators: list[Evaluator], kv: KeyedVectors) -> tuple[list
 
 
 def results_table(results: list[EvalResult], title: str = "", skipped: dict[str, str] | None = None) -> Any:
-    """A rich table: dataset, metric, value, coverage, n (primary metric marked with *)."""
+    """A rich table: dataset, metric, value, 95% CI (when computed), coverage, n (primary metric
+    marked with *); text tasks get a caption with token coverage and unknown words."""
     from rich.table import Table
 
     from ..evaluation.documents import oov_summary
 
-    table = Table(title=title or None, title_justify="left")
-    for col, justify in (("dataset", "left"), ("metric", "left"), ("value", "right"),
-                         ("coverage", "right"), ("n", "right")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    with_ci = any(r.details.get("ci") for r in results)
+    table = Table(title=title or None, title_justify="left", show_edge=not with_ci)  # 80 columns fit
+    columns = [("dataset", "left"), ("metric", "left"), ("value", "right")]
+    columns += [("95% CI", "right")] if with_ci else []
+    columns += [("coverage", "right"), ("n", "right")]
+    for col, justify in columns:
+        table.add_column(col, justify=justify, no_wrap=col == "dataset")  # type: ignore[arg-type]
     for r in results:
         first = True
+        cis = r.details.get("ci") or {}
         for metric, value in r.metrics.items():
             if metric == "coverage":
                 continue
             mark = "*" if metric == r.primary_metric else ""
+            ci = cis.get(metric)
+            ci_cell = [f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci and all(map(math.isfinite, ci)) else ""] if with_ci else []
             table.add_row(
                 r.name if first else "",
                 metric + mark,
                 _format_value(value),
+                *ci_cell,
                 f"{r.coverage:.1%}" if first else "",
                 f"{r.n:,}" if first else "",
             )
             first = False
     for name in skipped or {}:
-        table.add_row(name, "skipped", "-", "-", "-")
+        table.add_row(name, "skipped", *["-"] * (len(columns) - 2))
+    if with_ci:
+        n_boot = next((r.details.get("n_boot") for r in results if r.details.get("n_boot")), None)
+        table.caption = "95% CI: bootstrap over the items" + (f" ({n_boot:,} resamples)" if n_boot else "")
+        table.caption_justify = "left"
     notes = []
     for r in results:
         oov = oov_summary(r.details)
@@ -125,7 +148,7 @@ def results_table(results: list[EvalResult], title: str = "", skipped: dict[str,
             notes.append(f"{r.name}: {oov['token_coverage']:.1%} of {oov['n_tokens']:,} tokens have vectors "
                          f"({oov['text_coverage']:.1%} of texts have one); most frequent unknown: {oov['unknown']}")
     if notes:
-        table.caption = "\n".join(notes)
+        table.caption = "\n".join(([table.caption] if table.caption else []) + notes)
         table.caption_justify = "left"
     return table
 
@@ -150,12 +173,17 @@ def evaluate(
     analogy_method: Annotated[AnalogyMethod, typer.Option(help="3cosadd or 3cosmul.")] = AnalogyMethod.cosadd,
     fmt: c.FromFormat = None,
     drop_nonfinite: c.DropNonfinite = False,
+    n_boot: Annotated[
+        int, typer.Option("--n-boot", help="Bootstrap resamples for the 95% confidence intervals (0 = none).")
+    ] = 1000,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Evaluate VECTORS on word similarity and analogy sets (bundled ones by default)."""
+    if n_boot < 0:
+        raise c.fail(f"--n-boot must be >= 0; got {n_boot}")
     kv = c.read_vectors(vectors, fmt, drop_nonfinite=drop_nonfinite)
     evaluators = build_evaluators(similarity, analogy, spec, restrict_vocab, analogy_method.value)
-    results, skipped = run_evaluations(evaluators, kv)
+    results, skipped = run_evaluations(evaluators, kv, n_boot=n_boot)
     if as_json:
         payload = {
             "vectors": str(vectors),

@@ -78,7 +78,8 @@ def quickstart(
     from .._fileio import atomic_open
 
     with atomic_open(metrics_path) as fh:
-        json.dump({r.name: jsonable({"metrics": r.metrics, "coverage": r.coverage, "n": r.n}) for r in results}, fh, indent=2)
+        json.dump({r.name: jsonable({"metrics": r.metrics, "ci95": r.details.get("ci", {}), "coverage": r.coverage,
+                                     "n": r.n}) for r in results}, fh, indent=2)
     out.print(f"Vectors saved to [bold]{vectors_path}[/bold], metrics to {metrics_path}.", soft_wrap=True)
     out.print(f"Next: embedlab neighbors {vectors_path} {words[0] if words else 'WORD'}", soft_wrap=True)
 
