@@ -107,6 +107,10 @@ Threads = Annotated[
 Seed = Annotated[
     int | None, typer.Option("--seed", help="Random seed; with --threads 1 results are identical.")
 ]
+# for methods without --threads (one code path, so a seed alone makes runs identical)
+SeedOnly = Annotated[
+    int | None, typer.Option("--seed", help="Random seed; the same seed gives identical results.")
+]
 Encoding = Annotated[str, typer.Option("--encoding", help="Text encoding of the corpus files.")]
 ErrorsOpt = Annotated[
     Errors, typer.Option("--errors", help="What to do with undecodable bytes: strict (stop) or replace.")

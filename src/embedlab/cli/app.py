@@ -59,7 +59,64 @@ def _usage_error(exc: Any, fallback_path: str) -> typer.Exit:
     return fail(f"{exc.format_message().rstrip('.')} (see '{where} --help')", exc.exit_code)
 
 
-class _ErrorHandlingGroup(TyperGroup):
+def _tidy_help(command: click.Command) -> click.Command:
+    """Make a command's --help read like the CLI works (once per command object):
+
+    * help texts are literal, not rich markup (``[params.window]`` stays visible);
+    * flags (``--json``, ``--prune/--no-prune``) show no ``<bool>`` value, and a repeatable
+      option shows its item type (``<str>``), not ``<list[str]>``;
+    * positional arguments are upper-case in the usage line and the table (``{VECTORS}``,
+      ``{IN} {OUT}``), one style for every command.
+    """
+    if getattr(command, "_embedlab_tidy", False):
+        return command
+    from rich.markup import escape
+
+    if command.help:
+        command.help = escape(command.help)
+    for param in command.params:
+        if getattr(param, "help", None):
+            param.help = escape(param.help)  # type: ignore[attr-defined]
+        if param.param_type_name == "option":
+            if getattr(param, "is_flag", False) or getattr(param, "count", False):
+                param.metavar = ""
+            elif getattr(param, "multiple", False) and param.metavar is None:
+                param.metavar = _item_type(command, param)
+        else:
+            if param.metavar is None and param.name:
+                param.metavar = param.name.upper()
+            if param.nargs != 1:
+                label = _item_type(command, param) + "..."
+                param.display_type_rich = lambda ctx, label=label: label  # type: ignore[method-assign]
+    help_option = command.get_help_option(click.Context(command, help_option_names=["-h", "--help"]))
+    if help_option is not None:  # click caches it per command
+        help_option.metavar = ""
+    command._embedlab_tidy = True  # type: ignore[attr-defined]
+    return command
+
+
+def _item_type(command: click.Command, param: click.Parameter) -> str:
+    """``<path>`` for a ``list[Path]`` parameter (typer shows ``<list[Path]>``)."""
+    display = getattr(param, "display_type", None)
+    label = display(click.Context(command)) if callable(display) else ""
+    if label.startswith("<list[") and label.endswith("]>"):
+        label = "<" + label[len("<list["):-2].lower() + ">"
+    return label
+
+
+class _TidyGroup(TyperGroup):
+    """A group whose commands' help texts follow :func:`_tidy_help`."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        return _tidy_help(command) if command is not None else command
+
+    def format_help(self, ctx: click.Context, formatter: Any) -> None:
+        _tidy_help(self)  # the group's own options (--version, --verbose)
+        super().format_help(ctx, formatter)
+
+
+class _ErrorHandlingGroup(_TidyGroup):
     """A group that turns library errors raised by any sub-command into ``error: ...`` lines."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -137,6 +194,7 @@ app = typer.Typer(
 
 train_app = typer.Typer(
     name="train",
+    cls=_TidyGroup,
     help="Train embeddings with one of the methods below; `embedlab train METHOD --help` for its options.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -42,7 +42,7 @@ def train_pca(
     impute: Annotated[
         Impute | None, typer.Option(help="Fill missing cells (mean/median) or drop their rows.")
     ] = None,
-    seed: c.Seed = None,
+    seed: c.SeedOnly = None,
     fmt: c.Format = None,
 ) -> None:
     """Embed the rows of TABLE with PCA or truncated SVD and save the vectors to OUTPUT."""

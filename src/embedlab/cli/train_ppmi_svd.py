@@ -40,7 +40,7 @@ def train_ppmi_svd(
     min_count: c.MinCount = 5,
     max_vocab_size: c.MaxVocabSize = None,
     memory_mb: c.MemoryMb = 1024.0,
-    seed: c.Seed = None,
+    seed: c.SeedOnly = None,
     *,
     opts: c.CorpusOptions,
 ) -> None:
