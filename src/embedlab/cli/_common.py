@@ -17,7 +17,7 @@ import inspect
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -244,7 +244,11 @@ def resolve_format(path: Path, fmt: str | None, option: str = "--format") -> str
     try:
         return vio.infer_format(path)
     except InvalidParameterError:
-        suffixes = ", ".join(f"{s} ({f.name})" for f in vio.FORMATS.values() for s in f.suffixes)
+        by_suffix: dict[str, list[str]] = {}
+        for f in vio.FORMATS.values():
+            for suffix in f.suffixes:
+                by_suffix.setdefault(suffix, []).append(f.name)
+        suffixes = ", ".join(f"{sfx} ({' or '.join(names)})" for sfx, names in by_suffix.items())
         raise InvalidParameterError(
             f"{path}: cannot infer the vectors format from its suffix; use one of {suffixes} "
             f"or pass {option} ({valid})"
@@ -361,9 +365,63 @@ def build_model(model_cls: type[BaseEmbedder], opts: CorpusOptions | None = None
     return model_cls(**params)
 
 
+def _current_command() -> Any:
+    """The click command being run (typer's vendored click or click itself), or None."""
+    import click
+
+    try:
+        import typer._click.globals as vendored  # typer >= 0.2x ships its own click
+    except ImportError:  # pragma: no cover - older typer uses click itself
+        vendored = None
+    for module in (vendored, click.globals):
+        ctx = module.get_current_context(silent=True) if module is not None else None
+        if ctx is not None:
+            return ctx.command
+    return None
+
+
+def cli_wording(message: str, params: Iterable[str]) -> str:
+    """Say ``message`` (about the estimator parameters ``params``) in the CLI's flags:
+    ``parameter 'min_count'`` gets ``(--min-count)``; ``negative=0`` becomes ``--negative 0``,
+    ``hs=True`` ``--hs``, ``hs=False`` ``--no-hs`` (or ``no --phrases`` for a flag without a
+    ``--no-`` form), and ``negative > 0`` ``--negative > 0``."""
+    command = _current_command()
+    options: dict[str, Any] = {}
+    for p in getattr(command, "params", []):
+        if p.param_type_name == "option" and p.name:
+            options[p.name] = p
+
+    def flags(param: str) -> tuple[str, str | None, bool]:
+        name = _PARAM_ALIASES.get(param, param)
+        opt = options.get(name)
+        if opt is None:
+            return "--" + name.replace("_", "-"), None, False
+        off = opt.secondary_opts[0] if getattr(opt, "secondary_opts", None) else None
+        return max(opt.opts, key=len), off, bool(getattr(opt, "is_flag", False))
+
+    names = "|".join(sorted((re.escape(p) for p in params), key=len, reverse=True))
+    if not names:
+        return message
+
+    def assign(m: re.Match[str]) -> str:
+        flag, off, is_flag = flags(m[1])
+        value = m[2].strip("'\"")
+        if value in ("True", "False") and (is_flag or m[1] not in options):
+            return flag if value == "True" else (off or f"no {flag}")
+        return f"{flag} {value}"
+
+    message = re.sub(rf"parameter '({names})'(?! \(--)", lambda m: f"{m[0]} ({flags(m[1])[0]})", message)
+    message = re.sub(rf"(?<![\w.-])({names})=('[^']*'|\"[^\"]*\"|[\w.+-]+)", assign, message)
+    message = re.sub(rf"(?<![\w.'-])({names}) ([<>]=?) ", lambda m: f"{flags(m[1])[0]} {m[2]} ", message)
+    message = re.sub(rf"(?<= [<>]= )({names})\b|(?<= [<>] )({names})\b", lambda m: flags(m[1] or m[2])[0], message)
+    return message
+
+
 @contextlib.contextmanager
-def cli_option_names() -> Iterator[None]:
-    """Add the option to ``parameter 'x_y'`` messages: ``parameter 'x_y' (--x-y)``.
+def cli_option_names(params: Iterable[str] = ()) -> Iterator[None]:
+    """Re-raise an :class:`InvalidParameterError` in the CLI's words (see :func:`cli_wording`),
+    e.g. ``Word2Vec: negative=0 and hs=False leave nothing to train`` becomes ``Word2Vec:
+    --negative 0 and --no-hs leave nothing to train``.
 
     Train commands name their options after the estimator's parameters (``n_threads`` and
     ``random_state`` are ``--threads`` and ``--seed``).
@@ -372,11 +430,11 @@ def cli_option_names() -> Iterator[None]:
         yield
     except InvalidParameterError as exc:
         message = str(exc)
-        match = re.search(r"parameter '(\w+)'", message)
-        if match is None:
+        names = set(params) | set(re.findall(r"parameter '(\w+)'", message))
+        new = cli_wording(message, names)
+        if new == message:
             raise
-        option = "--" + _PARAM_ALIASES.get(match[1], match[1]).replace("_", "-")
-        raise InvalidParameterError(message.replace(match[0], f"{match[0]} ({option})", 1)) from None
+        raise InvalidParameterError(new) from None
 
 
 def _format_count(n: float) -> str:
@@ -469,7 +527,7 @@ def train_and_save(
     With ``resume_from`` training continues from that checkpoint (``type(model).resume``), whose
     hyperparameters replace those of ``model``.
     """
-    with cli_option_names():
+    with cli_option_names(model.get_params()):
         model._validate_params()
     check_output_path(output)
     fmt_name = resolve_format(output, fmt)

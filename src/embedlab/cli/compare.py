@@ -9,6 +9,7 @@ import typer
 
 from ..exceptions import InvalidParameterError
 from . import _common as c
+from .evaluate import LabelColumn, TextColumn
 
 if TYPE_CHECKING:
     from ..evaluation import Evaluator
@@ -52,10 +53,11 @@ def _load(spec: str, limit: int | None, drop_nonfinite: bool = False) -> KeyedVe
     return resolve_vectors(spec, limit, nonfinite="drop" if drop_nonfinite else "error")
 
 
-def _evaluators(similarity: list[str] | None, analogy: list[str] | None, tasks: list[str] | None) -> list[Evaluator]:
+def _evaluators(similarity: list[str] | None, analogy: list[str] | None, tasks: list[str] | None,
+                text_column: str | None = None, label_column: str | None = None) -> list[Evaluator]:
     from .evaluate import build_evaluators
 
-    return build_evaluators(similarity, analogy, tasks)
+    return build_evaluators(similarity, analogy, tasks, text_column=text_column, label_column=label_column)
 
 
 def _projections(projection: list[str] | None) -> list[str]:
@@ -94,6 +96,8 @@ def compare(
     n_boot: NBoot = 1000,
     seed: Seed = 0,
     drop_nonfinite: c.DropNonfinite = False,
+    text_column: TextColumn = None,
+    label_column: LabelColumn = None,
 ) -> None:
     """Compare embeddings on the same tasks: CIs, paired tests, geometry, projections -> one HTML report."""
     from ..evaluation.compare import compare_embeddings
@@ -105,7 +109,7 @@ def compare(
     c.check_output_folder(output)
     methods = _projections(projection)
     names = _names(vectors, name)
-    evaluators = _evaluators(similarity, analogy, task)
+    evaluators = _evaluators(similarity, analogy, task, text_column, label_column)
     kvs = {n: _load(v, limit, drop_nonfinite) for n, v in zip(names, vectors)}
     word_list = [w.strip() for w in words.split(",") if w.strip()] if words else None
     data = compare_embeddings(kvs, evaluators, words=word_list, projections=methods, n_boot=n_boot, random_state=seed)
@@ -143,6 +147,8 @@ def report(
     n_boot: NBoot = 1000,
     seed: Seed = 0,
     drop_nonfinite: c.DropNonfinite = False,
+    text_column: TextColumn = None,
+    label_column: LabelColumn = None,
 ) -> None:
     """Write a model card: hyperparameters, corpus, metrics with CIs, geometry, neighbours, projection."""
     from ..evaluation.compare import summarize_embedding
@@ -151,7 +157,7 @@ def report(
 
     c.check_output_path(output)
     methods = _projections(projection)
-    evaluators = _evaluators(similarity, analogy, task)
+    evaluators = _evaluators(similarity, analogy, task, text_column, label_column)
     kv = _load(vectors, limit, drop_nonfinite)
     sample = [w.strip() for w in words.split(",") if w.strip()] if words else None
     name = Path(vectors).stem if Path(vectors).suffix else vectors

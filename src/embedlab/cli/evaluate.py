@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .._progress import logger
-from ..exceptions import DataError, FormatError, VocabularyError
+from ..exceptions import DataError, FormatError, InvalidParameterError, VocabularyError
 from . import _common as c
 
 if TYPE_CHECKING:
@@ -39,20 +39,40 @@ def build_evaluators(
     specs: list[str] | None = None,
     restrict_vocab: int | None = 30000,
     analogy_method: str = "3cosadd",
+    text_column: str | None = None,
+    label_column: str | None = None,
 ) -> list[Evaluator]:
     """Evaluators for the given similarity/analogy sets (bundled names or files) and specs.
 
     With nothing given, the bundled WordSim353, SimLex-999 and Google analogy sets.
+    ``text_column``/``label_column`` (``--text-column``/``--label-column``) choose the columns of
+    the text tasks' tables (classification, clustering).
     """
     from ..evaluation import make_evaluator
     from ..evaluation.analogy import Analogy
+    from ..evaluation.base import accepts
 
+    columns = {"text_column": text_column, "label_column": label_column}
+    for option, value in columns.items():
+        if value is not None and not any(accepts(spec, option) for spec in specs or []):
+            flag = "--" + option.replace("_", "-")
+            raise InvalidParameterError(
+                f"{flag} applies to text tasks with a table (classification:FILE, clustering:FILE); none was given"
+            )
     if not similarity and not analogy and not specs:
         similarity, analogy = DEFAULT_SIMILARITY, DEFAULT_ANALOGY
     evaluators: list[Evaluator] = [make_evaluator(f"similarity:{s}") for s in similarity or []]
     evaluators += [Analogy(a, restrict_vocab=restrict_vocab, method=analogy_method) for a in analogy or []]
-    evaluators += [make_evaluator(s) for s in specs or []]
+    evaluators += [make_evaluator(s, **columns) for s in specs or []]
     return evaluators
+
+
+TextColumn = Annotated[
+    str | None, typer.Option("--text-column", help="Column holding the texts in text-task tables (default: found by name).")
+]
+LabelColumn = Annotated[
+    str | None, typer.Option("--label-column", help="Column holding the labels in text-task tables (default: found by name).")
+]
 
 
 def jsonable(value: Any) -> Any:
@@ -111,7 +131,7 @@ def results_table(results: list[EvalResult], title: str = "", skipped: dict[str,
     from ..evaluation.documents import oov_summary
 
     with_ci = any(r.details.get("ci") for r in results)
-    table = Table(title=title or None, title_justify="left", show_edge=not with_ci)  # 80 columns fit
+    table = Table(show_edge=not with_ci)  # 80 columns fit
     columns = [("dataset", "left"), ("metric", "left"), ("value", "right")]
     columns += [("95% CI", "right")] if with_ci else []
     columns += [("coverage", "right"), ("n", "right")]
@@ -150,6 +170,8 @@ def results_table(results: list[EvalResult], title: str = "", skipped: dict[str,
     if notes:
         table.caption = "\n".join(([table.caption] if table.caption else []) + notes)
         table.caption_justify = "left"
+    if title:
+        table.title, table.title_justify = title, "left"
     return table
 
 
@@ -171,6 +193,8 @@ def evaluate(
         int, typer.Option(help="Analogy answers are searched among the N most frequent words.")
     ] = 30000,
     analogy_method: Annotated[AnalogyMethod, typer.Option(help="3cosadd or 3cosmul.")] = AnalogyMethod.cosadd,
+    text_column: TextColumn = None,
+    label_column: LabelColumn = None,
     fmt: c.FromFormat = None,
     drop_nonfinite: c.DropNonfinite = False,
     n_boot: Annotated[
@@ -182,7 +206,8 @@ def evaluate(
     if n_boot < 0:
         raise c.fail(f"--n-boot must be >= 0; got {n_boot}")
     kv = c.read_vectors(vectors, fmt, drop_nonfinite=drop_nonfinite)
-    evaluators = build_evaluators(similarity, analogy, spec, restrict_vocab, analogy_method.value)
+    evaluators = build_evaluators(similarity, analogy, spec, restrict_vocab, analogy_method.value, text_column,
+                                  label_column)
     results, skipped = run_evaluations(evaluators, kv, n_boot=n_boot)
     if as_json:
         payload = {
@@ -194,8 +219,9 @@ def evaluate(
         }
         typer.echo(json.dumps(payload, indent=2))
         return
-    title = f"{vectors} ({len(kv):,} words, dim {kv.vector_size})"
-    c.console().print(results_table(results, title, skipped))
+    con = c.console()
+    con.print(f"{vectors} ({len(kv):,} words, dim {kv.vector_size})", soft_wrap=True)  # a long path stays whole
+    con.print(results_table(results, "", skipped))
 
 
 def unknown_word_message(kv: KeyedVectors, word: str, limit: int = 200_000) -> str:

@@ -18,7 +18,9 @@ from ..exceptions import InvalidParameterError
 if TYPE_CHECKING:
     from ..vectors import KeyedVectors
 
-__all__ = ["EvalResult", "Evaluator", "register_evaluator", "make_evaluator", "evaluator_kinds", "checked_score"]
+__all__ = [
+    "EvalResult", "Evaluator", "register_evaluator", "make_evaluator", "evaluator_kinds", "checked_score", "accepts",
+]
 
 
 @dataclass
@@ -107,8 +109,21 @@ def evaluator_kinds() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def make_evaluator(spec: str) -> Evaluator:
-    """Build an evaluator from ``"kind:argument"`` (argument: a bundled name or a file path)."""
+def accepts(spec: str, option: str) -> bool:
+    """Whether the factory of ``spec``'s kind takes the keyword ``option`` (e.g. ``text_column``)."""
+    import inspect
+
+    _load_builtin_kinds()
+    factory = _REGISTRY.get(spec.partition(":")[0])
+    return factory is not None and option in inspect.signature(factory).parameters
+
+
+def make_evaluator(spec: str, **options: Any) -> Evaluator:
+    """Build an evaluator from ``"kind:argument"`` (argument: a bundled name or a file path).
+
+    ``options`` (e.g. ``text_column="review"``) go to the kinds whose factory takes them (see
+    :func:`accepts`); the others ignore them, so one set of options can serve several specs.
+    """
     _load_builtin_kinds()
     kind, sep, arg = spec.partition(":")
     if not sep or not arg:
@@ -120,4 +135,5 @@ def make_evaluator(spec: str) -> Evaluator:
         raise InvalidParameterError(
             f"unknown evaluation kind '{kind}' in '{spec}'; valid kinds: {', '.join(sorted(_REGISTRY))}"
         )
-    return _REGISTRY[kind](arg)
+    kwargs = {k: v for k, v in options.items() if v is not None and accepts(spec, k)}
+    return _REGISTRY[kind](arg, **kwargs)

@@ -132,6 +132,7 @@ class TextClassification:
 
 
 @register_evaluator("classification")
-def _make(arg: str) -> TextClassification:
+def _make(arg: str, text_column: str | None = None, label_column: str | None = None) -> TextClassification:
     train, sep, test = arg.partition("::")
-    return TextClassification(train, test=test) if sep else TextClassification(arg)
+    return TextClassification(train if sep else arg, test=test if sep else None, text_column=text_column,
+                              label_column=label_column)

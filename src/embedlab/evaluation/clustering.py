@@ -59,8 +59,14 @@ class DocumentClustering:
         n_boot: int = 1000,
         random_state: int = 0,
         silhouette_sample: int = 2000,
+        text_column: str | None = None,
+        label_column: str | None = None,
     ) -> None:
-        data = dataset if isinstance(dataset, LabelledTexts) else load_labelled_texts(dataset)
+        data = dataset if isinstance(dataset, LabelledTexts) else load_labelled_texts(
+            dataset, text_column=text_column, label_column=label_column
+        )
+        self.text_column = text_column
+        self.label_column = label_column
         self.data, self.warnings = check_labels(data)
         self.doc_method = doc_method
         self.n_boot = n_boot
@@ -88,5 +94,5 @@ class DocumentClustering:
 
 
 @register_evaluator("clustering")
-def _make(arg: str) -> DocumentClustering:
-    return DocumentClustering(arg)
+def _make(arg: str, text_column: str | None = None, label_column: str | None = None) -> DocumentClustering:
+    return DocumentClustering(arg, text_column=text_column, label_column=label_column)

@@ -129,13 +129,13 @@ def _pick(header: list[str], given: str | None, candidates: tuple[str, ...], wha
     if given is not None:
         if given in header:
             return given
-        raise FormatError(f"{path}: no column '{given}' (columns: {', '.join(header)}); pass an existing {what} column")
+        raise FormatError(f"{path}: no column '{given}' (columns: {', '.join(header)}); choose an existing {what} column")
     for c in candidates:
         if c in lower:
             return lower[c]
     raise FormatError(
         f"{path}: no {what} column found (columns: {', '.join(header) or 'none'}); "
-        f"name it one of {', '.join(candidates)} or pass {what}_column="
+        f"name it one of {', '.join(candidates)} or choose it ({what}_column=...; CLI --{what}-column NAME)"
     )
 
 

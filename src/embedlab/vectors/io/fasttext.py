@@ -170,7 +170,7 @@ def write_fasttext_bin(kv: KeyedVectors, tmp: Path, target: Path) -> None:
     if not isinstance(kv, SubwordKeyedVectors):
         raise InvalidParameterError(
             f"{target}: a fastText .bin model needs n-gram vectors, which these vectors do not have; "
-            "save them as .vec (text) or with format='word2vec-binary'"
+            "save them as .vec (text) or as word2vec-binary (format='word2vec-binary'; CLI --format/--to word2vec-binary)"
         )
     params = kv.metadata.get("params", {}) if isinstance(kv.metadata.get("params"), dict) else {}
     n, dim = len(kv), kv.vector_size

@@ -95,7 +95,7 @@ def _decode(raw: bytes, path: Path, line_no: int) -> str:
     except UnicodeDecodeError as exc:
         raise FormatError(
             f"{path}:{line_no}: not UTF-8 text at column {exc.start + 1}; "
-            "is it a binary .bin file? (use format='word2vec-binary')"
+            "is it a binary .bin file? (read it as word2vec-binary: format='word2vec-binary', CLI --from word2vec-binary)"
         ) from None
 
 
