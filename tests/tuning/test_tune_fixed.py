@@ -55,3 +55,26 @@ def test_python_api_keeps_non_default_params_out_of_the_default_space(corpus):
     assert "epochs" not in space and "vector_size" not in space and "window" in space
     with pytest.raises(Exception, match="default search space is fixed"):
         without_fixed(default_space(est), est, list(default_space(est)), default=True)
+
+
+def test_an_interrupted_trial_says_interrupted_and_an_empty_report_says_so(tmp_path, corpus):
+    """Ctrl-C in the first trial: the trial is 'interrupted' (not 'failed') in the log line, the
+    trials table, the summary and the report, which says that no trial completed."""
+    from embedlab.models.word2vec import Word2Vec
+    from embedlab.report.tuning_report import write_tuning_report
+    from embedlab.tuning import tune
+    from embedlab.tuning.results import summarize_study, trial_line
+
+    def ctrl_c(epoch, elapsed, metrics):
+        raise KeyboardInterrupt
+
+    model = Word2Vec(vector_size=12, epochs=2, min_count=2, n_threads=1, random_state=0, show_progress=False,
+                     callbacks=[ctrl_c])
+    result = tune(model, corpus, "similarity:wordsim353", space={"window": (2, 8)}, n_trials=2, outdir=tmp_path)
+    assert result.interrupted and result.n_interrupted == 1 and result.n_failed == 0
+    assert "0 failed, 1 interrupted" in result.summary() and "no trial has completed yet" in result.summary()
+    trial = result.study.trials[0]
+    assert "interrupted" in trial_line(trial) and "fail" not in trial_line(trial)
+    assert (tmp_path / "trials.csv").read_text().splitlines()[1].split(",")[1] == "interrupted"
+    html = write_tuning_report(summarize_study(result.study), tmp_path / "r.html").read_text()
+    assert "No trial has completed</b> (1 interrupted)" in html

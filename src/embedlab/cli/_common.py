@@ -57,6 +57,7 @@ __all__ = [
     "train_on_corpus",
     "train_and_save",
     "check_resume",
+    "interrupted_message",
     "options_given",
 ]
 
@@ -549,15 +550,23 @@ def train_and_save(
         model.fit(data)
     elapsed = time.perf_counter() - start
     if getattr(model, "interrupted_", False):
-        if checkpoint_path is not None and checkpoint_path.is_file():
-            msg = f"interrupted; nothing written to {output}; resume with --resume (checkpoint at {checkpoint_path})"
-        else:
-            msg = f"interrupted; nothing written to {output}"
-        raise fail(msg, EXIT_INTERRUPTED)
+        raise fail(interrupted_message(model, output, checkpoint_path), EXIT_INTERRUPTED)
     kv = model.vectors_  # type: ignore[attr-defined]
     write_vectors(kv, output, fmt_name)
     print_training_summary(model, output, fmt_name, elapsed)
     return kv
+
+
+def interrupted_message(model: BaseEmbedder, output: Path | None, checkpoint_path: Path | None = None) -> str:
+    """What a Ctrl-C'd train command says: how far it got, that a partly trained model is not
+    saved (so no file at ``output`` looks complete), and how to continue."""
+    done = len(getattr(model, "loss_history_", None) or [])
+    total = model.get_params().get("epochs")
+    where = f" after {done} of {total} epochs" if total else ""
+    saved = f"the partly trained vectors were not saved, {output} was not written" if output else "nothing was saved"
+    if checkpoint_path is not None and checkpoint_path.is_file():
+        return f"interrupted{where}; {saved}; resume with --resume (checkpoint at {checkpoint_path})"
+    return f"interrupted{where}; {saved}"
 
 
 def train_on_corpus(

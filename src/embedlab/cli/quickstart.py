@@ -55,7 +55,7 @@ def quickstart(
     model.fit(corpus)
     elapsed = time.perf_counter() - start
     if getattr(model, "interrupted_", False):
-        raise c.fail("interrupted; nothing written", c.EXIT_INTERRUPTED)
+        raise c.fail(c.interrupted_message(model, None) + f" in {output}", c.EXIT_INTERRUPTED)
 
     vectors_path = output / "vectors.npz"
     kv = model.vectors_

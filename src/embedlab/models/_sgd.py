@@ -221,7 +221,7 @@ def run_sgd(
         except KeyboardInterrupt:
             result.interrupted = True
             logger.warning(
-                "%s: training interrupted after %d complete epoch(s) and %d of %d %s; the model is usable",
+                "%s: training interrupted after %d complete epoch(s) and %d of %d %s (interrupted_ is set)",
                 owner, result.epochs_done, result.work_done, per_epoch * epochs, unit,
             )
     result.seconds = time.perf_counter() - t_start

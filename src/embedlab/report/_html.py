@@ -42,6 +42,7 @@ figure { margin: .8em 0; } figure img { max-width: 100%; height: auto; border: 1
 figcaption { color: var(--muted); font-size: .85rem; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 12px; }
 .sig { color: #0a7a32; font-weight: 600; } .nosig { color: var(--muted); }
+.warn { background: #fff4e0; border-left: 4px solid #c8811a; padding: 6px 10px; }
 code { background: #f3f5f8; padding: 0 3px; border-radius: 3px; }
 @media (max-width: 600px) { body { padding: 6px; } table { font-size: .8rem; } h1 { font-size: 1.25rem; } }
 """

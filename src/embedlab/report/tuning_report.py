@@ -156,7 +156,13 @@ def render_tuning_report(summary: StudySummary, title: str | None = None) -> str
           ", ".join(map(str, d.get("choices", [])))] for k, d in space.items()],
         ["parameter", "type", "low", "high", "log", "choices"],
     ) if space else ""
-    body = [
+    body = []
+    if not s.counts.get("complete"):
+        others = ", ".join(f"{v} {k}" for k, v in s.counts.items() if v) or "no finished trial"
+        body.append(section("No complete trial", f'<p class="warn"><b>No trial has completed</b> ({escape(others)}): '
+                            "there are no best parameters, importances or best vectors yet. Run the same "
+                            "<code>embedlab tune</code> command again to continue the study.</p>"))
+    body += [
         _best_section(s),
         _importance_section(s),
         _slice_section(s),

@@ -28,6 +28,7 @@ __all__ = [
     "write_trials_csv",
     "summarize_study",
     "finished_trials",
+    "state_name",
 ]
 
 
@@ -38,6 +39,14 @@ def finished_trials(study: optuna.Study) -> list[FrozenTrial]:
     return study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL))
 
 
+def state_name(trial: FrozenTrial) -> str:
+    """``complete``, ``pruned``, ``fail`` or ``interrupted`` (a trial stopped by Ctrl-C, which
+    Optuna stores as failed; the tuner marks it with the ``interrupted`` user attribute)."""
+    if trial.state.name == "FAIL" and trial.user_attrs.get("interrupted"):
+        return "interrupted"
+    return trial.state.name.lower()
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
@@ -46,10 +55,10 @@ def _fmt(value: Any) -> str:
 
 def trial_line(trial: FrozenTrial) -> str:
     """One progress line: number, state, score (and test), epochs, elapsed, params."""
-    state = trial.state.name.lower()
+    state = state_name(trial)
     epochs = trial.user_attrs.get("epochs_trained")
     seconds = trial.duration.total_seconds() if trial.duration is not None else float("nan")
-    parts = [f"trial {trial.number:>3} {state:<8}"]
+    parts = [f"trial {trial.number:>3} {state:<11}"]
     if trial.state.name == "PRUNED" and trial.intermediate_values:
         step = max(trial.intermediate_values)
         parts.append(f"value {trial.intermediate_values[step]:.4f} at epoch {step}")
@@ -78,7 +87,7 @@ def trials_rows(study: optuna.Study) -> tuple[list[str], list[list[Any]]]:
         seconds = round(t.duration.total_seconds(), 3) if t.duration is not None else None
         rows.append([
             t.number,
-            t.state.name.lower(),
+            state_name(t),
             *values,
             t.user_attrs.get("test"),
             t.user_attrs.get("epochs_trained"),
@@ -117,6 +126,7 @@ class TuneResult:
     n_complete: int = 0
     n_pruned: int = 0
     n_failed: int = 0
+    n_interrupted: int = 0
     epochs_trained: int = 0
     wall_seconds: float = 0.0
     interrupted: bool = False
@@ -127,8 +137,12 @@ class TuneResult:
         """A short multi-line text for terminals and logs."""
         lines = [
             f"study '{self.study.study_name}' ({self.storage}): {self.n_complete} complete, "
-            f"{self.n_pruned} pruned, {self.n_failed} failed; {self.epochs_trained} epochs trained",
+            f"{self.n_pruned} pruned, {self.n_failed} failed"
+            + (f", {self.n_interrupted} interrupted" if self.n_interrupted else "")
+            + f"; {self.epochs_trained} epochs trained",
         ]
+        if not self.n_complete:
+            lines.append("no trial has completed yet: there are no best parameters or vectors")
         if self.best_trial is not None:
             test = "" if self.best_test_value is None else f", test {self.best_test_value:.4f}"
             lines.append(f"best trial {self.best_trial}: validation {self.best_value:.4f}{test}")
@@ -188,7 +202,7 @@ def summarize_study(study: optuna.Study) -> StudySummary:
 
     trials = finished_trials(study)
     complete = [t for t in trials if t.state == TrialState.COMPLETE and t.values is not None]
-    counts = {s: sum(t.state.name.lower() == s for t in trials) for s in ("complete", "pruned", "fail")}
+    counts = {s: sum(state_name(t) == s for t in trials) for s in ("complete", "pruned", "fail", "interrupted")}
     best: dict[str, Any] | None = None
     pareto: list[dict[str, Any]] = []
     if complete:

@@ -33,7 +33,7 @@ from ..base import BaseEmbedder
 from ..exceptions import DataError, EmbedlabError, InvalidParameterError, TrainingError
 from ._trial import Pruned, TrialContext, TrialOutcome, available_cores, run_trial, save_trial_vectors
 from .objective import Objective
-from .results import TuneResult, epochs_of, finished_trials, trial_line, write_trials_csv
+from .results import TuneResult, epochs_of, finished_trials, state_name, trial_line, write_trials_csv
 from .space import ParamSpec, default_space, grid_values, load_space, make_space, space_to_dict, suggest
 from .storage import describe_storage, make_storage, open_study
 
@@ -194,6 +194,9 @@ def _make_objective(study: optuna.Study, ctx: TrialContext, vectors_dir: Path | 
 
         try:
             out = run_trial(ctx, params, report)
+        except KeyboardInterrupt:  # Optuna stores it as failed; say what happened
+            trial.set_user_attr("interrupted", True)
+            raise
         except Pruned as exc:
             trial.set_user_attr("epochs_trained", exc.epoch)
             raise optuna.TrialPruned(str(exc)) from None
@@ -468,14 +471,15 @@ def _finish(study: optuna.Study, vectors_dir: Path, out_path: Path | None, wall:
         best_vectors=None,
         n_complete=sum(t.state == TrialState.COMPLETE for t in trials),
         n_pruned=sum(t.state == TrialState.PRUNED for t in trials),
-        n_failed=sum(t.state == TrialState.FAIL for t in trials),
+        n_failed=sum(state_name(t) == "fail" for t in trials),
+        n_interrupted=sum(state_name(t) == "interrupted" for t in trials),
         epochs_trained=epochs_of(trials),
         wall_seconds=wall,
         interrupted=interrupted,
         storage=label,
     )
     if not result.n_complete and result.n_failed and not interrupted:
-        reasons = [t.user_attrs.get("fail_reason", "") for t in trials if t.state == TrialState.FAIL]
+        reasons = [t.user_attrs.get("fail_reason", "") for t in trials if state_name(t) == "fail"]
         reason = next((r for r in reasons if r), "see the log")
         raise TrainingError(f"all {result.n_failed} trial(s) failed; first reason: {reason.splitlines()[0]}")
     if result.n_complete:
