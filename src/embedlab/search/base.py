@@ -436,6 +436,10 @@ def build_index(
         raise DataError("no vectors to index")
     check_finite(np.asarray(vectors), kv.index_to_key, source or "vectors")
     checksum = vectors_checksum(kv.index_to_key, vectors)
+    import inspect
+
+    if "seed" in inspect.signature(cls.__init__).parameters:
+        params.setdefault("seed", seed)
     rss0 = _rss_bytes()
     start = time.perf_counter()
     index = cls(kv.vector_size, metric=metric, **params)

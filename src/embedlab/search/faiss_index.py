@@ -18,6 +18,16 @@ from .base import BaseIndex, register_backend
 __all__ = ["FaissIndex"]
 
 
+def _reason(exc: BaseException) -> str:
+    """The useful tail of a faiss C++ error ("Error in ... at file.cpp:64: Error: 'x' failed: why")."""
+    text = " ".join(str(exc).split())
+    for marker in ("failed: ", "Error: ", ": "):
+        if marker in text:
+            text = text.rsplit(marker, 1)[1]
+            break
+    return text[:200] or type(exc).__name__
+
+
 def _faiss() -> Any:
     return require("faiss", "search")
 
@@ -46,7 +56,7 @@ class FaissIndex(BaseIndex):
         try:
             self._index = faiss.index_factory(self.dim, str(factory), faiss.METRIC_INNER_PRODUCT)
         except RuntimeError as exc:
-            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "rejected"
+            reason = _reason(exc)
             raise InvalidParameterError(
                 f"factory '{factory}' is not a valid faiss index_factory string ({reason}); "
                 "examples: Flat, HNSW32, IVF1024,Flat, IVF4096,PQ16"
@@ -102,10 +112,9 @@ class FaissIndex(BaseIndex):
             try:
                 self._index.train(sample)
             except RuntimeError as exc:
-                lines = str(exc).strip().splitlines()
                 raise DataError(
                     f"factory '{self.params['factory']}' cannot be trained on {size} vectors "
-                    f"({lines[-1] if lines else 'faiss error'}); use fewer lists (e.g. IVF{max(1, size // 39)},Flat) "
+                    f"({_reason(exc)}); use fewer lists (e.g. IVF{max(1, size // 39)},Flat) "
                     "or more vectors"
                 ) from None
         super()._build(vectors, keys)
@@ -152,7 +161,7 @@ class FaissIndex(BaseIndex):
         try:
             self._index = faiss.read_index(str(path))
         except RuntimeError as exc:
-            raise FormatError(f"{path}: cannot read the faiss index ({str(exc).strip().splitlines()[-1]}); rebuild it") from None
+            raise FormatError(f"{path}: cannot read the faiss index ({_reason(exc)}); rebuild it") from None
         if self._index.ntotal != len(self.keys) or self._index.d != self.dim:
             raise FormatError(f"{path}: {self._index.ntotal} x {self._index.d} vectors, index.json says "
                               f"{len(self.keys)} x {self.dim}; rebuild the index")

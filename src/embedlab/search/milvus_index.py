@@ -31,6 +31,11 @@ _LOCAL_DB = "milvus.db"
 _NAME_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "message", None) or str(exc)
+    return " ".join(str(text).split())[:300] or type(exc).__name__
+
+
 def _is_lite(uri: str) -> bool:
     return not uri.startswith(("http://", "https://", "tcp://", "grpc://", "unix:"))
 
@@ -48,7 +53,7 @@ def connect(uri: str, token: str = "", *, retries: int = 3, timeout: float = 5.0
         try:
             return pymilvus.MilvusClient(uri=uri, token=token, timeout=timeout)
         except Exception as exc:  # pymilvus raises MilvusException, grpc errors, OSError ...
-            last = " ".join(str(exc).split())[:200] or type(exc).__name__
+            last = _reason(exc)
             if attempt + 1 < retries:
                 time.sleep(wait)
     raise ServiceUnavailableError(
@@ -132,7 +137,7 @@ class MilvusIndex(BaseIndex):
         except Exception as exc:
             if isinstance(exc, (InvalidParameterError, DataError)):
                 raise
-            reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+            reason = _reason(exc)
             raise ServiceUnavailableError(f"Milvus at {self.uri}: {what} failed ({reason})") from None
 
     # ------------------------------------------------------------------ building
