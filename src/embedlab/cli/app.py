@@ -37,6 +37,7 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.tune",
     "embedlab.cli.compare",
     "embedlab.cli.index",
+    "embedlab.cli.serve",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.
