@@ -34,3 +34,37 @@ def oracle_topk(unit: np.ndarray, queries: np.ndarray, k: int, exclude: list[int
         rows.append(order[:k])
         vals.append(s[order[:k]])
     return np.array(vals), np.array(rows)
+
+
+# ---------------------------------------------------------------- a real uvicorn server on loopback
+import contextlib  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(app, host: str = "127.0.0.1"):
+    """Run ``app`` on uvicorn in a thread on a free loopback port; yield its base URL."""
+    uvicorn = pytest.importorskip("uvicorn", reason="uvicorn not installed (pip install 'embedlab[serve]')")
+    port = free_port()
+    config = uvicorn.Config(app, host=host, port=port, log_level="error", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
