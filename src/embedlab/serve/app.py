@@ -160,26 +160,32 @@ class _MetricsAndLimits:
             too_large = False
 
             async def limited_receive() -> Any:
+                # past the bound the app sees a disconnect (it stops reading) and 413 is sent here
                 nonlocal received, too_large
+                if too_large:
+                    return {"type": "http.disconnect"}
                 message = await receive()
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
                     if received > self.max_body:
                         too_large = True
-                        raise _BodyTooLarge
+                        return {"type": "http.disconnect"}
                 return message
 
+            async def guarded_send(message: Any) -> None:
+                if not too_large:
+                    await send_wrapper(message)
+
             try:
-                await self.app(scope, limited_receive, send_wrapper)
-            except _BodyTooLarge:
+                await self.app(scope, limited_receive, guarded_send)
+            except Exception:
+                if not too_large:
+                    raise
+            if too_large:
                 status_box[0] = 413
                 await self._reject(send, 413, f"request body over {self.max_body} bytes")
         finally:
             self.metrics.record(route, status_box[0], time.perf_counter() - start)
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 def _static_dir() -> Path:
