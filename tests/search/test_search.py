@@ -20,10 +20,11 @@ def _recall(truth: np.ndarray, found: np.ndarray) -> float:
 
 # ---------------------------------------------------------------- exact = NumPy oracle
 @pytest.mark.parametrize("block_mb", [0.01, 32.0])  # many small blocks, and one block
-def test_exact_topk_matches_numpy(block_mb):
+@pytest.mark.parametrize("n_queries", [3, 37])  # the serial merge (few queries) and the parallel one
+def test_exact_topk_matches_numpy(block_mb, n_queries):
     rng = np.random.default_rng(1)
     db = rng.normal(size=(3001, 24)).astype(np.float32)
-    q = rng.normal(size=(37, 24)).astype(np.float32)
+    q = rng.normal(size=(n_queries, 24)).astype(np.float32)
     vals, rows = exact_topk(db, q, 15, block_mb=block_mb)
     ref_vals, ref_rows = oracle_topk(db, q, 15)
     np.testing.assert_array_equal(rows, ref_rows)

@@ -32,7 +32,7 @@ def exact_topk(
     ``exclude`` is an optional CSR ``(ptr, rows)`` of database rows (sorted per query) to skip.
     Ties keep the lower row; rows are -1 (scores -inf) where fewer than ``k`` remain.
     """
-    from ..kernels.topk import empty_topk, merge_topk, no_exclusions
+    from ..kernels.topk import empty_topk, merge_topk, merge_topk_serial, no_exclusions
 
     database = np.asarray(database, dtype=np.float32)
     queries = np.ascontiguousarray(queries, dtype=np.float32)
@@ -44,6 +44,8 @@ def exact_topk(
     budget = int(block_mb * (1 << 20)) // 4  # floats of scores per block
     q_chunk = max(1, min(n_q, 4096))
     block = int(min(n_db, max(1024, budget // q_chunk)))
+    # a few queries: merge in this thread (waking the worker threads costs more than it saves)
+    merge = merge_topk_serial if n_q < 16 else merge_topk
     for q0 in range(0, n_q, q_chunk):
         q1 = min(n_q, q0 + q_chunk)
         qs = queries[q0:q1]
@@ -55,7 +57,7 @@ def exact_topk(
             b1 = min(n_db, b0 + block)
             scores = out[:, : b1 - b0]
             np.matmul(qs, database[b0:b1].T, out=scores)
-            merge_topk(scores, b0, tv, ti, sub_ptr, sub_idx)
+            merge(scores, b0, tv, ti, sub_ptr, sub_idx)
     return top_val, top_idx
 
 
