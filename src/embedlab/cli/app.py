@@ -38,6 +38,7 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.compare",
     "embedlab.cli.index",
     "embedlab.cli.serve",
+    "embedlab.cli.explore",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.

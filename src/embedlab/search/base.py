@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from .._fileio import _umask
+
 from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError, VocabularyError
 
 if TYPE_CHECKING:
@@ -331,6 +333,7 @@ class BaseIndex:
             if target.exists():
                 old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
                 os.replace(target, old / "index")
+            os.chmod(tmp, 0o755 & ~_umask())
             os.replace(tmp, target)
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)

@@ -145,18 +145,21 @@
       view.name = name;
       view.keys = keys;
       view.n = n;
-      view.index = new Map();
-      for (var j = 0; j < n; j++) { view.index.set(keys[j], j); }
       view.plot.set({ pointSize: n > 200000 ? 1.5 : n > 20000 ? 2.5 : 5, opacity: n > 200000 ? 0.6 : 0.85 });
       view.plot.clear();
+      var t1b = performance.now();
       return view.plot.draw({ x: x, y: y, valueA: z }, { zDataType: 'categorical' }).then(function () {
         var t2 = performance.now();
+        view.index = new Map();  // key -> row, after drawing (1M keys take a while)
+        for (var j = 0; j < n; j++) { view.index.set(keys[j], j); }
         $('caption-' + side).textContent = name + ' (' + n.toLocaleString() + ' points)';
         var st = $('status');
         st.dataset.points = String(n);
         st.dataset.loadMs = String(Math.round(t1 - t0));
-        st.dataset.drawMs = String(Math.round(t2 - t1));
-        status(n.toLocaleString() + ' points drawn in ' + Math.round(t2 - t1) + ' ms (data ' + Math.round(t1 - t0) + ' ms)', 'ready');
+        st.dataset.drawMs = String(Math.round(t2 - t1b));
+        st.dataset.prepareMs = String(Math.round(t1b - t1));
+        status(n.toLocaleString() + ' points drawn in ' + Math.round(t2 - t1b) + ' ms (data ' + Math.round(t1 - t0) +
+          ' ms, arrays ' + Math.round(t1b - t1) + ' ms)', 'ready');
         if (side === 'a') { legend(colors.names); }
         return view;
       });
