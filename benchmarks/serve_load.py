@@ -41,6 +41,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (its threads included)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as fh:
         for line in fh:
@@ -137,7 +144,9 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_run_clients(port, kv.index_to_key, 8, 2.0, 2000))
         rss_before = _rss_mb(server.pid)
         load_before = os.getloadavg()[0]
+        cpu_before, client_before = _cpu_s(server.pid), time.process_time()
         stats = asyncio.run(_run_clients(port, kv.index_to_key, args.clients, args.seconds, args.max_requests))
+        server_cpu, client_cpu = _cpu_s(server.pid) - cpu_before, time.process_time() - client_before
         rss_after = _rss_mb(server.pid)
     finally:
         server.terminate()
@@ -152,11 +161,15 @@ def main(argv: list[str] | None = None) -> None:
         "server_rss_mb_before": rss_before, "server_rss_mb_after": rss_after,
         "rss_growth_pct": 100 * (rss_after - rss_before) / rss_before, "load_average_before": load_before,
         "load_average_after": os.getloadavg()[0],
+        "server_cpu_ms_per_request": 1000 * server_cpu / max(n, 1), "client_cpu_ms_per_request": 1000 * client_cpu / max(n, 1),
     }
     print(f"/neighbors on {args.keys:,} keys ({args.index}), {args.clients} clients, {stats['elapsed']:.1f} s: "
           f"{result['throughput_rps']:,.0f} requests/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
           f"{result['errors']} errors, server RSS {rss_before:.0f} -> {rss_after:.0f} MB "
           f"({result['rss_growth_pct']:+.1f}%); load average {load_before:.1f} -> {result['load_average_after']:.1f}")
+    per = result["server_cpu_ms_per_request"]
+    print(f"server CPU {per:.3f} ms per request (= {1000 / per:,.0f} requests/s per fully available core), "
+          f"client CPU {result['client_cpu_ms_per_request']:.3f} ms per request")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1), encoding="utf-8")
 

@@ -30,6 +30,8 @@ def serve(
     max_batch: Annotated[int, typer.Option("--max-batch", min=1, max=100_000, help="Most query vectors per /search.")] = 1000,
     milvus_token: Annotated[str | None, typer.Option(
         "--milvus-token", envvar="EMBEDLAB_MILVUS_TOKEN", help="Token of a Milvus --index server.")] = None,
+    threads: Annotated[int, typer.Option("--threads", "-t", min=1, help="Threads per search batch (faiss, BLAS, "
+                                         "numba); 1 suits many small concurrent queries.")] = 1,
     print_token: Annotated[bool, typer.Option(
         "--generate-token", help="Make up a random token and print it (with the page's URL).")] = False,
 ) -> None:
@@ -55,7 +57,7 @@ def serve(
               soft_wrap=True)
     if token and not print_token:
         err.print("token required: open the page and paste the token, or add #token=TOKEN to its URL", soft_wrap=True)
-    run_server(app, host=host, port=port)
+    run_server(app, host=host, port=port, threads=threads)
 
 
 def register(app: typer.Typer) -> None:

@@ -104,9 +104,33 @@ def load_sets(specs: list[str], index_paths: list[Path] | None = None, labels: P
     return out
 
 
-def run_server(app: Any, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning") -> None:
+def set_search_threads(n: int) -> None:
+    """Threads of one search (faiss OpenMP, numba, BLAS). The service answers batches of concurrent
+    queries in its event loop; one thread each avoids thread wake-ups that cost more than they save
+    on small batches (raise it for large ``/search`` batches on an idle machine)."""
+    import sys
+
+    if "faiss" in sys.modules:
+        sys.modules["faiss"].omp_set_num_threads(n)
+    try:
+        import numba
+
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    except ImportError:  # pragma: no cover - numba is a core dependency
+        pass
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(n)
+    except ImportError:
+        pass
+
+
+def run_server(app: Any, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning",
+               threads: int = 1) -> None:
     """Run uvicorn (one worker: the vectors live in this process)."""
     uvicorn = require("uvicorn", "serve")
+    set_search_threads(threads)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
                             timeout_keep_alive=30, server_header=False, limit_concurrency=4096)
     uvicorn.Server(config).run()

@@ -34,9 +34,12 @@ def suggest(keys: list[str], key: str, n: int = 5) -> list[str]:
 class QueryBatcher:
     """Answer ``search_rows`` / ``search`` calls of many coroutines with few batch searches."""
 
-    def __init__(self, index: Any, max_batch: int = 512) -> None:
+    def __init__(self, index: Any, max_batch: int = 512, inline: bool | None = None) -> None:
         self.index = index
         self.max_batch = max_batch
+        # in-process backends run in the event loop's thread: one batch per loop turn, no thread
+        # hops (on a busy machine each wake-up of a worker thread costs more than a search)
+        self.inline = index.backend in ("exact", "faiss") if inline is None else inline
         self._queue: asyncio.Queue | None = None
         self._task: asyncio.Task | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedlab-search")
@@ -55,6 +58,8 @@ class QueryBatcher:
 
     async def vectors(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Neighbours of query vectors (answered as one batch of their own)."""
+        if self.inline and len(vectors) <= 16:
+            return self.index.search(vectors, k)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self.index.search, vectors, k)
 
@@ -66,10 +71,17 @@ class QueryBatcher:
             batch = [await queue.get()]
             while not queue.empty() and len(batch) < self.max_batch:
                 batch.append(queue.get_nowait())
+            if self.inline:  # let the loop read every request that is already there first
+                await asyncio.sleep(0)
+                while not queue.empty() and len(batch) < self.max_batch:
+                    batch.append(queue.get_nowait())
             k = max(item[2] for item in batch)
             rows = np.array([item[1] for item in batch], dtype=np.int64)
             try:
-                scores, found = await loop.run_in_executor(self._executor, self.index.search_rows, rows, k)
+                if self.inline:
+                    scores, found = self.index.search_rows(rows, k)
+                else:
+                    scores, found = await loop.run_in_executor(self._executor, self.index.search_rows, rows, k)
             except Exception as exc:  # hand the error to every waiting request
                 for item in batch:
                     if not item[3].done():
