@@ -18,7 +18,8 @@ Tree::
     ├── VocabularyError (KeyError)           a word that is not in the vocabulary
     ├── NotFittedError (AttributeError)      a model used before ``fit``
     ├── TrainingError (RuntimeError)         training diverged (NaN/inf) or cannot continue
-    └── MissingDependencyError (ImportError) an optional extra is not installed
+    ├── MissingDependencyError (ImportError) an optional extra is not installed
+    └── ServiceUnavailableError (ConnectionError) a server (e.g. Milvus) cannot be reached
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "NotFittedError",
     "TrainingError",
     "MissingDependencyError",
+    "ServiceUnavailableError",
 ]
 
 
@@ -76,6 +78,10 @@ class TrainingError(EmbedlabError, RuntimeError):
 
 class MissingDependencyError(EmbedlabError, ImportError):
     """An optional dependency is missing; the message gives the ``pip install`` line."""
+
+
+class ServiceUnavailableError(EmbedlabError, ConnectionError):
+    """A server embedlab talks to (a Milvus URI, ...) did not answer after a bounded retry."""
 
 
 def require(module: str, extra: str) -> object:

@@ -36,6 +36,9 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.quickstart",
     "embedlab.cli.tune",
     "embedlab.cli.compare",
+    "embedlab.cli.index",
+    "embedlab.cli.serve",
+    "embedlab.cli.explore",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.

@@ -56,6 +56,19 @@ class KeyedVectors:
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.metadata: dict[str, Any] = dict(metadata or {})
         self._unit: np.ndarray | None = None
+        self.index: Any = None  # an attached embedlab.search index (see attach_index)
+
+    def attach_index(self, index: Any, check: bool = True) -> KeyedVectors:
+        """Let :meth:`most_similar` / :meth:`similar_by_vector` search ``index`` (an
+        :mod:`embedlab.search` index built from these vectors; ``check`` compares its checksum).
+        ``None`` detaches. Returns ``self``."""
+        if index is not None:
+            if getattr(index, "metric", "cosine") != "cosine" or len(index) != len(self):
+                raise DataError(f"index holds {len(index)} vectors ({index.metric}); these are {len(self)} (cosine needed)")
+            if check:
+                index.check_matches(self)
+        self.index = index
+        return self
 
     # ------------------------------------------------------------------ basic access
     def __len__(self) -> int:
@@ -105,8 +118,9 @@ class KeyedVectors:
         return self._unit
 
     def invalidate(self) -> None:
-        """Drop cached unit vectors after changing ``vectors`` in place."""
+        """Drop cached unit vectors (and an attached index) after changing ``vectors`` in place."""
         self._unit = None
+        self.index = None
 
     # ------------------------------------------------------------------ similarity
     def similarity(self, a: str, b: str) -> float:
@@ -151,6 +165,10 @@ class KeyedVectors:
     def _top(
         self, query: np.ndarray, topn: int, exclude: set[str], restrict_vocab: int | None
     ) -> list[tuple[str, float]]:
+        if self.index is not None and (restrict_vocab is None or restrict_vocab >= len(self)):
+            scores, rows = self.index.search(query[None, :], min(topn + len(exclude), 1000))
+            hits = [(self.index_to_key[r], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+            return [(k, s) for k, s in hits if k not in exclude][:topn]
         unit = self.unit_vectors if restrict_vocab is None else self.unit_vectors[:restrict_vocab]
         scores = unit @ query
         return self._best(scores, topn, exclude)

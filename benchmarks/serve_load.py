@@ -1,0 +1,178 @@
+"""Load test of `embedlab serve` on loopback: concurrent clients against /neighbors.
+
+Usage::
+
+    python benchmarks/serve_load.py [--keys 100000] [--dim 100] [--clients 200] [--seconds 30]
+                                    [--index exact|hnsw] [--max-requests 2000000] [--json OUT]
+
+Starts the real ``embedlab serve`` command in a subprocess on 127.0.0.1 (a free port, a token) over
+``--keys`` clustered vectors, with an HNSW32 index (``--index hnsw``, built first with ``embedlab
+index build``) or exact search, then opens ``--clients`` keep-alive HTTP/1.1 connections from an
+asyncio client in this process (one connection per client, one request in flight each, random
+keys) for ``--seconds``, bounded also by ``--max-requests``. Reports throughput, p50/p99 latency
+(client-side), errors (non-200 or broken connections) and the server's RSS before and after.
+Client and server share the machine's cores (a loopback test), so the figures are a lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from search_vs_faiss import clustered  # noqa: E402
+
+TOKEN = "load-test-token"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (its threads included)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+async def _client(host: str, port: int, keys: list[str], deadline: float, stats: dict, budget: list[int]) -> None:
+    rng = random.Random(id(stats) ^ int(time.time() * 1e6))
+    try:
+        reader, writer = await asyncio.open_connection(host, port)
+    except OSError:
+        stats["errors"] += 1
+        return
+    try:
+        while time.perf_counter() < deadline and budget[0] > 0:
+            budget[0] -= 1
+            key = keys[rng.randrange(len(keys))]
+            req = (f"GET /neighbors?key={key}&k=10 HTTP/1.1\r\nHost: {host}\r\n"
+                   f"Authorization: Bearer {TOKEN}\r\n\r\n").encode()
+            start = time.perf_counter()
+            writer.write(req)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            stats["latency"].append(time.perf_counter() - start)
+            if status != 200:
+                stats["errors"] += 1
+    except (OSError, asyncio.IncompleteReadError, ValueError):
+        stats["errors"] += 1
+    finally:
+        writer.close()
+
+
+async def _run_clients(port: int, keys: list[str], clients: int, seconds: float, max_requests: int) -> dict:
+    stats = {"latency": [], "errors": 0}
+    deadline = time.perf_counter() + seconds
+    budget = [max_requests]
+    start = time.perf_counter()
+    await asyncio.gather(*[_client("127.0.0.1", port, keys, deadline, stats, budget) for _ in range(clients)])
+    stats["elapsed"] = time.perf_counter() - start
+    return stats
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--keys", type=int, default=100_000)
+    p.add_argument("--dim", type=int, default=100)
+    p.add_argument("--clients", type=int, default=200)
+    p.add_argument("--seconds", type=float, default=30.0)
+    p.add_argument("--index", choices=("exact", "hnsw"), default="hnsw")
+    p.add_argument("--max-requests", type=int, default=2_000_000)
+    p.add_argument("--json", default=None)
+    args = p.parse_args(argv)
+    if args.clients > 1000 or args.seconds > 120:
+        raise SystemExit("bounded: at most 1000 clients and 120 s")
+    try:  # a faster event loop for the client too, when uvicorn[standard] brought it
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    from embedlab.vectors import KeyedVectors
+
+    tmp = Path(tempfile.mkdtemp(prefix="serve-load-"))
+    kv = KeyedVectors([f"w{i}" for i in range(args.keys)], clustered(args.keys, args.dim))
+    kv.save(tmp / "v.npz")
+    env = dict(os.environ)
+    cmd = [sys.executable, "-m", "embedlab", "serve", str(tmp / "v.npz"), "--token", TOKEN]
+    if args.index == "hnsw":
+        subprocess.run([sys.executable, "-m", "embedlab", "index", "build", str(tmp / "v.npz"), "-o", str(tmp / "idx"),
+                        "--factory", "HNSW32", "--ef-search", "32", "--recall-queries", "500"], check=True, env=env)
+        cmd += ["--index", str(tmp / "idx")]
+    port = _free_port()
+    server = subprocess.Popen(cmd + ["--port", str(port)], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        import urllib.request
+
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"server did not start: {server.stderr.read() if server.stderr else ''}")
+                time.sleep(0.3)
+        # warm-up (compiles/loads kernels, fills caches), then measure
+        asyncio.run(_run_clients(port, kv.index_to_key, 8, 2.0, 2000))
+        rss_before = _rss_mb(server.pid)
+        load_before = os.getloadavg()[0]
+        cpu_before, client_before = _cpu_s(server.pid), time.process_time()
+        stats = asyncio.run(_run_clients(port, kv.index_to_key, args.clients, args.seconds, args.max_requests))
+        server_cpu, client_cpu = _cpu_s(server.pid) - cpu_before, time.process_time() - client_before
+        rss_after = _rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lat = sorted(stats["latency"])
+    n = len(lat)
+    q = (lambda f: lat[min(n - 1, int(f * n))] * 1000) if n else (lambda f: float("nan"))
+    result = {
+        "keys": args.keys, "dim": args.dim, "index": args.index, "clients": args.clients, "seconds": stats["elapsed"],
+        "requests": n, "throughput_rps": n / stats["elapsed"], "p50_ms": q(0.5), "p99_ms": q(0.99),
+        "mean_ms": statistics.fmean(lat) * 1000 if n else float("nan"), "errors": stats["errors"],
+        "server_rss_mb_before": rss_before, "server_rss_mb_after": rss_after,
+        "rss_growth_pct": 100 * (rss_after - rss_before) / rss_before, "load_average_before": load_before,
+        "load_average_after": os.getloadavg()[0],
+        "server_cpu_ms_per_request": 1000 * server_cpu / max(n, 1), "client_cpu_ms_per_request": 1000 * client_cpu / max(n, 1),
+    }
+    print(f"/neighbors on {args.keys:,} keys ({args.index}), {args.clients} clients, {stats['elapsed']:.1f} s: "
+          f"{result['throughput_rps']:,.0f} requests/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+          f"{result['errors']} errors, server RSS {rss_before:.0f} -> {rss_after:.0f} MB "
+          f"({result['rss_growth_pct']:+.1f}%); load average {load_before:.1f} -> {result['load_average_after']:.1f}")
+    per = result["server_cpu_ms_per_request"]
+    print(f"server CPU {per:.3f} ms per request (= {1000 / per:,.0f} requests/s per fully available core), "
+          f"client CPU {result['client_cpu_ms_per_request']:.3f} ms per request")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

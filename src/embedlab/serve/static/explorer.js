@@ -1,0 +1,322 @@
+/* embedlab explorer: a WebGL map of vectors (regl-scatterplot, vendored) + neighbour search.
+ *
+ * Served by `embedlab serve` (data from the JSON/binary API, with the bearer token if one is
+ * needed) or exported by `embedlab explore -o DIR` (data in data.js, neighbours computed here).
+ * Deep links: #set=NAME&key=K, #pair=A,B, #analogy=A,B,C, #token=T (the fragment never reaches
+ * the server's logs).
+ */
+(function () {
+  'use strict';
+
+  var PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7',
+    '#9c755f', '#bab0ac', '#1f77b4', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#17becf'];
+  var STATIC = window.EMBEDLAB_STATIC || null;
+  var $ = function (id) { return document.getElementById(id); };
+  var params = new URLSearchParams(location.hash.slice(1));
+  var token = params.get('token') || sessionStorage.getItem('embedlab-token') || '';
+  if (params.get('token')) { sessionStorage.setItem('embedlab-token', token); }
+  var views = {};     // 'a' / 'b' -> {name, keys, index, plot, n}
+  var sets = [];
+
+  function status(text, state) {
+    var el = $('status');
+    el.textContent = text;
+    el.dataset.state = state || 'ok';
+  }
+
+  function fail(err) {
+    console.warn(err);
+    status(String(err && err.message ? err.message : err), 'error');
+  }
+
+  // ------------------------------------------------------------------ data access
+  function api(path, kind) {
+    var headers = token ? { Authorization: 'Bearer ' + token } : {};
+    return fetch(path, { headers: headers }).then(function (resp) {
+      if (resp.status === 401) {
+        $('token-box').hidden = false;
+        throw new Error('a token is needed');
+      }
+      if (!resp.ok) {
+        return resp.json().then(function (body) { var e = new Error(body.error || resp.statusText); e.body = body; throw e; });
+      }
+      if (kind === 'bin') { return resp.arrayBuffer(); }
+      if (kind === 'text') { return resp.text(); }
+      return resp.json();
+    });
+  }
+
+  function b64(s) {
+    var bin = atob(s), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
+    return out.buffer;
+  }
+
+  function staticSet(name) { return STATIC.sets.filter(function (s) { return s.name === name; })[0]; }
+
+  var source = STATIC ? {
+    sets: function () { return Promise.resolve({ sets: STATIC.sets.map(function (s) { return { name: s.name, keys: s.keys.length, labels: !!s.colors.label }; }) }); },
+    keys: function (name) { return Promise.resolve(staticSet(name).keys); },
+    map: function (name) { return Promise.resolve(new Float32Array(b64(staticSet(name).map))); },
+    colors: function (name, by) {
+      var c = staticSet(name).colors[by];
+      if (!c) { return Promise.reject(new Error('no ' + by + ' colours in this export')); }
+      return Promise.resolve({ cats: new Uint8Array(b64(c.values)), names: c.names });
+    },
+    neighbors: function (name, key, k) {
+      var s = staticSet(name);
+      if (!s._vec) { s._vec = new Float32Array(b64(s.vectors)); s._index = new Map(s.keys.map(function (x, i) { return [x, i]; })); }
+      var row = s._index.get(key);
+      if (row === undefined) { return Promise.reject(new Error("key '" + key + "' is not in set '" + name + "'")); }
+      var d = s.dim, v = s._vec, n = s.keys.length, best = [];
+      for (var i = 0; i < n; i++) {
+        if (i === row) { continue; }
+        var dot = 0;
+        for (var j = 0; j < d; j++) { dot += v[row * d + j] * v[i * d + j]; }
+        if (best.length < k || dot > best[best.length - 1][0]) {
+          best.push([dot, i]);
+          best.sort(function (a, b) { return b[0] - a[0]; });
+          if (best.length > k) { best.pop(); }
+        }
+      }
+      return Promise.resolve({ key: key, set: name, neighbors: best.map(function (b) { return { key: s.keys[b[1]], score: b[0] }; }) });
+    },
+    csv: function (name) {
+      var s = staticSet(name), xy = new Float32Array(b64(s.map)), lines = ['key,x,y'];
+      for (var i = 0; i < s.keys.length; i++) { lines.push('"' + s.keys[i].replace(/"/g, '""') + '",' + xy[2 * i] + ',' + xy[2 * i + 1]); }
+      return URL.createObjectURL(new Blob([lines.join('\n')], { type: 'text/csv' }));
+    }
+  } : {
+    sets: function () { return api('sets'); },
+    keys: function (name) { return api('keys?set=' + encodeURIComponent(name), 'text').then(function (t) { return t.split('\n'); }); },
+    map: function (name, method) { return api('map?set=' + encodeURIComponent(name) + '&method=' + method, 'bin').then(function (b) { return new Float32Array(b); }); },
+    colors: function (name, by) {
+      var q = 'set=' + encodeURIComponent(name) + '&by=' + by;
+      return Promise.all([api('colors?' + q, 'bin'), api('legend?' + q)]).then(function (r) { return { cats: new Uint8Array(r[0]), names: r[1].categories }; });
+    },
+    neighbors: function (name, key, k) { return api('neighbors?set=' + encodeURIComponent(name) + '&k=' + k + '&key=' + encodeURIComponent(key)); },
+    csv: function (name, method) { return 'map.csv?set=' + encodeURIComponent(name) + '&method=' + method; }
+  };
+
+  // ------------------------------------------------------------------ the maps
+  function makePlot(side) {
+    var canvas = $('canvas-' + side);
+    var rect = canvas.getBoundingClientRect();
+    var plot = window.createScatterplot({
+      canvas: canvas, width: Math.max(rect.width, 10), height: Math.max(rect.height, 10),
+      pointSize: 3, backgroundColor: [1, 1, 1, 1], pointColor: PALETTE, colorBy: 'valueA',
+      pointColorActive: [0.1, 0.1, 0.1, 1], pointSizeSelected: 3, pointOutlineWidth: 2,
+      lassoOnLongPress: false
+    });
+    plot.subscribe('pointOver', function (i) {
+      var v = views[side];
+      var tip = $('tooltip');
+      tip.textContent = v.keys[i];
+      tip.hidden = false;
+      tip.dataset.key = v.keys[i];
+    });
+    plot.subscribe('pointOut', function () { $('tooltip').hidden = true; });
+    plot.subscribe('select', function (ev) {
+      if (ev.points.length === 1 && !views[side].programmatic) { selectKey(views[side].keys[ev.points[0]], side); }
+    });
+    return plot;
+  }
+
+  document.addEventListener('mousemove', function (ev) {
+    var tip = $('tooltip');
+    tip.style.left = (ev.clientX + 12) + 'px';
+    tip.style.top = (ev.clientY + 12) + 'px';
+  });
+
+  function loadView(side, name) {
+    var method = $('method').value, by = $('color-by').value;
+    var t0 = performance.now();
+    status('loading ' + name + '...', 'loading');
+    return Promise.all([source.keys(name), source.map(name, method), source.colors(name, by).catch(function () {
+      $('color-by').value = 'frequency';
+      return source.colors(name, 'frequency');
+    })]).then(function (r) {
+      var keys = r[0], xy = r[1], colors = r[2], n = keys.length;
+      var t1 = performance.now();
+      var x = new Float32Array(n), y = new Float32Array(n), z = new Float32Array(n);
+      for (var i = 0; i < n; i++) { x[i] = xy[2 * i]; y[i] = xy[2 * i + 1]; z[i] = colors.cats[i]; }
+      var view = views[side];
+      if (!view) { view = views[side] = { plot: makePlot(side) }; }
+      view.name = name;
+      view.keys = keys;
+      view.n = n;
+      view.plot.set({ pointSize: n > 200000 ? 1.5 : n > 20000 ? 2.5 : 5, opacity: n > 200000 ? 0.6 : 0.85 });
+      view.plot.clear();
+      var t1b = performance.now();
+      return view.plot.draw({ x: x, y: y, valueA: z }, { zDataType: 'categorical' }).then(function () {
+        var t2 = performance.now();
+        view.index = new Map();  // key -> row, after drawing (1M keys take a while)
+        for (var j = 0; j < n; j++) { view.index.set(keys[j], j); }
+        $('caption-' + side).textContent = name + ' (' + n.toLocaleString() + ' points)';
+        var st = $('status');
+        st.dataset.points = String(n);
+        st.dataset.loadMs = String(Math.round(t1 - t0));
+        st.dataset.drawMs = String(Math.round(t2 - t1b));
+        st.dataset.prepareMs = String(Math.round(t1b - t1));
+        status(n.toLocaleString() + ' points drawn in ' + Math.round(t2 - t1b) + ' ms (data ' + Math.round(t1 - t0) +
+          ' ms, arrays ' + Math.round(t1b - t1) + ' ms)', 'ready');
+        if (side === 'a') { legend(colors.names); }
+        return view;
+      });
+    });
+  }
+
+  function legend(names) {
+    var el = $('legend');
+    el.innerHTML = '';
+    names.forEach(function (name, i) {
+      var row = document.createElement('div');
+      var dot = document.createElement('i');
+      dot.style.background = PALETTE[i % PALETTE.length];
+      row.appendChild(dot);
+      row.appendChild(document.createTextNode(name));
+      el.appendChild(row);
+    });
+  }
+
+  // ------------------------------------------------------------------ selection and neighbours
+  function highlight(side, keysToShow, focus) {
+    var view = views[side];
+    if (!view) { return; }
+    var rows = keysToShow.map(function (k) { return view.index.get(k); }).filter(function (r) { return r !== undefined; });
+    view.programmatic = true;
+    view.plot.select(rows, { preventEvent: true });
+    view.programmatic = false;
+    if (focus && rows.length) { view.plot.zoomToPoints(rows, { transition: true, padding: 0.6 }); }
+  }
+
+  function fillList(el, result, other) {
+    el.innerHTML = '';
+    var shared = new Set(other ? other.neighbors.map(function (n) { return n.key; }) : []);
+    result.neighbors.forEach(function (n) {
+      var li = document.createElement('li');
+      li.textContent = n.key;
+      var score = document.createElement('span');
+      score.textContent = n.score.toFixed(3);
+      li.appendChild(score);
+      li.dataset.key = n.key;
+      if (shared.has(n.key)) { li.className = 'shared'; }
+      li.addEventListener('click', function () { selectKey(n.key); });
+      el.appendChild(li);
+    });
+  }
+
+  function selectKey(key, fromSide) {
+    key = String(key).trim();
+    if (!key || !views.a) { return Promise.resolve(); }
+    $('search').value = key;
+    $('selected').textContent = key;
+    $('overlap').textContent = '';
+    var k = 10;
+    var jobs = [source.neighbors(views.a.name, key, k)];
+    if (views.b) { jobs.push(source.neighbors(views.b.name, key, k).catch(function (e) { return { error: e.message, neighbors: [] }; })); }
+    return Promise.all(jobs).then(function (r) {
+      fillList($('neighbors-a'), r[0], r[1]);
+      highlight('a', [key].concat(r[0].neighbors.map(function (n) { return n.key; })), fromSide !== 'a');
+      if (views.b) {
+        fillList($('neighbors-b'), r[1], r[0]);
+        highlight('b', [key].concat(r[1].neighbors.map(function (n) { return n.key; })), fromSide !== 'b');
+        var a = new Set(r[0].neighbors.map(function (n) { return n.key; }));
+        var both = r[1].neighbors.filter(function (n) { return a.has(n.key); }).length;
+        $('overlap').textContent = r[1].error ? r[1].error : 'neighbour overlap@' + k + ': ' + (both / k).toFixed(2) +
+          ' (' + views.a.name + ' vs ' + views.b.name + ')';
+        $('overlap').dataset.overlap = String(both / k);
+      } else { $('neighbors-b').innerHTML = ''; }
+      status(key + ': ' + r[0].neighbors.length + ' neighbours', 'ready');
+    }).catch(function (e) {
+      $('neighbors-a').innerHTML = '';
+      var hint = e.body && e.body.suggestions && e.body.suggestions.length ? ' (did you mean ' + e.body.suggestions.join(', ') + '?)' : '';
+      status(e.message.split(';')[0] + hint, 'error');
+    });
+  }
+
+  function applyHash() {
+    var h = new URLSearchParams(location.hash.slice(1));
+    if (h.get('pair')) {
+      var pair = h.get('pair').split(',');
+      highlight('a', pair, true);
+      $('selected').textContent = pair.join(' / ');
+      return;
+    }
+    if (h.get('analogy') && !STATIC) {
+      var w = h.get('analogy').split(',');
+      api('analogy?set=' + encodeURIComponent(views.a.name) + '&a=' + encodeURIComponent(w[0]) + '&b=' +
+          encodeURIComponent(w[1]) + '&c=' + encodeURIComponent(w[2])).then(function (r) {
+        $('selected').textContent = w[0] + ' : ' + w[1] + ' :: ' + w[2] + ' : ?';
+        fillList($('neighbors-a'), r);
+        highlight('a', w.concat(r.neighbors.map(function (n) { return n.key; })), true);
+      }).catch(fail);
+      return;
+    }
+    if (h.get('key')) { selectKey(h.get('key')); }
+  }
+
+  function refreshExport() {
+    if (!views.a) { return; }
+    var href = source.csv(views.a.name, $('method').value);
+    var link = $('export');
+    link.href = href;
+    link.setAttribute('download', views.a.name + '-' + $('method').value + '.csv');
+    if (token && !STATIC) {  // a plain link cannot send the token: fetch, then save
+      link.onclick = function (ev) {
+        ev.preventDefault();
+        api(href, 'text').then(function (text) {
+          var a = document.createElement('a');
+          a.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+          a.download = link.getAttribute('download');
+          a.click();
+        }).catch(fail);
+      };
+    }
+  }
+
+  // ------------------------------------------------------------------ start
+  function start() {
+    source.sets().then(function (info) {
+      sets = info.sets;
+      var selA = $('set-a'), selB = $('set-b');
+      sets.forEach(function (s) {
+        selA.add(new Option(s.name + ' (' + s.keys.toLocaleString() + ')', s.name));
+        selB.add(new Option(s.name, s.name));
+      });
+      if (params.get('set')) { selA.value = params.get('set'); }
+      if (params.get('beside')) { selB.value = params.get('beside'); }
+      if (STATIC) { $('method').disabled = true; }
+      return reload();
+    }).then(applyHash).catch(fail);
+  }
+
+  function reload() {
+    var jobs = [loadView('a', $('set-a').value)];
+    var b = $('set-b').value;
+    $('map-b').hidden = !b;
+    if (b) {
+      jobs.push(loadView('b', b));
+    } else if (views.b) {
+      views.b.plot.destroy();
+      delete views.b;
+    }
+    return Promise.all(jobs).then(function () {
+      refreshExport();
+      if ($('search').value) { return selectKey($('search').value); }
+    }).catch(fail);
+  }
+
+  $('search-form').addEventListener('submit', function (ev) { ev.preventDefault(); selectKey($('search').value); });
+  $('token-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    token = $('token').value;
+    sessionStorage.setItem('embedlab-token', token);
+    $('token-box').hidden = true;
+    start();
+  });
+  ['set-a', 'set-b', 'color-by', 'method'].forEach(function (id) { $(id).addEventListener('change', reload); });
+  window.addEventListener('hashchange', applyHash);
+  window.embedlabExplorer = { views: views, selectKey: selectKey };
+  start();
+}());

@@ -1,0 +1,206 @@
+"""The explorer in headless Chromium (Debian chromium + chromium-driver, selenium): search, click,
+side-by-side sets, no console errors, a static export, and a million points drawn with WebGL
+(SwiftShader). Screenshots go to the test's tmp folder."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import clustered_vectors, running_server
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install 'embedlab[serve]')")
+pytest.importorskip("fastapi", reason="fastapi not installed (pip install 'embedlab[serve]')")
+
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from embedlab.search import build_index  # noqa: E402
+from embedlab.serve.app import create_app  # noqa: E402
+from embedlab.serve.vectorset import VectorSet  # noqa: E402
+from embedlab.vectors import KeyedVectors  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                                reason="chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--use-angle=swiftshader",
+                "--enable-unsafe-swiftshader", "--window-size=1280,800"):
+        opts.add_argument(arg)
+    opts.binary_location = CHROMIUM
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=opts, service=Service(CHROMEDRIVER))
+    driver.set_page_load_timeout(120)
+    yield driver
+    driver.quit()
+
+
+def _words_kv() -> KeyedVectors:
+    """Real words when the GloVe package is there (the 5,000 most frequent), else clustered keys."""
+    try:
+        from embedlab.vectors.pretrained import load_named_vectors
+
+        return load_named_vectors("glove-6b-50d", limit=5000)
+    except Exception:
+        return clustered_vectors(n=5000)
+
+
+def _severe(driver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def _wait_ready(driver, timeout: float = 120) -> None:
+    WebDriverWait(driver, timeout).until(
+        lambda d: d.find_element(By.ID, "status").get_attribute("data-state") in ("ready", "error"))
+    assert driver.find_element(By.ID, "status").get_attribute("data-state") == "ready", \
+        driver.find_element(By.ID, "status").text
+
+
+def _neighbour_keys(driver, list_id: str = "neighbors-a") -> list[str]:
+    return [li.get_attribute("data-key") for li in driver.find_elements(By.CSS_SELECTOR, f"#{list_id} li")]
+
+
+def test_search_click_side_by_side_without_console_errors(browser, tmp_path):
+    kv = _words_kv()
+    kv2 = KeyedVectors(kv.index_to_key, kv.vectors + 0.05 * np.random.default_rng(0).normal(size=kv.vectors.shape))
+    sets = [VectorSet("words", kv, build_index(kv, "exact", recall_queries=0)),
+            VectorSet("noisy", kv2, build_index(kv2, "exact", recall_queries=0))]
+    key = kv.index_to_key[123]
+    with running_server(create_app(sets, token="tok")) as url:
+        browser.get(f"{url}/#token=tok")
+        _wait_ready(browser)
+        box = browser.find_element(By.ID, "search")
+        box.clear()
+        box.send_keys(key)
+        browser.find_element(By.ID, "search-button").click()
+        WebDriverWait(browser, 60).until(lambda d: len(_neighbour_keys(d)) == 10)
+        expected = [k for k, _ in kv.most_similar(key, topn=10)]
+        assert _neighbour_keys(browser) == expected
+        # click a point on the map: the page selects it and lists its neighbours
+        row = 2000
+        pos = browser.execute_script(
+            "var v = window.embedlabExplorer.views.a; v.plot.zoomToPoints([arguments[0]], {padding: 4});"
+            "return new Promise(r => setTimeout(() => r(v.plot.getScreenPosition(arguments[0])), 800));", row)
+        canvas = browser.find_element(By.ID, "canvas-a")
+        size = canvas.size
+        ActionChains(browser).move_to_element_with_offset(canvas, pos[0] - size["width"] / 2,
+                                                          pos[1] - size["height"] / 2).click().perform()
+        # the point under the cursor is selected (a dense map may put a close one there first)
+        WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "selected").text not in ("", key))
+        clicked = browser.find_element(By.ID, "selected").text
+        assert clicked in kv.key_to_index
+        WebDriverWait(browser, 60).until(lambda d: _neighbour_keys(d) == [k for k, _ in kv.most_similar(clicked, topn=10)])
+        # a second set beside the first: both lists and their overlap
+        from selenium.webdriver.support.ui import Select
+
+        Select(browser.find_element(By.ID, "set-b")).select_by_value("noisy")
+        WebDriverWait(browser, 120).until(lambda d: len(_neighbour_keys(d, "neighbors-b")) == 10)
+        overlap = float(browser.find_element(By.ID, "overlap").get_attribute("data-overlap"))
+        expected_b = {k for k, _ in kv2.most_similar(clicked, topn=10)}
+        assert overlap == pytest.approx(len(expected_b & set(_neighbour_keys(browser))) / 10)
+        browser.save_screenshot(str(tmp_path / "explorer.png"))
+        assert (tmp_path / "explorer.png").stat().st_size > 10_000
+        assert _severe(browser) == []
+
+
+def test_static_export_works_from_file(browser, tmp_path, capsys):
+    from embedlab.serve.export import export_explorer
+
+    kv = clustered_vectors(n=1500, seed=4)
+    export_explorer([("demo", kv)], tmp_path / "site")
+    browser.get((tmp_path / "site" / "index.html").as_uri() + "#key=w11")
+    _wait_ready(browser)
+    WebDriverWait(browser, 60).until(lambda d: len(_neighbour_keys(d)) == 10)
+    assert _neighbour_keys(browser) == [k for k, _ in kv.most_similar("w11", topn=10)]
+    assert _severe(browser) == []
+    csv = (tmp_path / "site" / "coordinates.csv").read_text().splitlines()
+    assert csv[0] == "set,key,x,y" and len(csv) == 1501
+
+
+@pytest.mark.slow
+def test_a_million_points_render(browser, tmp_path, capsys):
+    """1M random 8-d vectors: the page loads them and WebGL draws them (draw time printed)."""
+    rng = np.random.default_rng(0)
+    n = 1_000_000
+    kv = KeyedVectors([f"p{i}" for i in range(n)], rng.normal(size=(n, 8)).astype(np.float32))
+    vs = VectorSet("million", kv, build_index(kv, "exact", recall_queries=0))
+    with running_server(create_app([vs])) as url:
+        start = time.perf_counter()
+        browser.get(url + "/")
+        _wait_ready(browser, timeout=300)
+        total = time.perf_counter() - start
+        status = browser.find_element(By.ID, "status")
+        assert status.get_attribute("data-points") == str(n)
+        draw_ms = int(status.get_attribute("data-draw-ms"))
+        load_ms = int(status.get_attribute("data-load-ms"))
+        shot = tmp_path / "million.png"
+        browser.find_element(By.ID, "canvas-a").screenshot(str(shot))
+        assert _severe(browser) == []
+    png = _png_pixels(shot)
+    coloured = (png.min(axis=2) < 200).mean()  # white background; points are coloured
+    assert coloured > 0.05, coloured
+    with capsys.disabled():
+        print(f"\n1M points: data {load_ms} ms, WebGL draw {draw_ms} ms; page ready in {total:.1f} s")
+
+
+def _png_pixels(path: Path) -> np.ndarray:
+    """Decode an RGB(A) PNG with zlib only (no imaging library needed)."""
+    import struct
+    import zlib
+
+    data = path.read_bytes()
+    pos, chunks, width = 8, [], 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, ctype = struct.unpack(">IIBB", body[:10])
+            channels = {2: 3, 6: 4}[ctype]
+        elif kind == b"IDAT":
+            chunks.append(body)
+        pos += 12 + length
+    raw = zlib.decompress(b"".join(chunks))
+    stride = width * channels
+    img = np.zeros((height, stride), dtype=np.int32)
+    prev = np.zeros(stride, dtype=np.int32)
+    for y in range(height):
+        f = raw[y * (stride + 1)]
+        line = np.frombuffer(raw, dtype=np.uint8, count=stride, offset=y * (stride + 1) + 1).astype(np.int32)
+        if f == 1:
+            out = line.copy()
+            for x in range(channels, stride):
+                out[x] = (out[x] + out[x - channels]) & 255
+            line = out
+        elif f == 2:
+            line = (line + prev) & 255
+        elif f == 3:
+            out = line.copy()
+            for x in range(stride):
+                left = out[x - channels] if x >= channels else 0
+                out[x] = (out[x] + ((left + prev[x]) >> 1)) & 255
+            line = out
+        elif f == 4:
+            out = line.copy()
+            for x in range(stride):
+                a = out[x - channels] if x >= channels else 0
+                b = prev[x]
+                c = prev[x - channels] if x >= channels else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                out[x] = (out[x] + pred) & 255
+            line = out
+        img[y] = line
+        prev = line
+    return img.reshape(height, width, channels)[:, :, :3]
