@@ -117,6 +117,11 @@ MaxVocabSize = Annotated[int | None, typer.Option(help="Keep at most this many w
 Epochs = Annotated[int, typer.Option("--epochs", "-e", help="Passes over the corpus.")]
 Alpha = Annotated[float, typer.Option(help="Initial learning rate.")]
 MinAlpha = Annotated[float, typer.Option(help="Final learning rate (linear decay).")]
+Deterministic = Annotated[
+    bool,
+    typer.Option("--deterministic", help="Bit-identical vectors for a --seed on any number of --threads "
+                 "(fixed shards, mini-batches merged in a fixed order; a little slower)."),
+]
 MemoryMb = Annotated[float, typer.Option(help="Memory for counting (MB); beyond it runs spill to disk.")]
 
 
