@@ -18,7 +18,8 @@ Tree::
     ├── VocabularyError (KeyError)           a word that is not in the vocabulary
     ├── NotFittedError (AttributeError)      a model used before ``fit``
     ├── TrainingError (RuntimeError)         training diverged (NaN/inf) or cannot continue
-    └── MissingDependencyError (ImportError) an optional extra is not installed
+    ├── MissingDependencyError (ImportError) an optional extra is not installed
+    └── InsufficientMemoryError (MemoryError) the planner predicts that training will not fit
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "NotFittedError",
     "TrainingError",
     "MissingDependencyError",
+    "InsufficientMemoryError",
 ]
 
 
@@ -88,3 +90,7 @@ def require(module: str, extra: str) -> object:
         raise MissingDependencyError(
             f"{module} is needed for this feature; install it with: pip install 'embedlab[{extra}]'"
         ) from exc
+
+
+class InsufficientMemoryError(EmbedlabError, MemoryError):
+    """Training is predicted not to fit in the available memory; the message says what to change."""

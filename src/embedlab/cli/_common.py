@@ -122,6 +122,11 @@ Deterministic = Annotated[
     typer.Option("--deterministic", help="Bit-identical vectors for a --seed on any number of --threads "
                  "(fixed shards, mini-batches merged in a fixed order; a little slower)."),
 ]
+Force = Annotated[
+    bool,
+    typer.Option("--force", help="Train even when the memory planner predicts it will not fit "
+                 "(see `embedlab plan`)."),
+]
 MemoryMb = Annotated[float, typer.Option(help="Memory for counting (MB); beyond it runs spill to disk.")]
 
 
@@ -370,6 +375,13 @@ def train_and_save(
     write_vectors(kv, output, fmt_name)
     print_training_summary(model, output, fmt_name, elapsed)
     return kv
+
+
+def overcommit(force: bool) -> contextlib.AbstractContextManager[None]:
+    """The planner's memory check off (``--force``) or on."""
+    from ..models._plan import allow_overcommit
+
+    return allow_overcommit() if force else contextlib.nullcontext()
 
 
 def train_on_corpus(

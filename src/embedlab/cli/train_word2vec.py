@@ -35,6 +35,7 @@ def train_word2vec(
     threads: c.Threads = None,
     seed: c.Seed = None,
     deterministic: c.Deterministic = False,
+    force: c.Force = False,
     phrases: Annotated[bool, typer.Option("--phrases", help="Detect bigram phrases (new_york) first.")] = False,
     checkpoint_every: Annotated[
         int, typer.Option(help="Write a resumable checkpoint every N epochs (0 = never).")
@@ -57,7 +58,8 @@ def train_word2vec(
         checkpoint_every=checkpoint_every,
         checkpoint_path=None if ckpt is None else str(ckpt),
     )
-    c.train_on_corpus(model, corpus, output, opts, resume_from=ckpt if resume else None, checkpoint_path=ckpt)
+    with c.overcommit(force):
+        c.train_on_corpus(model, corpus, output, opts, resume_from=ckpt if resume else None, checkpoint_path=ckpt)
 
 
 def register(train_app: typer.Typer) -> None:

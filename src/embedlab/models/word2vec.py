@@ -38,6 +38,7 @@ from ..kernels.deterministic import N_SHARDS, train_chunk_deterministic
 from ..kernels.hs import build_huffman
 from ..kernels.sampling import build_alias
 from ..kernels.sgns import train_chunk
+from ._plan import check_training_memory
 from ._sgd import ChunkStats, run_sgd
 
 __all__ = ["Word2Vec"]
@@ -230,6 +231,7 @@ class Word2Vec(BaseEmbedder):
         seed = self.random_state if self.random_state is not None else secrets.randbits(63)
         vocab, phrases, encoded = self._prepare(corpus)
         try:
+            check_training_memory(self, vocab, encoded)
             v, dim = len(vocab), self.vector_size
             rng = np.random.default_rng(seed)
             # uniform on [-1/dim, 1/dim], as gensim (word2vec.c: half that): +0.3 analogy points here
@@ -343,6 +345,13 @@ class Word2Vec(BaseEmbedder):
             "interrupted": result.interrupted,
         }
         self.vectors_ = KeyedVectors(vocab.words, syn0, counts=vocab.counts, metadata=metadata)
+
+    def plan(self, corpus: Any, memory: int | str | None = None) -> Any:
+        """Predicted peak memory of ``fit(corpus)`` per stage (:class:`embedlab.planning.Plan`), with
+        parameter values that fit when it does not fit in ``memory`` (default: available memory)."""
+        from ._plan import plan
+
+        return plan(self, corpus, memory=memory)
 
     def current_vectors(self) -> Any:
         """The vectors as they stand, also inside epoch callbacks while training (no copy).
