@@ -19,7 +19,8 @@ Tree::
     ├── NotFittedError (AttributeError)      a model used before ``fit``
     ├── TrainingError (RuntimeError)         training diverged (NaN/inf) or cannot continue
     ├── MissingDependencyError (ImportError) an optional extra is not installed
-    └── ServiceUnavailableError (ConnectionError) a server (e.g. Milvus) cannot be reached
+    ├── ServiceUnavailableError (ConnectionError) a server (e.g. Milvus) cannot be reached
+    └── InsufficientMemoryError (MemoryError) the planner predicts that training will not fit
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = [
     "TrainingError",
     "MissingDependencyError",
     "ServiceUnavailableError",
+    "InsufficientMemoryError",
 ]
 
 
@@ -94,3 +96,7 @@ def require(module: str, extra: str) -> object:
         raise MissingDependencyError(
             f"{module} is needed for this feature; install it with: pip install 'embedlab[{extra}]'"
         ) from exc
+
+
+class InsufficientMemoryError(EmbedlabError, MemoryError):
+    """Training is predicted not to fit in the available memory; the message says what to change."""

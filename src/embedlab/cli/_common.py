@@ -135,6 +135,16 @@ MaxVocabSize = Annotated[int | None, typer.Option(help="Keep at most this many w
 Epochs = Annotated[int, typer.Option("--epochs", "-e", help="Passes over the corpus.")]
 Alpha = Annotated[float, typer.Option(help="Initial learning rate.")]
 MinAlpha = Annotated[float, typer.Option(help="Final learning rate (linear decay).")]
+Deterministic = Annotated[
+    bool,
+    typer.Option("--deterministic", help="Bit-identical vectors for a --seed on any number of --threads "
+                 "(fixed shards, mini-batches merged in a fixed order; a little slower)."),
+]
+Force = Annotated[
+    bool,
+    typer.Option("--force", help="Train even when the memory planner predicts it will not fit "
+                 "(see `embedlab plan`)."),
+]
 MemoryMb = Annotated[float, typer.Option(help="Memory for counting (MB); beyond it runs spill to disk.")]
 
 
@@ -567,6 +577,13 @@ def interrupted_message(model: BaseEmbedder, output: Path | None, checkpoint_pat
     if checkpoint_path is not None and checkpoint_path.is_file():
         return f"interrupted{where}; {saved}; resume with --resume (checkpoint at {checkpoint_path})"
     return f"interrupted{where}; {saved}"
+
+
+def overcommit(force: bool) -> contextlib.AbstractContextManager[None]:
+    """The planner's memory check off (``--force``) or on."""
+    from ..models._plan import allow_overcommit
+
+    return allow_overcommit() if force else contextlib.nullcontext()
 
 
 def train_on_corpus(

@@ -39,6 +39,7 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.index",
     "embedlab.cli.serve",
     "embedlab.cli.explore",
+    "embedlab.cli.plan",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.

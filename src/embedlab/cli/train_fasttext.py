@@ -30,6 +30,7 @@ def train_fasttext(
     bucket: Annotated[int, typer.Option(help="Hash buckets for the n-grams.")] = 2_000_000,
     threads: c.Threads = None,
     seed: c.Seed = None,
+    force: c.Force = False,
     *,
     opts: c.CorpusOptions,
 ) -> None:
@@ -45,7 +46,8 @@ def train_fasttext(
         sample=sample, min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs, alpha=alpha,
         min_alpha=min_alpha, min_n=min_n, max_n=max_n, bucket=bucket, threads=threads, seed=seed,
     )
-    c.train_on_corpus(model, corpus, output, opts)
+    with c.overcommit(force):
+        c.train_on_corpus(model, corpus, output, opts)
 
 
 def register(train_app: typer.Typer) -> None:

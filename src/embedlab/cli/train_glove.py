@@ -37,6 +37,7 @@ def train_glove(
     memory_mb: c.MemoryMb = 1024.0,
     threads: c.Threads = None,
     seed: c.Seed = None,
+    force: c.Force = False,
     *,
     opts: c.CorpusOptions,
 ) -> None:
@@ -48,7 +49,8 @@ def train_glove(
         max_vocab_size=max_vocab_size, x_max=x_max, alpha=alpha, learning_rate=learning_rate, epochs=epochs,
         output=vectors, memory_mb=memory_mb, threads=threads, seed=seed,
     )
-    c.train_on_corpus(model, corpus, output, opts)
+    with c.overcommit(force):
+        c.train_on_corpus(model, corpus, output, opts)
 
 
 def register(train_app: typer.Typer) -> None:

@@ -34,6 +34,8 @@ def train_word2vec(
     min_alpha: c.MinAlpha = 0.0001,
     threads: c.Threads = None,
     seed: c.Seed = None,
+    deterministic: c.Deterministic = False,
+    force: c.Force = False,
     phrases: Annotated[bool, typer.Option("--phrases", help="Detect bigram phrases (new_york) first.")] = False,
     checkpoint_every: Annotated[
         int, typer.Option(help="Write a resumable checkpoint every N epochs (0 = never).")
@@ -52,10 +54,12 @@ def train_word2vec(
     model = c.build_model(
         Word2Vec, opts, vector_size=vector_size, architecture=architecture, window=window, negative=negative,
         hs=hs, sample=sample, min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs, alpha=alpha,
-        min_alpha=min_alpha, threads=threads, seed=seed, phrases=phrases, checkpoint_every=checkpoint_every,
+        min_alpha=min_alpha, threads=threads, seed=seed, deterministic=deterministic, phrases=phrases,
+        checkpoint_every=checkpoint_every,
         checkpoint_path=None if ckpt is None else str(ckpt),
     )
-    c.train_on_corpus(model, corpus, output, opts, resume_from=ckpt if resume else None, checkpoint_path=ckpt)
+    with c.overcommit(force):
+        c.train_on_corpus(model, corpus, output, opts, resume_from=ckpt if resume else None, checkpoint_path=ckpt)
 
 
 def register(train_app: typer.Typer) -> None:

@@ -159,6 +159,9 @@ class FastText(BaseEmbedder):
             )
         encoded = encode(sentences, vocab)
         try:
+            from ._plan import check_training_memory
+
+            check_training_memory(self, vocab, encoded)
             self._train(vocab, encoded)
         finally:
             encoded.close()
@@ -196,7 +199,10 @@ class FastText(BaseEmbedder):
         t_start = time.perf_counter()
         indptr, indices, used = self._subword_table(words)
         rng = np.random.default_rng(seed)
-        w_in = rng.uniform(-1.0 / dim, 1.0 / dim, size=(n_words + used.shape[0], dim)).astype(np.float32)
+        # uniform on [-1/dim, 1/dim), drawn in float32 in place (no float64 temporary of the whole matrix)
+        w_in = rng.random((n_words + used.shape[0], dim), dtype=np.float32)
+        w_in *= np.float32(2.0 / dim)
+        w_in -= np.float32(1.0 / dim)
         w_out = np.zeros((n_words if self.negative else 0, dim), dtype=np.float32)
         if self.hs:
             codes, points, lengths = build_huffman(vocab.counts)
@@ -279,6 +285,13 @@ class FastText(BaseEmbedder):
             min_n=self.min_n, max_n=self.max_n, bucket=self.bucket if used.size else 0, ngram_index=ngram_index,
             counts=vocab.counts, metadata=metadata,
         )
+
+    def plan(self, corpus: Any, memory: int | str | None = None) -> Any:
+        """Predicted peak memory of ``fit(corpus)`` per stage (:class:`embedlab.planning.Plan`), with
+        parameter values that fit when it does not fit in ``memory`` (default: available memory)."""
+        from ._plan import plan
+
+        return plan(self, corpus, memory=memory)
 
     def current_vectors(self) -> Any:
         """The vectors as they stand, also inside epoch callbacks while training (tuning's pruning).

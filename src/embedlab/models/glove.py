@@ -160,6 +160,9 @@ class Glove(BaseEmbedder):
         )
         count_time = time.perf_counter() - start
         with cooc:
+            from ._plan import check_training_memory
+
+            check_training_memory(self, vocab, nnz=cooc.nnz)
             self.vocab_ = vocab
             self.cooccurrence_stats_ = dict(cooc.stats)
             logger.info("glove: %d words, %d nonzeros counted in %.1f s", len(vocab), cooc.nnz, count_time)
@@ -239,6 +242,13 @@ class Glove(BaseEmbedder):
         if self.output == "W":
             return W
         return W + C if self.output == "W+C" else np.hstack([W, C])
+
+    def plan(self, corpus: Any, memory: int | str | None = None) -> Any:
+        """Predicted peak memory of ``fit(corpus)`` per stage (:class:`embedlab.planning.Plan`), with
+        parameter values that fit when it does not fit in ``memory`` (default: available memory)."""
+        from ._plan import plan
+
+        return plan(self, corpus, memory=memory)
 
     def current_vectors(self) -> Any:
         """The vectors as they stand, also inside epoch callbacks while training (for pruning)."""

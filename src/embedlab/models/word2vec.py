@@ -8,6 +8,9 @@ encodes the corpus once into flat int32 ids, then trains with the compiled kerne
 Reproducibility: ``random_state`` + ``n_threads=1`` gives bit-identical vectors. With more
 threads the updates are lock-free (Hogwild) and results are statistically equivalent; the
 reported loss is the true mean loss per training example whatever the thread count.
+``deterministic=True`` trains with :mod:`embedlab.kernels.deterministic` instead (fixed shards,
+mini-batches merged in a fixed order): the same seed gives bit-identical vectors on any number
+of threads and on every run. Models built on this driver (``_train``) inherit the mode.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ from .._validation import Callable_, Interval, Options
 from ..base import BaseEmbedder, check_is_fitted
 from ..exceptions import FormatError, InputFileError, InvalidParameterError
 from ..kernels._rng import seed_states
+from ..kernels.deterministic import N_SHARDS, train_chunk_deterministic
 from ..kernels.hs import build_huffman
 from ..kernels.sampling import build_alias
 from ..kernels.sgns import train_chunk
+from ._plan import check_training_memory
 from ._sgd import ChunkStats, run_sgd
 
 __all__ = ["Word2Vec"]
@@ -41,6 +46,7 @@ __all__ = ["Word2Vec"]
 _CHECKPOINT_KIND = "embedlab-word2vec-checkpoint"
 _CHUNK_TOKENS_PER_THREAD = 200_000
 _SLICES_PER_THREAD = 4
+_DETERMINISTIC_CHUNK_TOKENS = 800_000  # deterministic mode: chunks independent of the thread count
 
 
 def _versions() -> dict[str, str]:
@@ -92,6 +98,7 @@ class Word2Vec(BaseEmbedder):
         "callbacks": [Callable_(allow_list=True), None],
         "checkpoint_every": [Interval(int, 0, None)],
         "checkpoint_path": [str, os.PathLike, None],
+        "deterministic": [bool],
     }
 
     def __init__(
@@ -118,6 +125,7 @@ class Word2Vec(BaseEmbedder):
         callbacks: Any = None,
         checkpoint_every: int = 0,
         checkpoint_path: str | os.PathLike[str] | None = None,
+        deterministic: bool = False,
     ) -> None:
         self.vector_size = vector_size
         self.architecture = architecture
@@ -141,6 +149,7 @@ class Word2Vec(BaseEmbedder):
         self.callbacks = callbacks
         self.checkpoint_every = checkpoint_every
         self.checkpoint_path = checkpoint_path
+        self.deterministic = deterministic
 
     # ------------------------------------------------------------------ validation
     def _check_relations(self, params: Mapping[str, Any]) -> None:
@@ -222,6 +231,7 @@ class Word2Vec(BaseEmbedder):
         seed = self.random_state if self.random_state is not None else secrets.randbits(63)
         vocab, phrases, encoded = self._prepare(corpus)
         try:
+            check_training_memory(self, vocab, encoded)
             v, dim = len(vocab), self.vector_size
             rng = np.random.default_rng(seed)
             # uniform on [-1/dim, 1/dim], as gensim (word2vec.c: half that): +0.3 analogy points here
@@ -252,9 +262,11 @@ class Word2Vec(BaseEmbedder):
         else:
             codes, points, lens = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32)
         max_len = int(np.diff(offsets).max())
-        chunks = _chunks(offsets, _CHUNK_TOKENS_PER_THREAD * n_threads)
-        # several slices per thread, dealt dynamically (see train_chunk)
-        n_slices = _SLICES_PER_THREAD * n_threads
+        if self.deterministic:  # shards and chunks fixed whatever the thread count
+            chunks, n_slices, kernel = _chunks(offsets, _DETERMINISTIC_CHUNK_TOKENS), N_SHARDS, train_chunk_deterministic
+        else:  # several slices per thread, dealt dynamically (see train_chunk)
+            chunks = _chunks(offsets, _CHUNK_TOKENS_PER_THREAD * n_threads)
+            n_slices, kernel = _SLICES_PER_THREAD * n_threads, train_chunk
         skipgram = self.architecture == "skipgram"
 
         def step(epoch: int, index: int, span: tuple[int, int], a0: float, a1: float) -> ChunkStats:
@@ -266,7 +278,7 @@ class Word2Vec(BaseEmbedder):
             states = seed_states(seed, epoch, index, n=n_slices)
             res = np.zeros((n_slices, 4), dtype=np.float64)
             with numba.parallel_chunksize(1):
-                train_chunk(
+                kernel(
                     read_ids(int(offsets[lo]), int(offsets[hi])), local, bounds, syn0, syn1neg, syn1, keep,
                     alias_p, alias_i, codes, points, lens, skipgram, self.negative, self.hs, self.window,
                     self.shrink_windows, self.cbow_mean, a0, a1, states, res, max_len, skip_saturated=True,
@@ -335,6 +347,13 @@ class Word2Vec(BaseEmbedder):
             "interrupted": result.interrupted,
         }
         self.vectors_ = KeyedVectors(vocab.words, syn0, counts=vocab.counts, metadata=metadata)
+
+    def plan(self, corpus: Any, memory: int | str | None = None) -> Any:
+        """Predicted peak memory of ``fit(corpus)`` per stage (:class:`embedlab.planning.Plan`), with
+        parameter values that fit when it does not fit in ``memory`` (default: available memory)."""
+        from ._plan import plan
+
+        return plan(self, corpus, memory=memory)
 
     def current_vectors(self) -> Any:
         """The vectors as they stand, also inside epoch callbacks while training (no copy).

@@ -1,0 +1,86 @@
+"""Memory planner accuracy: predicted peak (``Model.plan``) vs measured peak RSS of ``fit``, per method.
+
+Usage::
+
+    python benchmarks/plan_accuracy.py CORPUS [CORPUS ...] [--methods word2vec fasttext glove]
+        [--epochs 1] [--threads 2] [--min-count 5] [--vector-size 100]
+
+Each fit runs in its own child process (``ru_maxrss`` is that run's alone); the plan is computed in
+this process from the same corpus and parameters. Target: within +-15%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from _common import peak_rss_mb, python_cmd, run_json_child
+
+VARIANTS = {
+    "word2vec": {},
+    "word2vec-deterministic": {"deterministic": True},
+    "word2vec-cbow-hs": {"architecture": "cbow", "hs": True, "negative": 0},
+    "fasttext": {},
+    "glove": {},
+}
+
+
+def _model(variant: str, epochs: int, threads: int, min_count: int, dim: int):
+    from embedlab.models import get_model
+
+    method = variant.split("-")[0]
+    params = dict(epochs=epochs, n_threads=threads, random_state=1, show_progress=False, min_count=min_count,
+                  vector_size=dim)
+    params.update(VARIANTS[variant])
+    return get_model(method)(**params)
+
+
+def worker(variant: str, path: str, epochs: int, threads: int, min_count: int, dim: int) -> None:
+    from embedlab.corpus import Corpus
+
+    t0 = time.perf_counter()
+    _model(variant, epochs, threads, min_count, dim).fit(Corpus(path))
+    print(json.dumps({"peak_mb": peak_rss_mb(), "seconds": time.perf_counter() - t0}))
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", nargs="+")
+    ap.add_argument("--methods", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--min-count", type=int, default=5)
+    ap.add_argument("--vector-size", type=int, default=100)
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        worker(args.worker, args.corpus[0], args.epochs, args.threads, args.min_count, args.vector_size)
+        return
+    from embedlab.models._plan import _attach_id_sample, plan, scan_corpus
+
+    print("| corpus | method | vocab | predicted peak MB | measured peak MB | error | peak stage |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | --- |", flush=True)
+    errors = []
+    for path in args.corpus:
+        stats = scan_corpus(path)
+        for variant in args.methods:
+            model = _model(variant, args.epochs, args.threads, args.min_count, args.vector_size)
+            if variant == "glove" and getattr(stats, "id_sample", None) is None:
+                _attach_id_sample(stats, path)
+            p = plan(model, stats=stats)
+            cmd = python_cmd(__file__, path, "--worker", variant, "--epochs", str(args.epochs), "--threads",
+                             str(args.threads), "--min-count", str(args.min_count), "--vector-size",
+                             str(args.vector_size))
+            measured = run_json_child(cmd, threads=args.threads, label=variant)["peak_mb"]
+            predicted = p.peak_bytes / 2**20
+            err = predicted / measured - 1.0
+            errors.append(abs(err))
+            print(f"| {path.rsplit('/', 1)[-1]} | {variant} | {p.vocab_size:,} | {predicted:.0f} | {measured:.0f} | "
+                  f"{err:+.1%} | {p.peak_stage} |", flush=True)
+    print(f"\nlargest error {max(errors):.1%} (target 15%)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,357 @@
+"""Deterministic parallel training kernels: the same seed gives bit-identical vectors on any thread count.
+
+Scheme (exact, no locks, no atomics): a chunk of sentences is cut into a fixed number of
+``n_shards`` contiguous shards (independent of the thread count), each with its own RNG stream.
+Training alternates two phases until every shard is done:
+
+1. **compute** (``prange`` over shards): each shard trains its next ``batch`` centre words
+   sequentially, exactly as the lock-free kernels do, but on a *private copy* of the rows it
+   touches (copied on first touch from the shared matrices, which nobody writes during this
+   phase). A shard sees its own updates immediately and the others' at the next mini-batch;
+2. **merge** (``prange`` over row owners): each shard's change (copy minus the snapshot value) is
+   added to the shared rows in shard order. A row is owned by one worker (``row % workers``),
+   so every element receives its additions in the same order whatever the number of workers.
+
+Nothing a thread does depends on which thread it is or when it runs, so the result depends only
+on the data, the seed and ``n_shards``/``batch``. The per-window updates are the lock-free
+kernels' own (:func:`~.sgns.sg_neg_window`, :func:`~.sgns.neg_accumulate`,
+:func:`~.hs.hs_accumulate`), applied to the private row copies.
+
+The private copies live in per-shard caches: an open-addressing hash map (row -> slot), the list
+of rows, and two ``slots x dim`` float32 blocks (working copy and snapshot), sized for the worst
+case of one mini-batch, so memory is ``O(n_shards x batch x window x dim)``, independent of the
+vocabulary.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numba
+from numba import njit, prange
+
+from ._rng import rand_float, rand_u32, xorshift_next
+from .hs import hs_accumulate
+from .sampling import alias_draw
+from .sgns import neg_accumulate, sg_neg_window
+
+__all__ = ["train_chunk_deterministic", "cache_slots", "N_SHARDS", "BATCH"]
+
+#: fixed number of shards per chunk (upper bound on the useful thread count in this mode)
+N_SHARDS = 16
+#: centre words per shard and mini-batch
+BATCH = 48
+
+
+def cache_slots(batch: int, window: int, negative: int, code_width: int, skipgram: bool) -> tuple[int, int, int]:
+    """Worst-case rows one mini-batch touches: (input rows, negative-sampling rows, HS inner nodes)."""
+    n_in = batch * (2 * window + 1)
+    n_neg = batch * (negative + 1) if negative > 0 else 1
+    n_hs = batch * code_width if code_width > 0 else 1
+    return n_in, n_neg, n_hs
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _slot(s, row, keys, vals, rows, cnt, work, orig, src):
+    """Slot of ``row`` in shard ``s``'s cache, copying it from ``src`` on first touch."""
+    mask = keys.shape[1] - 1
+    h = (np.int64(row) * np.int64(2654435761)) & mask
+    while True:
+        k = keys[s, h]
+        if k == row:
+            return vals[s, h]
+        if k < 0:
+            n = cnt[s]
+            keys[s, h] = row
+            vals[s, h] = n
+            rows[s, n] = row
+            cnt[s] = n + 1
+            for d in range(src.shape[1]):
+                v = src[row, d]
+                work[s, n, d] = v
+                orig[s, n, d] = v
+            return n
+        h = (h + 1) & mask
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _merge_rows(dst, rows, cnt, work, orig, t, nw):
+    """Add every shard's change to the rows owned by worker ``t`` (``row % nw == t``), shard order."""
+    dim = dst.shape[1]
+    for s in range(rows.shape[0]):
+        for k in range(cnt[s]):
+            r = rows[s, k]
+            if r % nw == t:
+                for d in range(dim):
+                    dst[r, d] += work[s, k, d] - orig[s, k, d]
+
+
+def _pow2(n: int) -> int:
+    p = 1
+    while p < 2 * n:
+        p *= 2
+    return p
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _shard_step(
+    s, ids, offsets, shard_hi, keep, alias_p, alias_i, codes, points, code_lens, skipgram, negative, use_hs,
+    window, shrink, cbow_mean, alpha0, alpha1, batch, syn0, syn1neg, syn1,
+    states, cur, pos, slen, sent, alpha_now, done, shard_tokens, results,
+    k_in, v_in, r_in, c_in, w_in, o_in, k_ng, v_ng, r_ng, c_ng, w_ng, o_ng, k_hs, v_hs, r_hs, c_hs, w_hs, o_hs,
+    ctx, lctx, outs, louts, lpts, llen, obuf, gbuf, tmp, h, neu1e, gvec, skip_saturated,
+):
+    """Train up to ``batch`` centre words of shard ``s`` on its private row copies.
+
+    Returns False when the shard has no sentences left."""
+    dim = syn0.shape[1]
+    win = np.uint64(window)
+    state = states[s]
+    total = shard_tokens[s]
+    loss = 0.0
+    terms = 0
+    c = 0
+    alive = True
+    wi = w_in[s]
+    wn = w_ng[s]
+    wh = w_hs[s]
+    while c < batch:
+        if pos[s] >= slen[s]:
+            if cur[s] >= shard_hi[s]:
+                alive = False
+                break
+            sidx = cur[s]
+            a0 = offsets[sidx]
+            a1 = offsets[sidx + 1]
+            frac = done[s] / total if total > 0 else 0.0
+            alpha_now[s] = alpha0[s] + (alpha1[s] - alpha0[s]) * frac
+            done[s] += a1 - a0
+            n = 0
+            for t in range(a0, a1):
+                w = ids[t]
+                kp = keep[w]
+                if kp < 1.0:
+                    state = xorshift_next(state)
+                    if rand_float(state) >= kp:
+                        continue
+                sent[s, n] = w
+                n += 1
+            results[s, 2] += n
+            slen[s] = n
+            pos[s] = 0
+            cur[s] = sidx + 1
+            continue
+        i = pos[s]
+        pos[s] = i + 1
+        c += 1
+        n = slen[s]
+        alpha = alpha_now[s]
+        b = window
+        if shrink:
+            state = xorshift_next(state)
+            b = window - np.int64(rand_u32(state) % win)
+        lo = max(0, i - b)
+        hi = min(n, i + b + 1)
+        nc = 0
+        for j in range(lo, hi):
+            if j != i:
+                ctx[nc] = sent[s, j]
+                nc += 1
+        if nc == 0:
+            continue
+        w = sent[s, i]
+        n_out = 0
+        if negative > 0:
+            outs[0] = w
+            n_out = 1
+            for _k in range(negative):
+                state = xorshift_next(state)
+                x = alias_draw(state, alias_p, alias_i)
+                if x != w:
+                    outs[n_out] = x
+                    n_out += 1
+            for k in range(n_out):
+                louts[k] = _slot(s, outs[k], k_ng, v_ng, r_ng, c_ng, w_ng, o_ng, syn1neg)
+        for j in range(nc):
+            lctx[j] = _slot(s, ctx[j], k_in, v_in, r_in, c_in, w_in, o_in, syn0)
+        if use_hs:
+            llen[0] = code_lens[w]
+            for q in range(code_lens[w]):
+                lpts[0, q] = _slot(s, points[w, q], k_hs, v_hs, r_hs, c_hs, w_hs, o_hs, syn1)
+        if skipgram:
+            if use_hs:
+                for j in range(nc):
+                    r = lctx[j]
+                    for d in range(dim):
+                        neu1e[d] = 0.0
+                    loss += hs_accumulate(wi[r], wh, codes[w:w + 1], lpts, llen, 0, alpha, neu1e)
+                    for d in range(dim):
+                        wi[r, d] += neu1e[d]
+            if negative > 0:
+                loss += sg_neg_window(wi, wn, lctx, nc, louts, n_out, alpha, obuf, gbuf, tmp, skip_saturated)
+            terms += nc
+        else:
+            for d in range(dim):
+                h[d] = 0.0
+                neu1e[d] = 0.0
+            for j in range(nc):
+                r = lctx[j]
+                for d in range(dim):
+                    h[d] += wi[r, d]
+            inv = np.float32(1.0 / nc)
+            if cbow_mean:
+                for d in range(dim):
+                    h[d] *= inv
+            if use_hs:
+                loss += hs_accumulate(h, wh, codes[w:w + 1], lpts, llen, 0, alpha, neu1e)
+            if negative > 0:
+                loss += neg_accumulate(h, wn, louts, n_out, alpha, neu1e, gvec, skip_saturated)
+            if not cbow_mean:
+                for d in range(dim):
+                    neu1e[d] *= inv
+            for j in range(nc):
+                r = lctx[j]
+                for d in range(dim):
+                    wi[r, d] += neu1e[d]
+            terms += 1
+    states[s] = state
+    results[s, 0] += loss
+    results[s, 1] += terms
+    return alive
+
+
+@njit(cache=True, nogil=True, fastmath=True, parallel=True)
+def _train_chunk_det(
+    ids, offsets, bounds, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points, code_lens, skipgram,
+    negative, use_hs, window, shrink, cbow_mean, alpha0, alpha1, states, results, max_len, batch,
+    cap_in, cap_ng, cap_hs, h_in, h_ng, h_hs, skip_saturated, nw,
+):
+    n_shards = bounds.shape[0] - 1
+    dim = syn0.shape[1]
+    lo_tok = offsets[bounds[0]]
+    total = max(offsets[bounds[n_shards]] - lo_tok, 1)
+    a0s = np.empty(n_shards, dtype=np.float64)
+    a1s = np.empty(n_shards, dtype=np.float64)
+    shard_hi = np.empty(n_shards, dtype=np.int64)
+    cur = np.empty(n_shards, dtype=np.int64)
+    shard_tokens = np.empty(n_shards, dtype=np.int64)
+    for s in range(n_shards):
+        f0 = (offsets[bounds[s]] - lo_tok) / total
+        f1 = (offsets[bounds[s + 1]] - lo_tok) / total
+        a0s[s] = alpha0 + (alpha1 - alpha0) * f0
+        a1s[s] = alpha0 + (alpha1 - alpha0) * f1
+        shard_hi[s] = bounds[s + 1]
+        cur[s] = bounds[s]
+        shard_tokens[s] = offsets[bounds[s + 1]] - offsets[bounds[s]]
+        results[s, 3] += shard_tokens[s]
+    pos = np.zeros(n_shards, dtype=np.int64)
+    slen = np.zeros(n_shards, dtype=np.int64)
+    done = np.zeros(n_shards, dtype=np.int64)
+    alpha_now = np.zeros(n_shards, dtype=np.float64)
+    sent = np.empty((n_shards, max(max_len, 1)), dtype=np.int32)
+    alive = np.ones(n_shards, dtype=np.bool_)
+    # per-shard caches: hash keys/slots, row lists, counts, working copies and snapshots
+    k_in = np.full((n_shards, h_in), -1, dtype=np.int64)
+    v_in = np.zeros((n_shards, h_in), dtype=np.int32)
+    r_in = np.zeros((n_shards, cap_in), dtype=np.int64)
+    c_in = np.zeros(n_shards, dtype=np.int64)
+    w_in = np.empty((n_shards, cap_in, dim), dtype=np.float32)
+    o_in = np.empty((n_shards, cap_in, dim), dtype=np.float32)
+    k_ng = np.full((n_shards, h_ng), -1, dtype=np.int64)
+    v_ng = np.zeros((n_shards, h_ng), dtype=np.int32)
+    r_ng = np.zeros((n_shards, cap_ng), dtype=np.int64)
+    c_ng = np.zeros(n_shards, dtype=np.int64)
+    w_ng = np.empty((n_shards, cap_ng if negative > 0 else 1, dim), dtype=np.float32)
+    o_ng = np.empty((n_shards, cap_ng if negative > 0 else 1, dim), dtype=np.float32)
+    k_hs = np.full((n_shards, h_hs), -1, dtype=np.int64)
+    v_hs = np.zeros((n_shards, h_hs), dtype=np.int32)
+    r_hs = np.zeros((n_shards, cap_hs), dtype=np.int64)
+    c_hs = np.zeros(n_shards, dtype=np.int64)
+    w_hs = np.empty((n_shards, cap_hs if use_hs else 1, dim), dtype=np.float32)
+    o_hs = np.empty((n_shards, cap_hs if use_hs else 1, dim), dtype=np.float32)
+    width = codes.shape[1]
+    n_alive = n_shards
+    while n_alive > 0:
+        for s in prange(n_shards):
+            if not alive[s]:
+                continue
+            ctx = np.empty(2 * window, dtype=np.int32)
+            lctx = np.empty(2 * window, dtype=np.int32)
+            outs = np.empty(negative + 1, dtype=np.int32)
+            louts = np.empty(negative + 1, dtype=np.int32)
+            lpts = np.empty((1, width), dtype=np.int32)
+            llen = np.empty(1, dtype=np.int32)
+            obuf = np.empty((negative + 1, dim), dtype=np.float32)
+            gbuf = np.empty((2 * window, negative + 1), dtype=np.float32)
+            tmp = np.empty(dim, dtype=np.float32)
+            hv = np.empty(dim, dtype=np.float32)
+            neu1e = np.empty(dim, dtype=np.float32)
+            gvec = np.empty(negative + 1, dtype=np.float32)
+            alive[s] = _shard_step(
+                s, ids, offsets, shard_hi, keep, alias_p, alias_i, codes, points, code_lens, skipgram, negative,
+                use_hs, window, shrink, cbow_mean, a0s, a1s, batch, syn0, syn1neg, syn1,
+                states, cur, pos, slen, sent, alpha_now, done, shard_tokens, results,
+                k_in, v_in, r_in, c_in, w_in, o_in, k_ng, v_ng, r_ng, c_ng, w_ng, o_ng,
+                k_hs, v_hs, r_hs, c_hs, w_hs, o_hs,
+                ctx, lctx, outs, louts, lpts, llen, obuf, gbuf, tmp, hv, neu1e, gvec, skip_saturated,
+            )
+        for t in prange(nw):
+            _merge_rows(syn0, r_in, c_in, w_in, o_in, t, nw)
+            if negative > 0:
+                _merge_rows(syn1neg, r_ng, c_ng, w_ng, o_ng, t, nw)
+            if use_hs:
+                _merge_rows(syn1, r_hs, c_hs, w_hs, o_hs, t, nw)
+        for s in prange(n_shards):
+            if c_in[s] > 0:
+                k_in[s, :] = -1
+                c_in[s] = 0
+            if c_ng[s] > 0:
+                k_ng[s, :] = -1
+                c_ng[s] = 0
+            if c_hs[s] > 0:
+                k_hs[s, :] = -1
+                c_hs[s] = 0
+        n_alive = 0
+        for s in range(n_shards):
+            if alive[s]:
+                n_alive += 1
+
+
+def train_chunk_deterministic(
+    ids: np.ndarray,
+    offsets: np.ndarray,
+    bounds: np.ndarray,
+    syn0: np.ndarray,
+    syn1neg: np.ndarray,
+    syn1: np.ndarray,
+    keep: np.ndarray,
+    alias_p: np.ndarray,
+    alias_i: np.ndarray,
+    codes: np.ndarray,
+    points: np.ndarray,
+    code_lens: np.ndarray,
+    skipgram: bool,
+    negative: int,
+    use_hs: bool,
+    window: int,
+    shrink: bool,
+    cbow_mean: bool,
+    alpha0: float,
+    alpha1: float,
+    states: np.ndarray,
+    results: np.ndarray,
+    max_len: int,
+    skip_saturated: bool = False,
+    batch: int = BATCH,
+) -> None:
+    """:func:`~.sgns.train_chunk`'s contract, bit-identical on any thread count.
+
+    ``bounds`` has ``n_shards + 1`` entries (the caller fixes ``n_shards``, e.g. :data:`N_SHARDS`,
+    independently of the threads); ``states[s]``/``results[s]`` belong to shard ``s``.
+    """
+    cap_in, cap_ng, cap_hs = cache_slots(batch, window, negative, codes.shape[1] if use_hs else 0, skipgram)
+    _train_chunk_det(
+        ids, offsets, bounds, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points, code_lens, skipgram,
+        negative, use_hs, window, shrink, cbow_mean, alpha0, alpha1, states, results, max_len, batch,
+        cap_in, cap_ng, cap_hs, _pow2(cap_in), _pow2(cap_ng), _pow2(cap_hs), skip_saturated,
+        numba.get_num_threads(),
+    )
