@@ -56,8 +56,8 @@ logger = logging.getLogger("embedlab")
 
 _HEADER_WORDS = {
     "source", "target", "src", "dst", "from", "to", "node1", "node2", "node_1", "node_2", "id_1", "id_2",
-    "u", "v", "head", "tail", "weight", "w", "node", "id", "a", "b", "start", "end",
-}
+    "head", "tail", "weight", "node", "id", "start", "end", "source_id", "target_id",
+}  # single letters (u, v, a, b) are read as node ids: use header=True for such headers
 _COMMENTS = ("#", "%")
 
 
@@ -588,6 +588,8 @@ class _SafeUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if module == "__builtin__":  # Python 2 pickles
             module = "builtins"
+        elif module.startswith("scipy.sparse."):  # old private module paths (scipy.sparse.csr)
+            module = "scipy.sparse"
         if (module, name) in self._ALLOWED or module.split(".")[0] == "numpy" or module.startswith("scipy.sparse"):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"class {module}.{name} is not allowed in a Planetoid file")
