@@ -28,6 +28,10 @@ _LAZY: dict[str, str] = {
     "save_vectors": "embedlab.vectors.io",
     "clone": "embedlab.base",
     "BaseEmbedder": "embedlab.base",
+    "Node2Vec": "embedlab.models.node2vec",
+    "DeepWalk": "embedlab.models.node2vec",
+    "Graph": "embedlab.corpus.graph",
+    "read_edgelist": "embedlab.corpus.graph",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -40,6 +40,7 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.serve",
     "embedlab.cli.explore",
     "embedlab.cli.plan",
+    "embedlab.cli.split_edges",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.
@@ -49,6 +50,7 @@ TRAIN_MODULES: list[str] = [
     "embedlab.cli.train_glove",
     "embedlab.cli.train_ppmi_svd",
     "embedlab.cli.train_pca",
+    "embedlab.cli.train_graph",
 ]
 
 

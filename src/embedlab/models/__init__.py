@@ -16,6 +16,8 @@ MODELS: dict[str, str] = {
     "glove": "embedlab.models.glove:Glove",
     "ppmi-svd": "embedlab.models.ppmi_svd:PPMISVD",
     "pca": "embedlab.models.pca:TablePCA",
+    "node2vec": "embedlab.models.node2vec:Node2Vec",
+    "deepwalk": "embedlab.models.node2vec:DeepWalk",
 }
 
 

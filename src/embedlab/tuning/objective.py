@@ -10,7 +10,8 @@ metrics; the direction comes from their ``greater_is_better``.
 validation part and a test part by a seeded permutation (:func:`split_indices`). Trials are
 scored and pruned on the validation part only; the test part is scored once per finished trial,
 for the record, and shown beside it. Evaluators with a ``dataset`` attribute (similarity,
-analogy) are copied onto each part; others must give per-item results
+analogy) are copied onto each part (a dataset with ``tuning_split(fraction, seed)`` says which
+items validate, e.g. Planetoid's standard validation nodes); others must give per-item results
 (``EvalResult.details["per_item"]``, see :mod:`embedlab.evaluation.stats`), from which the
 primary metric is recomputed on each part.
 
@@ -175,10 +176,13 @@ class Objective:
         dataset = getattr(ev, "dataset", None)
         if not self.has_test or dataset is None or not hasattr(dataset, "__len__") or isinstance(dataset, str):
             return None
-        val_idx, test_idx = split_indices(len(dataset), self.validation_fraction, self.split_seed)
+        if callable(getattr(dataset, "tuning_split", None)):  # the dataset knows its split (e.g. Planetoid's)
+            subs = dict(zip(("validation", "test"), dataset.tuning_split(self.validation_fraction, self.split_seed)))
+        else:
+            val_idx, test_idx = split_indices(len(dataset), self.validation_fraction, self.split_seed)
+            subs = {part: subset_dataset(dataset, idx, part) for part, idx in (("validation", val_idx), ("test", test_idx))}
         parts = []
-        for part, idx in (("validation", val_idx), ("test", test_idx)):
-            sub = subset_dataset(dataset, idx, part)
+        for part, sub in subs.items():
             if sub is None:
                 return None
             parts.append(_rebuild(ev, sub, f"{ev.name}[{part}]"))

@@ -1,0 +1,88 @@
+"""``embedlab train node2vec|deepwalk``, ``split-edges``, evaluation of node vectors from the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cli_helpers import assert_cli_error
+
+FAST = ["--walk-length", "10", "--walks-per-node", "4", "--window", "3", "-d", "8", "--sample", "0",
+        "--threads", "1", "--seed", "1", "--no-progress"]
+
+
+@pytest.fixture
+def edges(tmp_path):
+    """Four 5-cliques in a ring, string node ids, CSV with a header."""
+    rows = ["source,target"]
+    for g in range(4):
+        members = [f"g{g}n{i}" for i in range(5)]
+        rows += [f"{a},{b}" for i, a in enumerate(members) for b in members[i + 1:]]
+        rows.append(f"g{g}n0,g{(g + 1) % 4}n1")
+    path = tmp_path / "edges.csv"
+    path.write_text("\n".join(rows) + "\n")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("node,label\n" + "".join(f"g{g}n{i},c{g % 2}\n" for g in range(4) for i in range(5)))
+    return path, labels
+
+
+def test_train_node2vec_then_neighbors_and_evaluate(cli, edges, tmp_path):
+    path, labels = edges
+    out = tmp_path / "n2v.npz"
+    r = cli("train", "node2vec", path, "-o", out, "--p", "0.5", "--q", "2", *FAST)
+    assert r.exit_code == 0, r.stderr
+    assert out.is_file()
+    r = cli("neighbors", out, "g0n2", "-k", "3", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert len(json.loads(r.stdout)["g0n2"]) == 3
+    r = cli("evaluate", out, "-e", f"node-classification:{labels}", "--json")
+    assert r.exit_code == 0, r.stderr
+    res = json.loads(r.stdout)["results"][0]
+    assert res["primary_metric"] == "accuracy" and res["n"] == 20
+
+
+def test_split_edges_and_link_prediction(cli, edges, tmp_path):
+    path, _ = edges
+    split = tmp_path / "split"
+    r = cli("split-edges", path, "--test-fraction", "0.2", "--seed", "3", "-o", split)
+    assert r.exit_code == 0, r.stderr
+    assert {p.name for p in split.iterdir()} == {"train.csv", "test.csv", "split.json"}
+    test_lines = (split / "test.csv").read_text().splitlines()
+    assert test_lines[0] == "source,target,label" and len(test_lines) == 1 + 2 * round(0.2 * 44)
+    out = tmp_path / "dw.npz"
+    assert cli("train", "deepwalk", split / "train.csv", "-o", out, *FAST).exit_code == 0
+    r = cli("evaluate", out, "-e", f"link-prediction:{split}", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["results"][0]["primary_metric"] == "roc_auc"
+
+
+@pytest.mark.parametrize("args,pattern", [
+    (["--p", "0"], r"parameter 'p' \(--p\)"),
+    (["--q", "-1"], r"parameter 'q' \(--q\)"),
+    (["--walk-length", "1"], r"parameter 'walk_length' \(--walk-length\)"),
+])
+def test_bad_parameters_one_line_no_output(cli, edges, tmp_path, args, pattern):
+    path, _ = edges
+    out = tmp_path / "x.npz"
+    assert_cli_error(cli("train", "node2vec", path, "-o", out, *args), pattern)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("text,extra,pattern", [
+    ("a\nb\n", [], r"line 1: one column"),
+    ("a b 1\nb c -3\n", ["--weighted"], r"line 2: weight '-3' must be a positive number"),
+    ("a b 1\nb c heavy\n", ["--weighted"], r"line 2: weight 'heavy' is not a number"),
+    ("# empty\n", [], r"no edges"),
+])
+def test_bad_edge_files(cli, tmp_path, text, extra, pattern):
+    path = tmp_path / "bad.txt"
+    path.write_text(text)
+    out = tmp_path / "x.npz"
+    assert_cli_error(cli("train", "deepwalk", path, "-o", out, *extra, *FAST), pattern)
+    assert not out.exists()
+    assert not list(tmp_path.glob(".x.npz*"))
+
+
+def test_missing_edges_and_bad_split_fraction(cli, tmp_path, edges):
+    assert_cli_error(cli("train", "node2vec", tmp_path / "none.csv", "-o", tmp_path / "o.npz"), r"none.csv")
+    assert_cli_error(cli("split-edges", edges[0], "--test-fraction", "1.5", "-o", tmp_path / "s"), r"--test-fraction")
