@@ -16,6 +16,11 @@ MODELS: dict[str, str] = {
     "glove": "embedlab.models.glove:Glove",
     "ppmi-svd": "embedlab.models.ppmi_svd:PPMISVD",
     "pca": "embedlab.models.pca:TablePCA",
+    "popularity": "embedlab.models.recommend:Popularity",
+    "itemknn": "embedlab.models.recommend:ItemKNN",
+    "ease": "embedlab.models.recommend:EASE",
+    "als": "embedlab.models.recommend:ALS",
+    "bpr": "embedlab.models.recommend:BPR",
 }
 
 
