@@ -20,7 +20,9 @@ no model-specific code.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import sys
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -230,6 +232,17 @@ def _implicit_callback(model: Any, owner: str) -> Any:
     return bridge
 
 
+@contextlib.contextmanager
+def _single_blas_thread() -> Any:
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        yield
+        return
+    with threadpool_limits(1, "blas"):
+        yield
+
+
 class _ImplicitModel(_Recommender):
     _implicit_class: ClassVar[str] = ""
 
@@ -244,8 +257,10 @@ class _ImplicitModel(_Recommender):
         x = _binary_or_weights(inter, self.binary)
         if x.nnz == 0:
             raise InvalidParameterError(f"{type(self).__name__}: no interactions to learn from")
-        model = self._make()
-        model.fit(x, show_progress=self.show_progress, callback=_implicit_callback(self, type(self).__name__))
+        with _single_blas_thread():  # implicit's own threads do the work; a BLAS pool only competes
+            model = self._make()
+            model.fit(x, show_progress=bool(self.show_progress and sys.stderr.isatty()),
+                      callback=_implicit_callback(self, type(self).__name__))
         self.epoch_metrics_ = list(getattr(self, "_epoch_sink", []))
         self.loss_history_ = [m["loss"] for m in self.epoch_metrics_ if "loss" in m]
         self.implicit_model_ = model
