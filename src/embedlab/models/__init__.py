@@ -21,6 +21,7 @@ MODELS: dict[str, str] = {
     "ease": "embedlab.models.recommend:EASE",
     "als": "embedlab.models.recommend:ALS",
     "bpr": "embedlab.models.recommend:BPR",
+    "item2vec": "embedlab.models.item2vec:Item2Vec",
 }
 
 

@@ -102,7 +102,7 @@ class _Recommender(RecommenderMixin, BaseEmbedder):
 
 def _wrap(model: Any, inter: Any, items: np.ndarray, users: np.ndarray | None, seconds: float,
           *, user_mode: str | None = None, score: str | None = None, half_life: float = 10.0,
-          extra: Mapping[str, Any] | None = None) -> Any:
+          extra: Mapping[str, Any] | None = None, output: np.ndarray | None = None) -> Any:
     from ..vectors.recommend import RecommenderVectors
 
     params = {k: v for k, v in model.get_params().items() if k != "callbacks"}
@@ -115,6 +115,7 @@ def _wrap(model: Any, inter: Any, items: np.ndarray, users: np.ndarray | None, s
         inter.item_ids, np.ascontiguousarray(items, dtype=np.float32), inter.item_counts(), metadata,
         user_ids=inter.user_ids, history_indptr=inter.indptr, history_indices=inter.indices, user_vectors=users,
         user_mode=user_mode or model.user_mode, score=score or model.score, recency_half_life=half_life,
+        output_vectors=output,
     )
 
 
@@ -211,23 +212,36 @@ class EASE(_Recommender):
 
 
 # ---------------------------------------------------------------------- implicit wrappers
-def _implicit_callback(model: Any, owner: str) -> Any:
-    """implicit's ``callback(iteration, elapsed, loss)`` -> ours ``callback(epoch, elapsed, metrics)``."""
+class _StopTraining(Exception):
+    """A callback asked to stop (returned True): leaves implicit's loop after this iteration."""
+
+
+def _implicit_callback(model: Any) -> Any:
+    """implicit's ``callback(iteration, elapsed, *stats)`` -> ours ``callback(epoch, elapsed, metrics)``.
+
+    ALS reports its training loss (computed when callbacks are given); BPR reports the share of
+    sampled (positive, negative) pairs it ranks right, and ``loss`` is the share ranked wrong.
+    A callback returning True stops training after that iteration.
+    """
     user = model.callbacks
     cbs = [] if user is None else ([user] if callable(user) else list(user))
     history: list[dict[str, Any]] = []
     model._epoch_sink = history
 
-    def bridge(iteration: int, elapsed: float, *stats: float) -> None:
-        # ALS reports (loss), BPR (correct, skipped): the share of sampled pairs ranked right
-        metrics: dict[str, Any] = {"epoch": iteration + 1, "elapsed": elapsed}
+    def bridge(iteration: int, elapsed: float, *stats: Any) -> None:
+        metrics: dict[str, Any] = {"epoch": iteration + 1, "elapsed": float(elapsed)}
         if len(stats) == 1 and stats[0] is not None:
             metrics["loss"] = float(stats[0])
         elif len(stats) == 2:
             metrics["correct"], metrics["skipped"] = float(stats[0]), float(stats[1])
+            metrics["loss"] = 1.0 - float(stats[0])
         history.append(metrics)
+        stop = False
         for cb in cbs:
-            cb(iteration + 1, elapsed, dict(metrics))
+            if cb(iteration + 1, float(elapsed), dict(metrics)) is True:
+                stop = True
+        if stop:
+            raise _StopTraining
 
     return bridge
 
@@ -257,10 +271,16 @@ class _ImplicitModel(_Recommender):
         x = _binary_or_weights(inter, self.binary)
         if x.nnz == 0:
             raise InvalidParameterError(f"{type(self).__name__}: no interactions to learn from")
+        self.interrupted_ = False
         with _single_blas_thread():  # implicit's own threads do the work; a BLAS pool only competes
             model = self._make()
-            model.fit(x, show_progress=bool(self.show_progress and sys.stderr.isatty()),
-                      callback=_implicit_callback(self, type(self).__name__))
+            try:
+                model.fit(x, show_progress=bool(self.show_progress and sys.stderr.isatty()),
+                          callback=_implicit_callback(self))
+            except _StopTraining:
+                pass
+            except KeyboardInterrupt:
+                self.interrupted_ = True
         self.epoch_metrics_ = list(getattr(self, "_epoch_sink", []))
         self.loss_history_ = [m["loss"] for m in self.epoch_metrics_ if "loss" in m]
         self.implicit_model_ = model
@@ -316,6 +336,7 @@ class ALS(_ImplicitModel):
         return AlternatingLeastSquares(
             factors=self.factors, regularization=self.regularization, alpha=self.alpha, iterations=self.iterations,
             use_cg=self.use_cg, num_threads=self._n_threads(), random_state=self.random_state,
+            calculate_training_loss=self.callbacks is not None,
         )
 
 

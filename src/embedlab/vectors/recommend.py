@@ -16,11 +16,15 @@ which also carries
     the columns of an item-item weight matrix (EASE, item-kNN: ``score = x_u @ B``);
   - ``"ones"``: a constant query (popularity: the item vector is its count);
 
-* ``score``: ``"dot"`` or ``"cosine"`` (unit item vectors and unit query vectors).
+* ``score``: ``"dot"`` or ``"cosine"`` (unit item vectors and unit query vectors);
+* optional ``output_vectors``: what queries are scored against (with ``"dot"``) when it is not
+  the rows themselves: item2vec's output (context) vectors, so a user (mean of the history's
+  input vectors) is scored as the training objective scores a context, while the rows stay the
+  input vectors that ``most_similar`` compares.
 
 The npz format stores all of it in one file (see :mod:`embedlab.vectors.io.npz`: the members
 ``user_keys``, ``user_key_lengths``, ``history_indptr``, ``history_indices`` and optionally
-``user_vectors``; the rest in ``metadata["recommendation"]``). Plain vectors files (word2vec
+``user_vectors`` and ``output_vectors``; the rest in ``metadata["recommendation"]``). Plain vectors files (word2vec
 text, e.g. from gensim) load as plain KeyedVectors and are scored with ``"mean"``/``"cosine"``.
 
 :func:`topk_items` is the one exact top-k routine of recommendation: blocked BLAS products over
@@ -61,6 +65,7 @@ class RecommenderVectors(KeyedVectors):
         user_mode: str = "mean",
         score: str = "dot",
         recency_half_life: float = 10.0,
+        output_vectors: np.ndarray | None = None,
     ) -> None:
         super().__init__(keys, vectors, counts, metadata)
         if user_mode not in USER_MODES:
@@ -82,7 +87,10 @@ class RecommenderVectors(KeyedVectors):
                 raise DataError(f"user_mode 'stored' needs user vectors of shape ({len(self.user_ids)}, {self.vector_size})")
         if user_mode == "indicator" and self.vector_size != len(self):
             raise DataError(f"user_mode 'indicator' needs item vectors of dimension n_items ({len(self)}); got {self.vector_size}")
+        if output_vectors is not None and output_vectors.shape != self.vectors.shape:
+            raise DataError(f"output vectors of shape {output_vectors.shape} do not match the item vectors {self.vectors.shape}")
         self.user_vectors = None if user_vectors is None else np.asarray(user_vectors, dtype=np.float32)
+        self.output_vectors = None if output_vectors is None else np.asarray(output_vectors, dtype=np.float32)
         self.user_mode = user_mode
         self.score = score
         self.recency_half_life = float(recency_half_life)
@@ -104,6 +112,8 @@ class RecommenderVectors(KeyedVectors):
         }
         if self.user_vectors is not None:
             out["user_vectors"] = np.ascontiguousarray(self.user_vectors, dtype=np.float32)
+        if self.output_vectors is not None:
+            out["output_vectors"] = np.ascontiguousarray(self.output_vectors, dtype=np.float32)
         return out
 
     @classmethod
@@ -121,6 +131,7 @@ class RecommenderVectors(KeyedVectors):
             history_indptr=members["history_indptr"], history_indices=members["history_indices"],
             user_vectors=members.get("user_vectors"), user_mode=settings.get("user_mode", "mean"),
             score=settings.get("score", "dot"), recency_half_life=float(settings.get("recency_half_life", 10.0)),
+            output_vectors=members.get("output_vectors"),
         )
 
     # ------------------------------------------------------------------ users
@@ -138,7 +149,7 @@ def recommendation_settings(kv: KeyedVectors) -> tuple[str, str, float]:
 
 
 def _item_matrix(kv: KeyedVectors, score: str) -> np.ndarray:
-    return kv.unit_vectors() if score == "cosine" else np.asarray(kv.vectors, dtype=np.float32)
+    return kv.unit_vectors if score == "cosine" else np.asarray(kv.vectors, dtype=np.float32)
 
 
 def query_vectors(
@@ -214,7 +225,8 @@ def topk_items(
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise InvalidParameterError(f"k must be an int >= 1; got {k!r}")
     _, score, _ = recommendation_settings(kv)
-    items = _item_matrix(kv, score)
+    output = getattr(kv, "output_vectors", None)
+    items = output if output is not None and score == "dot" else _item_matrix(kv, score)
     n_q = queries.shape[0]
     n_items = items.shape[0]
     k_eff = int(min(k, max(n_items, 1)))

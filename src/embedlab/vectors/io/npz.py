@@ -8,7 +8,7 @@ Members (all readable with ``np.load(path, allow_pickle=False)``):
 * ``counts.npy`` (optional): int64 corpus frequencies;
 * recommenders (:class:`~embedlab.vectors.recommend.RecommenderVectors`) add ``user_keys.npy``,
   ``user_key_lengths.npy`` (as the keys), ``history_indptr.npy`` / ``history_indices.npy`` (each
-  user's training items, CSR) and optionally ``user_vectors.npy``; the vectors are the items;
+  user's training items, CSR) and optionally ``user_vectors.npy`` / ``output_vectors.npy``; the vectors are the items;
 * ``metadata.json``: UTF-8 JSON ``{"format": "embedlab-vectors", "version": 1, "metadata": {...}}``
   (``np.load`` returns it as raw bytes).
 
@@ -36,7 +36,7 @@ __all__ = ["read_npz", "write_npz"]
 _FORMAT_TAG = "embedlab-vectors"
 _VERSION = 1
 _RECOMMENDER_MEMBERS = ("user_keys.npy", "user_key_lengths.npy", "history_indptr.npy", "history_indices.npy",
-                        "user_vectors.npy")
+                        "user_vectors.npy", "output_vectors.npy")
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zip local file header (30 bytes)
 
 
