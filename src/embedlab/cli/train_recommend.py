@@ -223,7 +223,56 @@ def train_bpr(
     fit_and_save(model, data, output, fmt, inter_opts)
 
 
+class WindowMode(str, Enum):
+    sequential = "sequential"
+    basket = "basket"
+
+
+class UserVectors(str, Enum):
+    mean = "mean"
+    recency = "recency"
+
+
+class Scoring(str, Enum):
+    output = "output"
+    cosine = "cosine"
+
+
+@interaction_options
+def train_item2vec(
+    data: InteractionsArg, output: c.Output,
+    vector_size: c.VectorSize = 64,
+    window_mode: Annotated[WindowMode, typer.Option(help="sequential (time order, --window each side) or basket (every other item).")] = WindowMode.sequential,
+    window: c.Window = 20,
+    negative: Annotated[int, typer.Option(help="Negative samples per item.")] = 5,
+    ns_exponent: Annotated[float, typer.Option(help="Exponent of the negative-sampling distribution (-1..1; word2vec 0.75).")] = -0.5,
+    sample: c.Sample = 0.0,
+    min_count: Annotated[int, typer.Option(help="Ignore items with fewer interactions.")] = 1,
+    epochs: c.Epochs = 10,
+    alpha: c.Alpha = 0.025,
+    min_alpha: c.MinAlpha = 0.0001,
+    user_vectors: Annotated[UserVectors, typer.Option(help="A user is the mean or recency-weighted mean of their items.")] = UserVectors.mean,
+    recency_half_life: Annotated[float, typer.Option(help="Half-life in items of the recency weighting.")] = 10.0,
+    scoring: Annotated[Scoring, typer.Option(help="Score users against the output vectors (dot) or the item vectors (cosine).")] = Scoring.output,
+    threads: Threads = None, seed: Seed = None, progress: Progress = True, fmt: c.Format = None,
+    *, inter_opts: InteractionOptions,
+) -> None:
+    """item2vec: skip-gram negative sampling over baskets, sessions or user histories."""
+    from ..models.item2vec import Item2Vec
+
+    model = c.build_model(
+        Item2Vec, vector_size=vector_size, window_mode=window_mode, window=window, negative=negative,
+        ns_exponent=ns_exponent, sample=sample, min_count=min_count, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
+        user_vectors=user_vectors, recency_half_life=recency_half_life, scoring=scoring, threads=threads, seed=seed,
+        show_progress=progress,
+    )
+    fit_and_save(model, data, output, fmt, inter_opts)
+
+
 def register(train_app: typer.Typer) -> None:
+    train_app.command("item2vec", help="item2vec: skip-gram negative sampling over baskets, sessions or histories.")(
+        train_item2vec
+    )
     train_app.command("popularity", help="Popularity baseline for recommendation.")(train_popularity)
     train_app.command("itemknn", help="Item-kNN recommender (cosine item-item).")(train_itemknn)
     train_app.command("ease", help="EASE recommender (closed-form item-item ridge regression).")(train_ease)

@@ -5,10 +5,12 @@ Each user's (or basket's) items in time order are one "sentence". The context of
 either every other item of the basket (``window_mode="basket"``: items in a basket are
 unordered; the window spans the longest history, no shrinking) or the ``window`` items on each
 side (``"sequential"``, word2vec's sampled window with ``shrink_windows``). The defaults suit
-interaction data, not text: no subsampling (``sample=0``), ``min_count=1``, a whole-basket window
-and 20 epochs (gensim's text defaults fell below popularity on MovieLens); ``ns_exponent`` (the
-noise distribution's exponent, tunable from -1 to 1; Caselles-Dupré et al. 2018) and ``sample``
-are exposed and tunable.
+interaction data, not text: no subsampling (``sample=0``), ``min_count=1``, a 20-item sequential
+window, 10 epochs and ``ns_exponent=-0.5`` (negatives drawn towards rare items; the noise
+exponent is tunable from -1 to 1, Caselles-Dupré et al. 2018: on ML-100k leave-last-out NDCG@10
+0.051 against popularity's 0.044; 0.75, word2vec's text default, lost to popularity on groceries).
+The whole-basket window costs O(length^2) per history: right for baskets, slow for long user
+histories (98 s against 20 s for a 50-item window on ML-100k, 10 epochs).
 
 The item vectors are the input vectors (``syn0``; ``most_similar`` compares them); a user is the
 mean (``user_vectors="mean"``) or a recency-weighted mean (``"recency"``, half-life
@@ -87,14 +89,14 @@ class Item2Vec(RecommenderMixin, BaseEmbedder):
     def __init__(
         self,
         vector_size: int = 64,
-        window_mode: str = "basket",
-        window: int = 5,
+        window_mode: str = "sequential",
+        window: int = 20,
         shrink_windows: bool = True,
         negative: int = 5,
-        ns_exponent: float = 0.75,
+        ns_exponent: float = -0.5,
         sample: float = 0.0,
         min_count: int = 1,
-        epochs: int = 20,
+        epochs: int = 10,
         alpha: float = 0.025,
         min_alpha: float = 0.0001,
         user_vectors: str = "mean",
