@@ -51,6 +51,7 @@ class Recipe:
     data: str
     randomized: bool = True  # does ``random_state`` change the result?
     seed_param: str = "random_state"
+    epochs_param: str = "epochs"  # implicit's models call it ``iterations``
 
 
 _QUIET = {"show_progress": False}
@@ -64,6 +65,14 @@ RECIPES: dict[str, Recipe] = {
     "ppmi-svd": Recipe(dict(vector_size=8, min_count=2, window=3, sample=1e-3, random_state=1, memory_mb=64.0,
                             **_QUIET), "corpus"),
     "pca": Recipe(dict(n_components=3, random_state=1), "table", randomized=False),
+    "popularity": Recipe(dict(weighting="count"), "interactions", randomized=False, seed_param="weighting"),
+    "itemknn": Recipe(dict(n_neighbors=20), "interactions", randomized=False, seed_param="n_neighbors"),
+    "ease": Recipe(dict(l2=50.0), "interactions", randomized=False, seed_param="l2"),
+    "als": Recipe(dict(factors=8, iterations=3, random_state=1, n_threads=1, **_QUIET), "interactions",
+                  epochs_param="iterations"),
+    "bpr": Recipe(dict(factors=8, iterations=5, random_state=1, n_threads=1, **_QUIET), "interactions",
+                  epochs_param="iterations"),
+    "item2vec": Recipe(dict(vector_size=8, epochs=2, random_state=1, n_threads=1, **_QUIET), "interactions"),
 }
 
 NAMES = sorted(MODELS)
@@ -93,10 +102,21 @@ def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def interactions() -> Any:
+    """Synthetic baskets: 300 users, each drawing items from one of four item groups."""
+    from embedlab.corpus.interactions import from_baskets
+
+    rng = np.random.default_rng(0)
+    groups = np.arange(60).reshape(4, 15)
+    return from_baskets([[f"i{x}" for x in rng.choice(groups[rng.integers(4)], size=rng.integers(2, 9), replace=False)]
+                         for _ in range(300)])
+
+
 @pytest.fixture
-def data_for(sentences: list[list[str]], table: Path) -> Callable[[str], Any]:
+def data_for(sentences: list[list[str]], table: Path, interactions: Any) -> Callable[[str], Any]:
     def get(name: str) -> Any:
-        return {"corpus": sentences, "table": table}[recipe_for(name).data]
+        return {"corpus": sentences, "table": table, "interactions": interactions}[recipe_for(name).data]
 
     return get
 
@@ -308,7 +328,7 @@ def test_epoch_callbacks_once_per_epoch_and_early_stop(name, data_for):
     if "callbacks" not in cls._get_param_names():
         assert "epochs" not in cls._get_param_names(), f"{cls.__name__} trains in epochs but takes no callbacks"
         return  # no epochs to report (e.g. SVD, PCA)
-    params = {**recipe_for(name).params, "epochs": 3}
+    params = {**recipe_for(name).params, recipe_for(name).epochs_param: 3}
     calls: list[tuple[int, float, dict[str, Any]]] = []
 
     def record(epoch: int, elapsed: float, metrics: dict[str, Any]) -> None:

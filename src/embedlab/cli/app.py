@@ -41,6 +41,7 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.explore",
     "embedlab.cli.plan",
     "embedlab.cli.split_edges",
+    "embedlab.cli.recommend",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.
@@ -51,6 +52,7 @@ TRAIN_MODULES: list[str] = [
     "embedlab.cli.train_ppmi_svd",
     "embedlab.cli.train_pca",
     "embedlab.cli.train_graph",
+    "embedlab.cli.train_recommend",
 ]
 
 

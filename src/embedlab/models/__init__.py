@@ -18,6 +18,12 @@ MODELS: dict[str, str] = {
     "pca": "embedlab.models.pca:TablePCA",
     "node2vec": "embedlab.models.node2vec:Node2Vec",
     "deepwalk": "embedlab.models.node2vec:DeepWalk",
+    "popularity": "embedlab.models.recommend:Popularity",
+    "itemknn": "embedlab.models.recommend:ItemKNN",
+    "ease": "embedlab.models.recommend:EASE",
+    "als": "embedlab.models.recommend:ALS",
+    "bpr": "embedlab.models.recommend:BPR",
+    "item2vec": "embedlab.models.item2vec:Item2Vec",
 }
 
 

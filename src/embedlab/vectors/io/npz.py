@@ -6,6 +6,9 @@ Members (all readable with ``np.load(path, allow_pickle=False)``):
 * ``keys.npy``: uint8, the UTF-8 bytes of all keys concatenated;
 * ``key_lengths.npy``: int64, the length of each key in characters (code points);
 * ``counts.npy`` (optional): int64 corpus frequencies;
+* recommenders (:class:`~embedlab.vectors.recommend.RecommenderVectors`) add ``user_keys.npy``,
+  ``user_key_lengths.npy`` (as the keys), ``history_indptr.npy`` / ``history_indices.npy`` (each
+  user's training items, CSR) and optionally ``user_vectors.npy`` / ``output_vectors.npy``; the vectors are the items;
 * ``metadata.json``: UTF-8 JSON ``{"format": "embedlab-vectors", "version": 1, "metadata": {...}}``
   (``np.load`` returns it as raw bytes).
 
@@ -32,6 +35,8 @@ __all__ = ["read_npz", "write_npz"]
 
 _FORMAT_TAG = "embedlab-vectors"
 _VERSION = 1
+_RECOMMENDER_MEMBERS = ("user_keys.npy", "user_key_lengths.npy", "history_indptr.npy", "history_indices.npy",
+                        "user_vectors.npy", "output_vectors.npy")
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zip local file header (30 bytes)
 
 
@@ -58,6 +63,9 @@ def write_npz(kv: KeyedVectors, tmp: Path, target: Path) -> None:
         _write_member(zf, "key_lengths.npy", lengths)
         if kv.counts is not None:
             _write_member(zf, "counts.npy", np.asarray(kv.counts, dtype=np.int64))
+        extra = getattr(kv, "npz_members", None)  # e.g. RecommenderVectors: users and histories
+        for name, array in (extra() if callable(extra) else {}).items():
+            _write_member(zf, f"{name}.npy", array)
         zf.writestr("metadata.json", meta_text.encode("utf-8"))
 
 
@@ -154,7 +162,14 @@ def read_npz(path: Path, mmap: bool = False) -> KeyedVectors:
             if not isinstance(doc, dict) or not isinstance(doc.get("metadata", {}), dict):
                 raise FormatError(f"{path}: metadata.json must hold a JSON object with a 'metadata' object")
             metadata = doc.get("metadata", {})
+        # a recommender's users, histories and user vectors (see embedlab.vectors.recommend)
+        extra = {n[:-4]: _read_member(zf, path, n) for n in _RECOMMENDER_MEMBERS if n in files}
     try:
-        return KeyedVectors(keys, vectors, counts, metadata)
-    except DataError as exc:
+        kv = KeyedVectors(keys, vectors, counts, metadata)
+        if "user_keys" in extra:
+            from ..recommend import RecommenderVectors
+
+            return RecommenderVectors.from_members(kv, extra)
+        return kv
+    except (DataError, KeyError, UnicodeDecodeError) as exc:
         raise FormatError(f"{path}: {exc}") from None

@@ -1,0 +1,641 @@
+"""User-item interactions: a typed users x items CSR with id maps, readers, filters and splits.
+
+:class:`Interactions` holds implicit-feedback events as a CSR structure over *users* (rows) and
+*items* (columns) plus the two id maps, so users and items cannot be swapped (``implicit``'s
+users keep transposing its matrix): ``indptr`` / ``indices`` / ``weights`` and, when known,
+``times``; each user's row is in time order (file order breaks ties), which item2vec's
+sequential windows and leave-last-out splits rely on. Ids of any kind are kept as strings.
+
+Readers (:func:`read_interactions`):
+
+* tables (CSV, TSV, Parquet) with named columns (``user_col``, ``item_col``, optional
+  ``weight_col`` and ``time_col``); the defaults find ``user``/``user_id``/``userId`` and
+  ``item``/``item_id``/``itemId``/``movieId``, ``timestamp``/``time``;
+* RecBole atomic ``.inter`` files (tab-separated, ``name:type`` headers such as
+  ``user_id:token``), e.g. MovieLens-100k from the ``recbole`` wheel (:func:`movielens_100k_path`);
+* baskets or sessions, one per line, items separated by commas (when the line has one) or
+  whitespace (``../shared/data/recommendation/groceries.csv``); basket ``n`` (1-based line
+  number) is the user ``"n"`` and the position in the line is its time.
+
+Duplicated (user, item) events are summed into one entry (``duplicates="sum"``, the latest time
+kept) or kept as separate entries in time order (``duplicates="keep"``: sessions with repeats).
+Splits (:func:`split_interactions`): leave-last-out by time per user, leave-one-out at random,
+per-user random ratios (RecBole's 80/10/10 ``RS``) and a global time cut.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._progress import logger
+from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError, require
+
+__all__ = [
+    "Interactions",
+    "read_interactions",
+    "from_baskets",
+    "from_pairs",
+    "as_interactions",
+    "split_interactions",
+    "write_interactions",
+    "SplitResult",
+    "SPLIT_METHODS",
+    "movielens_100k_path",
+    "INTERACTION_FORMATS",
+]
+
+INTERACTION_FORMATS = ("csv", "tsv", "parquet", "inter", "baskets")
+SPLIT_METHODS = ("leave-last-out", "leave-one-out", "ratio", "time")
+_USER_ALIASES = ("user", "user_id", "userid", "userId", "uid", "session", "session_id")
+_ITEM_ALIASES = ("item", "item_id", "itemid", "itemId", "movieId", "movie_id", "iid", "product", "product_id")
+_TIME_ALIASES = ("timestamp", "time", "ts", "date", "datetime")
+
+
+@dataclass(eq=False)
+class Interactions:
+    """Implicit feedback: users x items in CSR layout plus id maps.
+
+    ``indptr`` (int64, n_users + 1), ``indices`` (int32 item rows), ``weights`` (float32) and
+    optional ``times`` (float64) are aligned; row ``u`` lists user ``user_ids[u]``'s items in time
+    order. Use :meth:`to_csr` for a scipy matrix (duplicates summed) and :meth:`user_index` /
+    :meth:`item_index` to map ids.
+    """
+
+    user_ids: list[str]
+    item_ids: list[str]
+    indptr: np.ndarray
+    indices: np.ndarray
+    weights: np.ndarray
+    times: np.ndarray | None = None
+    source: str = ""
+    _user_map: dict[str, int] | None = field(default=None, repr=False)
+    _item_map: dict[str, int] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.indptr = np.asarray(self.indptr, dtype=np.int64)
+        self.indices = np.asarray(self.indices, dtype=np.int32)
+        self.weights = np.asarray(self.weights, dtype=np.float32)
+        if self.times is not None:
+            self.times = np.asarray(self.times, dtype=np.float64)
+        if self.indptr.shape != (len(self.user_ids) + 1,) or int(self.indptr[-1]) != self.indices.shape[0]:
+            raise DataError(f"Interactions: indptr does not fit {len(self.user_ids)} users and {self.indices.shape[0]} entries")
+        if self.weights.shape != self.indices.shape or (self.times is not None and self.times.shape != self.indices.shape):
+            raise DataError("Interactions: indices, weights and times must have the same length")
+        if self.indices.size and (int(self.indices.min()) < 0 or int(self.indices.max()) >= len(self.item_ids)):
+            raise DataError(f"Interactions: item rows outside 0..{len(self.item_ids) - 1}")
+
+    # ------------------------------------------------------------------ sizes and maps
+    @property
+    def n_users(self) -> int:
+        return len(self.user_ids)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
+
+    @property
+    def nnz(self) -> int:
+        return int(self.indices.shape[0])
+
+    def __len__(self) -> int:
+        return self.nnz
+
+    def __repr__(self) -> str:
+        return f"Interactions({self.n_users:,} users x {self.n_items:,} items, {self.nnz:,} entries)"
+
+    @property
+    def user_map(self) -> dict[str, int]:
+        if self._user_map is None:
+            self._user_map = {u: i for i, u in enumerate(self.user_ids)}
+        return self._user_map
+
+    @property
+    def item_map(self) -> dict[str, int]:
+        if self._item_map is None:
+            self._item_map = {t: i for i, t in enumerate(self.item_ids)}
+        return self._item_map
+
+    def user_index(self, user: Any) -> int:
+        try:
+            return self.user_map[str(user)]
+        except KeyError:
+            raise InvalidParameterError(f"unknown user {user!r} ({self.n_users:,} users)") from None
+
+    def item_index(self, item: Any) -> int:
+        try:
+            return self.item_map[str(item)]
+        except KeyError:
+            raise InvalidParameterError(f"unknown item {item!r} ({self.n_items:,} items)") from None
+
+    def row(self, u: int) -> np.ndarray:
+        """Item rows of user row ``u`` in time order."""
+        return self.indices[self.indptr[u]: self.indptr[u + 1]]
+
+    def user_lengths(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def item_counts(self) -> np.ndarray:
+        """Number of entries per item."""
+        return np.bincount(self.indices, minlength=self.n_items).astype(np.int64)
+
+    def to_csr(self, binary: bool = False) -> Any:
+        """A scipy ``csr_matrix`` (users x items, float32; duplicated entries summed)."""
+        from scipy import sparse
+
+        data = np.ones_like(self.weights) if binary else self.weights
+        m = sparse.csr_matrix((data, self.indices, self.indptr), shape=(self.n_users, self.n_items))
+        m.sum_duplicates()
+        if binary:
+            m.data[:] = 1.0
+        return m
+
+    def sorted_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(indptr, indices)`` with each row's unique items sorted (exclusions for ranking)."""
+        m = self.to_csr(binary=True)
+        m.sort_indices()
+        return m.indptr.astype(np.int64), m.indices.astype(np.int64)
+
+    def sequences(self) -> list[np.ndarray]:
+        """Each user's item rows in time order."""
+        return [self.indices[a:b] for a, b in zip(self.indptr[:-1], self.indptr[1:])]
+
+    # ------------------------------------------------------------------ building blocks
+    def take(self, entries: np.ndarray, source: str = "") -> Interactions:
+        """The interactions at entry positions ``entries`` (bool mask or positions), same id maps."""
+        mask = np.zeros(self.nnz, dtype=bool)
+        mask[entries] = True
+        counts = np.add.reduceat(mask.astype(np.int64), self.indptr[:-1]) if self.nnz else np.zeros(self.n_users, np.int64)
+        counts[np.diff(self.indptr) == 0] = 0  # reduceat over empty rows reads the next row
+        indptr = np.concatenate([[0], np.cumsum(counts)])
+        return Interactions(self.user_ids, self.item_ids, indptr, self.indices[mask], self.weights[mask],
+                            None if self.times is None else self.times[mask], source or self.source,
+                            self._user_map, self._item_map)
+
+    def compact(self) -> Interactions:
+        """Drop users and items without entries (ids renumbered)."""
+        keep_users = np.flatnonzero(np.diff(self.indptr) > 0)
+        counts = self.item_counts()
+        keep_items = np.flatnonzero(counts > 0)
+        remap = np.full(self.n_items, -1, dtype=np.int64)
+        remap[keep_items] = np.arange(keep_items.size)
+        lens = np.diff(self.indptr)[keep_users]
+        pos = np.concatenate([np.arange(self.indptr[u], self.indptr[u + 1]) for u in keep_users]) if keep_users.size else np.zeros(0, np.int64)
+        return Interactions(
+            [self.user_ids[u] for u in keep_users], [self.item_ids[i] for i in keep_items],
+            np.concatenate([[0], np.cumsum(lens)]), remap[self.indices[pos]], self.weights[pos],
+            None if self.times is None else self.times[pos], self.source,
+        )
+
+    def filter(self, min_user_interactions: int = 1, min_item_interactions: int = 1, *, iterate: bool = True) -> Interactions:
+        """Keep users with at least ``min_user_interactions`` entries and items with at least
+        ``min_item_interactions`` (repeated until both hold when ``iterate``: a k-core)."""
+        for name, v in (("min_user_interactions", min_user_interactions), ("min_item_interactions", min_item_interactions)):
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+                raise InvalidParameterError(f"parameter '{name}' must be an int >= 1; got {v!r}")
+        cur = self
+        while True:
+            item_ok = cur.item_counts() >= min_item_interactions
+            keep = item_ok[cur.indices]
+            user_ok = np.diff(cur.indptr) >= min_user_interactions
+            keep &= np.repeat(user_ok, np.diff(cur.indptr))
+            if keep.all():
+                break
+            cur = cur.take(keep)
+            if not iterate:
+                break
+        out = cur.compact()
+        if out.nnz == 0:
+            raise DataError(f"{self.source or 'interactions'}: no interaction is left after filtering with "
+                            f"min_user_interactions={min_user_interactions}, min_item_interactions={min_item_interactions}")
+        return out
+
+    def with_items(self, item_ids: Sequence[str]) -> Interactions:
+        """The same interactions over another item catalogue (items missing there are dropped)."""
+        target = {t: i for i, t in enumerate(item_ids)}
+        remap = np.array([target.get(t, -1) for t in self.item_ids], dtype=np.int64)
+        new = remap[self.indices] if self.nnz else np.zeros(0, np.int64)
+        keep = new >= 0
+        sub = self.take(keep)
+        return Interactions(self.user_ids, list(item_ids), sub.indptr, new[keep], sub.weights, sub.times, self.source,
+                            self._user_map)
+
+
+# ---------------------------------------------------------------------- construction
+def from_pairs(
+    users: Sequence[Any] | np.ndarray,
+    items: Sequence[Any] | np.ndarray,
+    weights: Sequence[float] | np.ndarray | None = None,
+    times: Sequence[float] | np.ndarray | None = None,
+    *,
+    duplicates: str = "sum",
+    source: str = "",
+) -> Interactions:
+    """Interactions from parallel sequences of user ids, item ids and optional weights/times.
+
+    Ids are compared as strings; users and items are numbered in order of first appearance.
+    ``duplicates="sum"`` merges repeated (user, item) events (weights summed, latest time);
+    ``"keep"`` keeps each event.
+    """
+    if duplicates not in ("sum", "keep"):
+        raise InvalidParameterError(f"parameter 'duplicates' must be one of 'sum', 'keep'; got {duplicates!r}")
+    u_codes, user_ids = _codes(users)
+    i_codes, item_ids = _codes(items)
+    n = u_codes.shape[0]
+    if i_codes.shape[0] != n:
+        raise DataError(f"{n} users but {i_codes.shape[0]} items given")
+    w = np.ones(n, np.float32) if weights is None else np.asarray(weights, dtype=np.float32)
+    t = None if times is None else np.asarray(times, dtype=np.float64)
+    order_key = np.arange(n, dtype=np.int64)
+    if t is not None:
+        order = np.lexsort((order_key, t, u_codes))
+    else:
+        order = np.lexsort((order_key, u_codes))
+    u_codes, i_codes, w = u_codes[order], i_codes[order], w[order]
+    t = None if t is None else t[order]
+    if duplicates == "sum" and n:
+        pair = u_codes.astype(np.int64) * max(len(item_ids), 1) + i_codes
+        uniq, inverse = np.unique(pair, return_inverse=True)
+        summed = np.bincount(inverse, weights=w.astype(np.float64), minlength=uniq.shape[0])
+        last = np.zeros(uniq.shape[0], np.int64)
+        np.maximum.at(last, inverse, np.arange(n, dtype=np.int64))  # the latest event keeps its place
+        keep = np.sort(last)
+        w = summed[inverse[keep]].astype(np.float32)
+        u_codes, i_codes = u_codes[keep], i_codes[keep]
+        t = None if t is None else t[keep]
+    counts = np.bincount(u_codes, minlength=len(user_ids))
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    return Interactions(user_ids, item_ids, indptr, i_codes, w, t, source)
+
+
+def _codes(values: Sequence[Any] | np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Integer codes in order of first appearance and the string ids."""
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "US":
+        arr = arr.astype(str)
+    uniq, first, inverse = np.unique(arr, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rank[inverse].astype(np.int32), [str(x) for x in uniq[order]]
+
+
+def from_baskets(baskets: Iterable[Sequence[Any]], *, duplicates: str = "sum", source: str = "",
+                 basket_ids: Sequence[Any] | None = None) -> Interactions:
+    """One user per basket (ids ``"1", "2", ...`` unless ``basket_ids``); position is the time."""
+    users: list[str] = []
+    items: list[str] = []
+    times: list[int] = []
+    for n, basket in enumerate(baskets):
+        uid = str(basket_ids[n]) if basket_ids is not None else str(n + 1)
+        for pos, item in enumerate(basket):
+            users.append(uid)
+            items.append(str(item))
+            times.append(pos)
+    if not users:
+        raise DataError(f"{source or 'baskets'}: no items found")
+    return from_pairs(users, items, None, times, duplicates=duplicates, source=source)
+
+
+# ---------------------------------------------------------------------- readers
+def movielens_100k_path() -> Path:
+    """MovieLens-100k as shipped in the ``recbole`` wheel (``pip install --no-deps recbole==1.2.1``)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("recbole")
+    if spec is None or not spec.submodule_search_locations:
+        raise InputFileError("MovieLens-100k comes with the recbole package; install it with: "
+                             "pip install --no-deps 'recbole==1.2.1' (or pip install 'embedlab[recommend-data]')")
+    path = Path(next(iter(spec.submodule_search_locations))) / "dataset_example" / "ml-100k" / "ml-100k.inter"
+    if not path.is_file():
+        raise InputFileError(f"{path}: not found in the installed recbole package; reinstall recbole==1.2.1")
+    return path
+
+
+def _infer_format(path: Path, user_col: str | None, item_col: str | None) -> str:
+    name = path.name.lower()
+    for suffix in (".gz", ".bz2"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    if name.endswith(".parquet") or name.endswith(".pq"):
+        return "parquet"
+    if name.endswith(".inter"):
+        return "inter"
+    first = _first_line(path)
+    sep = "\t" if name.endswith(".tsv") or ("\t" in first and "," not in first) else ","
+    header = [h.strip() for h in first.split(sep)]
+    wanted_user = [user_col] if user_col else list(_USER_ALIASES)
+    wanted_item = [item_col] if item_col else list(_ITEM_ALIASES)
+    if any(h in wanted_user for h in header) and any(h in wanted_item for h in header):
+        return "tsv" if sep == "\t" else "csv"
+    if user_col or item_col:  # asked for columns: a table whose columns are missing
+        return "tsv" if sep == "\t" else "csv"
+    return "baskets"
+
+
+def _first_line(path: Path) -> str:
+    from .readers import _iter_file_lines
+
+    lines = _iter_file_lines(path, "utf-8", "strict")
+    try:
+        for line in lines:
+            if line.strip():
+                return line
+    finally:
+        lines.close()  # type: ignore[attr-defined]
+    raise DataError(f"{path}: the file is empty")
+
+
+def _pick(header: Sequence[str], wanted: str | None, aliases: Sequence[str], what: str, path: Path, option: str,
+          required: bool = True) -> str | None:
+    if wanted is not None:
+        if wanted in header:
+            return wanted
+        raise FormatError(f"{path}: no {what} column '{wanted}' ({option}); columns found: {', '.join(map(str, header))}")
+    for a in aliases:
+        if a in header:
+            return a
+    lower = {str(h).lower(): h for h in header}
+    for a in aliases:
+        if a.lower() in lower:
+            return lower[a.lower()]
+    if required:
+        raise FormatError(f"{path}: no {what} column found (tried {', '.join(aliases)}); columns found: "
+                          f"{', '.join(map(str, header))}; name it with {option}")
+    return None
+
+
+def read_interactions(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    user_col: str | None = None,
+    item_col: str | None = None,
+    weight_col: str | None = None,
+    time_col: str | None = None,
+    sep: str | None = None,
+    duplicates: str = "sum",
+    min_user_interactions: int = 1,
+    min_item_interactions: int = 1,
+) -> Interactions:
+    """Read interactions from a table (CSV/TSV/Parquet), a RecBole ``.inter`` file or basket lines.
+
+    ``format`` is inferred when None: ``.parquet``, ``.inter``, a CSV/TSV whose header names a
+    user and an item column, else basket lines. A table needs ``user_col`` and ``item_col``
+    (found by common names when not given); ``time_col`` is used when given or when a
+    ``timestamp``/``time`` column exists; ``weight_col`` only when given (else every event
+    weighs 1). Errors name the file, the line and the option.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"{p}: no such file" + ("; give a file, not a folder" if p.is_dir() else ""))
+    fmt = format or _infer_format(p, user_col, item_col)
+    if fmt not in INTERACTION_FORMATS:
+        raise InvalidParameterError(f"unknown interactions format {fmt!r}; valid formats: {', '.join(INTERACTION_FORMATS)}")
+    if fmt == "baskets":
+        if any(c is not None for c in (user_col, item_col, weight_col, time_col)):
+            raise InvalidParameterError(f"{p}: a basket file has no columns; drop --user-col/--item-col/--weight-col/--time-col "
+                                        "or give a table with a header line")
+        inter = _read_baskets(p, sep, duplicates)
+    else:
+        inter = _read_table(p, fmt, user_col, item_col, weight_col, time_col, sep, duplicates)
+    if min_user_interactions > 1 or min_item_interactions > 1:
+        inter = inter.filter(min_user_interactions, min_item_interactions)
+    return inter
+
+
+def _read_baskets(path: Path, sep: str | None, duplicates: str) -> Interactions:
+    from .readers import _iter_file_lines
+
+    lines = list(_iter_file_lines(path, "utf-8", "strict"))
+    if sep is None:  # one separator for the whole file: "whole milk" alone on a line is one item
+        sep = "," if any("," in line for line in lines) else None
+    baskets: list[list[str]] = []
+    ids: list[str] = []
+    for lineno, line in enumerate(lines, 1):
+        items = [t.strip() for t in line.split(sep)] if sep is not None else line.split()
+        items = [t for t in items if t]
+        if items:
+            baskets.append(items)
+            ids.append(str(lineno))
+    if not baskets:
+        raise DataError(f"{path}: no basket found (one basket per line, items separated by commas or spaces)")
+    inter = from_baskets(baskets, duplicates=duplicates, source=str(path), basket_ids=ids)
+    if int(np.diff(inter.indptr).max()) < 2:
+        logger.warning("%s: every basket holds a single item; item2vec and item-kNN need items that co-occur "
+                       "(is the separator right? use --sep)", path)
+    return inter
+
+
+def _read_table(path: Path, fmt: str, user_col: str | None, item_col: str | None, weight_col: str | None,
+                time_col: str | None, sep: str | None, duplicates: str) -> Interactions:
+    pd = require("pandas", "recommend")
+    try:
+        if fmt == "parquet":
+            frame = pd.read_parquet(path)
+            header_lines = 0
+        else:
+            delimiter = sep or ("\t" if fmt in ("tsv", "inter") else ",")
+            frame = pd.read_csv(path, sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
+                                quoting=csv.QUOTE_MINIMAL, engine="c")
+            header_lines = 1
+    except (ValueError, OSError, ImportError) as exc:
+        raise FormatError(f"{path}: cannot read it as {fmt} ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+    except Exception as exc:  # pandas' ParserError and friends
+        raise FormatError(f"{path}: cannot read it as {fmt} ({' '.join(str(exc).split())})") from None
+    if fmt == "inter":  # RecBole: "user_id:token"
+        frame.columns = [str(c).split(":", 1)[0] for c in frame.columns]
+    header = [str(c) for c in frame.columns]
+    ucol = _pick(header, user_col, _USER_ALIASES, "user", path, "--user-col")
+    icol = _pick(header, item_col, _ITEM_ALIASES, "item", path, "--item-col")
+    wcol = _pick(header, weight_col, (), "weight", path, "--weight-col", required=False) if weight_col else None
+    tcol = _pick(header, time_col, _TIME_ALIASES, "time", path, "--time-col", required=time_col is not None)
+    if len(frame) == 0:
+        raise DataError(f"{path}: the table has a header but no rows")
+    users = frame[ucol].astype(str).str.strip().to_numpy()
+    items = frame[icol].astype(str).str.strip().to_numpy()
+    for name, values, option in ((ucol, users, "--user-col"), (icol, items, "--item-col")):
+        empty = np.flatnonzero(values == "")
+        if empty.size:
+            raise FormatError(f"{path}, line {int(empty[0]) + 1 + header_lines}: the {name!r} column ({option}) is empty "
+                              f"({empty.size:,} such rows); fill it or drop those rows")
+    weights = _numeric(frame[wcol], path, wcol, "--weight-col", header_lines) if wcol else None
+    times = _times(frame[tcol], path, tcol, header_lines) if tcol else None
+    return from_pairs(users, items, weights, times, duplicates=duplicates, source=str(path))
+
+
+def _numeric(column: Any, path: Path, name: str, option: str, header_lines: int) -> np.ndarray:
+    import pandas as pd
+
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise FormatError(f"{path}, line {int(bad[0]) + 1 + header_lines}: {name!r} ({option}) must be a number; "
+                          f"got {str(column.iloc[int(bad[0])])!r}")
+    return values
+
+
+def _times(column: Any, path: Path, name: str, header_lines: int) -> np.ndarray:
+    import pandas as pd
+
+    values = pd.to_numeric(column, errors="coerce")
+    if values.isna().any():
+        parsed = pd.to_datetime(column, errors="coerce", utc=True)
+        if parsed.isna().any():
+            bad = int(np.flatnonzero(parsed.isna().to_numpy())[0])
+            raise FormatError(f"{path}, line {bad + 1 + header_lines}: {name!r} (--time-col) must be a number or a date; "
+                              f"got {str(column.iloc[bad])!r}")
+        return parsed.astype("int64").to_numpy(dtype=np.float64) / 1e9
+    return values.to_numpy(dtype=np.float64)
+
+
+def write_interactions(inter: Interactions, path: str | os.PathLike[str]) -> None:
+    """Write ``user,item,weight[,timestamp]`` CSV (atomic; ids quoted as needed)."""
+    from .._fileio import atomic_path
+
+    users = np.repeat(np.arange(inter.n_users), np.diff(inter.indptr))
+    uids = np.asarray(inter.user_ids, dtype=object)[users]
+    iids = np.asarray(inter.item_ids, dtype=object)[inter.indices]
+    with atomic_path(path, suffix=".csv") as tmp:
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["user", "item", "weight"] + (["timestamp"] if inter.times is not None else []))
+            weights = [f"{x:g}" for x in inter.weights.tolist()]
+            if inter.times is not None:
+                times = [f"{x:.17g}" for x in inter.times.tolist()]
+                w.writerows(zip(uids.tolist(), iids.tolist(), weights, times))
+            else:
+                w.writerows(zip(uids.tolist(), iids.tolist(), weights))
+
+
+# ---------------------------------------------------------------------- splits
+@dataclass
+class SplitResult:
+    """Train / optional validation / test interactions (same id maps) and a report."""
+
+    train: Interactions
+    test: Interactions
+    valid: Interactions | None = None
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def split_interactions(
+    inter: Interactions,
+    by: str = "leave-last-out",
+    *,
+    valid: bool = False,
+    ratios: Sequence[float] | None = None,
+    seed: int | None = 0,
+) -> SplitResult:
+    """Split interactions into train / (valid) / test.
+
+    * ``leave-last-out``: per user, the latest entry goes to test (and the one before it to valid);
+      users with too few entries stay in train only;
+    * ``leave-one-out``: as leave-last-out with random entries (baskets: hide one item);
+    * ``ratio``: per user, entries shuffled and cut by ``ratios`` (default 0.8/0.1/0.1 with valid,
+      0.8/0.2 without), RecBole's rounding (every part of a user with enough entries gets one);
+    * ``time``: one global cut by time at the ``ratios`` quantiles (needs times).
+    """
+    if by not in SPLIT_METHODS:
+        raise InvalidParameterError(f"parameter 'by' must be one of {', '.join(SPLIT_METHODS)}; got {by!r}")
+    n_parts = 3 if valid else 2
+    if ratios is None:
+        ratios = (0.8, 0.1, 0.1) if valid else (0.8, 0.2)
+    ratios = [float(r) for r in ratios]
+    if len(ratios) != n_parts or any(not r > 0 for r in ratios):
+        raise InvalidParameterError(f"parameter 'ratios' must be {n_parts} positive numbers (train, "
+                                    f"{'valid, ' if valid else ''}test); got {ratios}")
+    total = sum(ratios)
+    ratios = [r / total for r in ratios]
+    rng = np.random.default_rng(seed)
+    part = np.zeros(inter.nnz, dtype=np.int8)  # 0 train, 1 valid, 2 test
+    lens = np.diff(inter.indptr)
+    if by in ("leave-last-out", "leave-one-out"):
+        need = n_parts  # keep at least one training entry
+        for u in np.flatnonzero(lens >= need):
+            a, b = int(inter.indptr[u]), int(inter.indptr[u + 1])
+            if by == "leave-last-out":
+                pos = np.arange(b - n_parts + 1, b)
+            else:
+                pos = a + rng.choice(b - a, size=n_parts - 1, replace=False)
+            part[pos[-1]] = 2
+            if valid:
+                part[pos[0]] = 1
+    elif by == "ratio":
+        for u in np.flatnonzero(lens > 0):
+            a, b = int(inter.indptr[u]), int(inter.indptr[u + 1])
+            cnt = _recbole_counts(b - a, ratios)
+            perm = a + rng.permutation(b - a)
+            part[perm[cnt[0]: cnt[0] + (cnt[1] if valid else 0)]] = 1
+            part[perm[b - a - cnt[-1]:]] = 2
+    else:
+        if inter.times is None:
+            raise InvalidParameterError("split by time needs timestamps (--time-col); this file has none")
+        order = np.argsort(inter.times, kind="stable")
+        cuts = np.cumsum(ratios)[:-1]
+        bounds = (cuts * inter.nnz).round().astype(np.int64)
+        part[order[bounds[-1]:]] = 2
+        if valid:
+            part[order[bounds[0]: bounds[1]]] = 1
+    train = inter.take(part == 0, source="train")
+    test = inter.take(part == 2, source="test")
+    vpart = inter.take(part == 1, source="valid") if valid else None
+    report = _split_report(train, test, vpart, by, seed)
+    return SplitResult(train, test, vpart, report)
+
+
+def _recbole_counts(tot: int, ratios: Sequence[float]) -> list[int]:
+    """RecBole's ``_calcu_split_ids``: per-part counts of a user with ``tot`` entries."""
+    cnt = [int(r * tot) for r in ratios]
+    cnt[0] = tot - sum(cnt[1:])
+    for i in range(1, len(ratios)):
+        if cnt[0] <= 1:
+            break
+        if 0 < ratios[-i] * tot < 1:
+            cnt[-i] += 1
+            cnt[0] -= 1
+    return cnt
+
+
+def _split_report(train: Interactions, test: Interactions, valid: Interactions | None, by: str, seed: int | None) -> dict[str, Any]:
+    train_users = np.diff(train.indptr) > 0
+    train_items = train.item_counts() > 0
+    out: dict[str, Any] = {"by": by, "seed": seed, "train": train.nnz, "test": test.nnz,
+                           "users": int(train.n_users), "items": int(train.n_items)}
+    parts = [("test", test)] + ([("valid", valid)] if valid is not None else [])
+    for name, p in parts:
+        users = np.diff(p.indptr) > 0
+        out[f"{name}_users"] = int(users.sum())
+        out[f"{name}_users_unseen_in_train"] = int((users & ~train_users).sum())
+        items = p.item_counts() > 0
+        out[f"{name}_items_unseen_in_train"] = int((items & ~train_items).sum())
+        out[f"{name}_entries_with_unseen_item"] = int((~train_items[p.indices]).sum())
+        if valid is not None and name == "valid":
+            out["valid"] = p.nnz
+    return out
+
+
+def as_interactions(data: Any) -> Interactions:
+    """``data`` as :class:`Interactions`: itself, a file path (read with the defaults of
+    :func:`read_interactions`) or an iterable of baskets/sessions (lists of item ids)."""
+    if isinstance(data, Interactions):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        return read_interactions(data)
+    if hasattr(data, "tocsr"):
+        raise InvalidParameterError("give Interactions (users x items with id maps), not a bare sparse matrix: "
+                                    "build it with from_pairs(users, items) so that users and items cannot be swapped")
+    try:
+        raw = list(data)
+    except TypeError:
+        raise InvalidParameterError(f"cannot read interactions from {type(data).__name__}; give Interactions, "
+                                    "a file path or a list of baskets (lists of item ids)") from None
+    if any(isinstance(b, str) for b in raw):
+        raise InvalidParameterError("baskets must be lists of item ids, not strings")
+    return from_baskets([list(b) for b in raw])
