@@ -36,6 +36,7 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.quickstart",
     "embedlab.cli.tune",
     "embedlab.cli.compare",
+    "embedlab.cli.predict",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.
@@ -45,6 +46,7 @@ TRAIN_MODULES: list[str] = [
     "embedlab.cli.train_glove",
     "embedlab.cli.train_ppmi_svd",
     "embedlab.cli.train_pca",
+    "embedlab.cli.train_supervised",
 ]
 
 

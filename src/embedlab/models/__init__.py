@@ -16,6 +16,7 @@ MODELS: dict[str, str] = {
     "glove": "embedlab.models.glove:Glove",
     "ppmi-svd": "embedlab.models.ppmi_svd:PPMISVD",
     "pca": "embedlab.models.pca:TablePCA",
+    "supervised": "embedlab.models.supervised:SupervisedClassifier",
 }
 
 
