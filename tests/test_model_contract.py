@@ -64,6 +64,8 @@ RECIPES: dict[str, Recipe] = {
     "ppmi-svd": Recipe(dict(vector_size=8, min_count=2, window=3, sample=1e-3, random_state=1, memory_mb=64.0,
                             **_QUIET), "corpus"),
     "pca": Recipe(dict(n_components=3, random_state=1), "table", randomized=False),
+    "supervised": Recipe(dict(vector_size=12, epochs=2, word_ngrams=2, bucket=5000, random_state=1, n_threads=1,
+                              **_QUIET), "labelled"),
 }
 
 NAMES = sorted(MODELS)
@@ -93,10 +95,19 @@ def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def labelled(sentences: list[list[str]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """fastText-format labelled lines: is the verse about the lord?"""
+    path = tmp_path_factory.mktemp("labelled") / "verses.txt"
+    lines = [f"__label__{'lord' if 'lord' in s else 'other'} {' '.join(s)}" for s in sentences]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture
-def data_for(sentences: list[list[str]], table: Path) -> Callable[[str], Any]:
+def data_for(sentences: list[list[str]], table: Path, labelled: Path) -> Callable[[str], Any]:
     def get(name: str) -> Any:
-        return {"corpus": sentences, "table": table}[recipe_for(name).data]
+        return {"corpus": sentences, "table": table, "labelled": labelled}[recipe_for(name).data]
 
     return get
 

@@ -91,7 +91,7 @@ def train_supervised(
     data = read_labelled(train, text_column=text_column, label_column=label_column)
     start = time.perf_counter()
     with flag_names(SUPERVISED_FLAGS):
-        model.fit(data.texts, data.labels)
+        model.fit(data)
     elapsed = time.perf_counter() - start
     if model.interrupted_:
         raise c.fail(f"interrupted; nothing written to {output}", c.EXIT_INTERRUPTED)

@@ -167,6 +167,9 @@ class SupervisedClassifier(BaseEmbedder):
 
             lab = read_labelled(data)
             return lab.texts, lab.labels, lab.source, lab.lines
+        if y is None and hasattr(data, "texts") and hasattr(data, "labels"):  # LabelledLines / LabelledTexts
+            ys = [list(v) if isinstance(v, (list, tuple)) else [v] for v in data.labels]
+            return list(data.texts), ys, str(getattr(data, "source", "the training data")), list(getattr(data, "lines", []))
         if y is None:
             raise InvalidParameterError("fit(texts, labels): labels are missing; pass one label (or list) per text")
         texts = list(data)
@@ -184,7 +187,8 @@ class SupervisedClassifier(BaseEmbedder):
         """Train on ``data`` (a labelled file) or on texts ``data`` with labels ``y``.
 
         A file is fastText's ``__label__X text`` lines or a CSV/TSV/JSONL with text and label
-        columns; ``y`` holds one label or a list of labels per text.
+        columns (or what :func:`embedlab.corpus.labelled.read_labelled` returns); ``y`` holds one
+        label or a list of labels per text.
         """
         self._validate_params()
         t0 = time.perf_counter()
