@@ -93,16 +93,25 @@ def read_labelled(
     lines: list[int] = []
     n = len(prefix)
     for lineno, line in enumerate(_lines(p), 1):
-        toks = line.split()
-        if not toks:
-            continue
-        labs = [t[n:] for t in toks if t.startswith(prefix)]
+        labs: list[str] = []
+        rest = line
+        head = rest.split(None, 1)
+        while head and head[0].startswith(prefix):  # the usual layout: labels first, then the text
+            labs.append(head[0][n:])
+            rest = head[1] if len(head) > 1 else ""
+            head = rest.split(None, 1)
+        if not head and not labs:
+            continue  # an empty line
+        if prefix in rest:  # labels further on in the line
+            toks = rest.split()
+            labs += [t[n:] for t in toks if t.startswith(prefix)]
+            rest = " ".join(t for t in toks if not t.startswith(prefix))
         if not labs or any(not lab for lab in labs):
             raise FormatError(
                 f"{p}:{lineno}: a line without a label; every line needs '{prefix}NAME' "
                 f"(e.g. '{prefix}pos a fine film')"
             )
-        texts.append(" ".join(t for t in toks if not t.startswith(prefix)))
+        texts.append(rest)
         labels.append(labs)
         lines.append(lineno)
     if not texts:

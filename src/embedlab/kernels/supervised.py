@@ -20,14 +20,17 @@ row only when training text uses them (``bucket_map``: bucket -> compact row, -1
 memory is ``(words + used buckets) x dim`` instead of ``(words + bucket) x dim``; a bucket never
 trained counts as a zero row in the mean, as fastText's untrained (near-zero) rows do.
 
-Training is Hogwild over ``n_threads`` contiguous slices of the texts, each with its own
-xorshift state; the learning rate falls linearly across each slice.
+Training is Hogwild over contiguous slices of the texts (:func:`slice_bounds`), one
+:func:`train_slice` call per thread (it releases the GIL; the model runs the threads), each with
+its own xorshift state; the learning rate falls linearly across each slice. Plain threads rather
+than an OpenMP ``prange``: on a machine loaded by other work, OpenMP's spinning workers made two
+threads 2-3x slower than one here.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ._rng import rand_u32, xorshift_next
 from .hs import hs_accumulate
@@ -40,7 +43,8 @@ __all__ = [
     "token_hashes",
     "map_buckets",
     "line_rows",
-    "train_epoch",
+    "train_slice",
+    "slice_bounds",
     "softmax_step",
     "ova_step",
 ]
@@ -215,8 +219,33 @@ def ova_step(h: np.ndarray, grad: np.ndarray, w_out: np.ndarray, targets: np.nda
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _train_slice(in_ptr, in_rows, lab_ptr, labels, work, s_lo, s_hi, w_in, w_out, codes, points, lengths,
-                 loss_kind, alpha_start, alpha_end, state):
+def train_slice(
+    in_ptr: np.ndarray,
+    in_rows: np.ndarray,
+    lab_ptr: np.ndarray,
+    labels: np.ndarray,
+    work: np.ndarray,
+    s_lo: int,
+    s_hi: int,
+    w_in: np.ndarray,
+    w_out: np.ndarray,
+    codes: np.ndarray,
+    points: np.ndarray,
+    lengths: np.ndarray,
+    loss_kind: int,
+    alpha_start: float,
+    alpha_end: float,
+    state: np.uint64,
+) -> tuple[float, int, np.uint64]:
+    """Train on texts ``s_lo..s_hi``; returns ``(loss_sum, examples, new rng state)``.
+
+    ``in_ptr``/``in_rows``: input rows per text (:func:`line_rows`; -1 rows are skipped but count
+    in the mean); ``lab_ptr``/``labels``: label ids per text; ``work[s]``: tokens of text ``s``
+    (the learning-rate clock: the rate falls linearly from ``alpha_start`` to ``alpha_end`` over
+    the slice). ``w_out`` holds one row per label (softmax, one-vs-all) or per inner node of the
+    label tree ``codes``/``points``/``lengths`` (hierarchical softmax). Releases the GIL: Hogwild
+    threads each run one slice (see :func:`slice_bounds`) on the shared matrices.
+    """
     dim = w_in.shape[1]
     h = np.empty(dim, dtype=np.float32)
     grad = np.empty(dim, dtype=np.float32)
@@ -267,34 +296,9 @@ def _train_slice(in_ptr, in_rows, lab_ptr, labels, work, s_lo, s_hi, w_in, w_out
     return loss, examples, state
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def train_epoch(
-    in_ptr: np.ndarray,
-    in_rows: np.ndarray,
-    lab_ptr: np.ndarray,
-    labels: np.ndarray,
-    work: np.ndarray,
-    sent_lo: int,
-    sent_hi: int,
-    w_in: np.ndarray,
-    w_out: np.ndarray,
-    codes: np.ndarray,
-    points: np.ndarray,
-    lengths: np.ndarray,
-    loss_kind: int,
-    alpha_start: float,
-    alpha_end: float,
-    states: np.ndarray,
-) -> tuple[float, int]:
-    """Train on texts ``sent_lo..sent_hi``; returns ``(loss_sum, examples)``.
-
-    ``in_ptr``/``in_rows``: input rows per text (:func:`line_rows`; -1 rows are skipped but count
-    in the mean); ``lab_ptr``/``labels``: label ids per text; ``work[s]``: tokens of text ``s``
-    (the learning-rate clock). ``w_out`` holds one row per label (softmax, one-vs-all) or per inner
-    node of the label tree ``codes``/``points``/``lengths`` (hierarchical softmax). ``states``: one
-    xorshift state per Hogwild thread, advanced in place.
-    """
-    n_threads = states.shape[0]
+@njit(cache=True, nogil=True)
+def slice_bounds(work: np.ndarray, sent_lo: int, sent_hi: int, n_threads: int) -> np.ndarray:
+    """``n_threads + 1`` text boundaries splitting ``sent_lo..sent_hi`` into slices of about equal work."""
     cum = np.zeros(sent_hi - sent_lo + 1, dtype=np.int64)
     for s in range(sent_lo, sent_hi):
         cum[s - sent_lo + 1] = cum[s - sent_lo] + work[s]
@@ -304,12 +308,4 @@ def train_epoch(
     for t in range(1, n_threads):
         b = np.searchsorted(cum, cum[-1] * t // n_threads) + sent_lo
         bounds[t] = min(max(b, bounds[t - 1]), sent_hi)
-    losses = np.zeros(n_threads, dtype=np.float64)
-    counts = np.zeros(n_threads, dtype=np.int64)
-    for t in prange(n_threads):
-        ls, ex, st = _train_slice(in_ptr, in_rows, lab_ptr, labels, work, bounds[t], bounds[t + 1], w_in, w_out,
-                                  codes, points, lengths, loss_kind, alpha_start, alpha_end, states[t])
-        losses[t] = ls
-        counts[t] = ex
-        states[t] = st
-    return losses.sum(), counts.sum()
+    return bounds

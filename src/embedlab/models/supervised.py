@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 import platform
 import time
 import zipfile
@@ -291,10 +292,10 @@ class SupervisedClassifier(BaseEmbedder):
 
         from ..kernels._rng import seed_states
         from ..kernels.hs import build_huffman
-        from ..kernels.supervised import train_epoch
+        from ..kernels.supervised import slice_bounds, train_slice
 
         seed = self.random_state if self.random_state is not None else int(np.random.SeedSequence().entropy % 2**32)
-        n_threads = min(self.n_threads or numba.config.NUMBA_NUM_THREADS, numba.config.NUMBA_NUM_THREADS)
+        n_threads = int(self.n_threads or numba.config.NUMBA_NUM_THREADS)
         dim = self.vector_size
         t_start = time.perf_counter()
         pretrained = self._initial_vectors()
@@ -346,15 +347,21 @@ class SupervisedClassifier(BaseEmbedder):
         chunks = [((int(blocks[b]), int(blocks[b + 1])), int(cum[blocks[b + 1]] - cum[blocks[b]]))
                   for b in range(len(blocks) - 1)]
 
+        pool = ThreadPoolExecutor(n_threads) if n_threads > 1 else None
+
         def step(epoch: int, index: int, payload: tuple[int, int], a0: float, a1: float) -> ChunkStats:
             lo, hi = payload
             states = seed_states(seed, epoch, index, n=n_threads)
-            loss, examples = train_epoch(enc.indptr, enc.rows, lab_ptr, lab_ids, enc.work, lo, hi, w_in, w_out,
-                                         codes, points, lengths, loss_kind, a0, a1, states)
-            return ChunkStats(float(loss), float(examples), int(cum[hi] - cum[lo]))
+            bounds = slice_bounds(enc.work, lo, hi, n_threads)
 
-        old_threads = numba.get_num_threads()
-        numba.set_num_threads(n_threads)
+            def run(t: int) -> tuple[float, int, Any]:
+                return train_slice(enc.indptr, enc.rows, lab_ptr, lab_ids, enc.work, bounds[t], bounds[t + 1], w_in,
+                                   w_out, codes, points, lengths, loss_kind, a0, a1, states[t])
+
+            parts = list(pool.map(run, range(n_threads))) if pool is not None else [run(0)]
+            return ChunkStats(float(sum(p[0] for p in parts)), float(sum(p[1] for p in parts)),
+                              int(cum[hi] - cum[lo]))
+
         t_train = time.perf_counter()
         try:
             result = run_sgd(
@@ -363,7 +370,8 @@ class SupervisedClassifier(BaseEmbedder):
                 owner="SupervisedClassifier", check_finite=lambda: bool(np.isfinite(w_out).all()),
             )
         finally:
-            numba.set_num_threads(old_threads)
+            if pool is not None:
+                pool.shutdown()
         train_time = time.perf_counter() - t_train
         self.loss_history_ = result.loss_history
         self.epoch_metrics_ = result.epoch_metrics

@@ -16,7 +16,8 @@ from embedlab.kernels.supervised import (
     ova_step,
     softmax_step,
     token_hashes,
-    train_epoch,
+    slice_bounds,
+    train_slice,
 )
 
 
@@ -175,9 +176,8 @@ def _one_text_step(loss_kind, rng, labels, n_out):
     want_in = w_in.astype(np.float64).copy()
     for r in rows:  # fastText: grad / number of input rows, added once per listed row
         want_in[r] += grad / len(rows)
-    states = seed_states(1, n=1)
-    loss, examples = train_epoch(in_ptr, rows, lab_ptr, lab, work, 0, 1, w_in, w_out, codes, points, lengths,
-                                 loss_kind, lr, lr, states)
+    loss, examples, _ = train_slice(in_ptr, rows, lab_ptr, lab, work, 0, 1, w_in, w_out, codes, points, lengths,
+                                    loss_kind, lr, lr, seed_states(1, n=1)[0])
     assert examples == 1
     tol = 2e-3 if loss_kind == HS else 1e-5  # hs uses the shared sigmoid table (bin width 0.006)
     np.testing.assert_allclose(w_out, want_out, rtol=tol, atol=tol * 0.1)
@@ -209,8 +209,8 @@ def test_softmax_with_several_labels_draws_one_per_step_reproducibly(rng):
     outs = []
     for _ in range(2):
         w_in, w_out = w_in0.copy(), np.zeros((3, dim), dtype=np.float32)
-        train_epoch(in_ptr, rows, lab_ptr, lab, work, 0, n_texts, w_in, w_out, *empty, SOFTMAX, 0.1, 0.1,
-                    seed_states(5, n=1))
+        train_slice(in_ptr, rows, lab_ptr, lab, work, 0, n_texts, w_in, w_out, *empty, SOFTMAX, 0.1, 0.1,
+                    seed_states(5, n=1)[0])
         outs.append(w_out)
     np.testing.assert_array_equal(outs[0], outs[1])
     # both labels were drawn about equally often: their scores stay close, label 2 (never drawn) lowest
@@ -218,3 +218,11 @@ def test_softmax_with_several_labels_draws_one_per_step_reproducibly(rng):
     s = outs[0] @ h
     assert s[2] < min(s[0], s[1])
     assert abs(s[0] - s[1]) < 0.5 * (min(s[0], s[1]) - s[2])
+
+
+def test_slice_bounds_balance_work():
+    work = np.array([5, 1, 1, 1, 1, 1, 5, 1, 1, 1], dtype=np.int64)
+    b = slice_bounds(work, 1, 10, 3)
+    assert b[0] == 1 and b[-1] == 10 and (np.diff(b) >= 0).all()
+    sums = [work[b[t]:b[t + 1]].sum() for t in range(3)]
+    assert sum(sums) == work[1:].sum() and max(sums) <= 7
