@@ -9,7 +9,6 @@ anywhere on the line (``__label__pos __label__funny what a film``).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..exceptions import DataError, FormatError, InputFileError
@@ -19,15 +18,52 @@ __all__ = ["LabelledLines", "LABEL_PREFIX", "read_labelled", "read_unlabelled", 
 LABEL_PREFIX = "__label__"
 
 
-@dataclass
 class LabelledLines:
-    """Texts, their label lists and the 1-based line of each text in ``source``."""
+    """Texts, their label lists and the 1-based line of each text in ``source``.
 
-    texts: list[str]
-    labels: list[list[str]]
-    source: str
-    lines: list[int] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    A fastText file is split by a compiled pass: ``encoded`` then holds ``(word_ptr, word_ids,
+    lab_ptr, lab_ids, tokens, label_names)`` (CSR word / label ids per line, the distinct word
+    strings and label names), which the classifier trains on directly; ``texts``, ``tokens`` and
+    ``labels`` are built from it on first use.
+    """
+
+    def __init__(self, texts: list[str] | None, labels: list[list[str]] | None, source: str,
+                 lines: list[int] | None = None, warnings: list[str] | None = None,
+                 encoded: tuple | None = None) -> None:
+        if (texts is None or labels is None) and encoded is None:
+            raise ValueError("LabelledLines needs texts and labels, or encoded arrays")
+        self._texts = texts
+        self._labels = labels
+        self._tokens: list[list[str]] | None = None
+        self.encoded = encoded
+        self.source = source
+        self.lines = list(lines or [])
+        self.warnings = list(warnings or [])
+
+    @property
+    def tokens(self) -> list[list[str]] | None:
+        if self._tokens is None and self.encoded is not None:
+            word_ptr, word_ids, _, _, strings, _ = self.encoded
+            ids = word_ids.tolist()
+            self._tokens = [[strings[i] for i in ids[a:b]] for a, b in zip(word_ptr[:-1].tolist(), word_ptr[1:].tolist())]
+        return self._tokens
+
+    @property
+    def texts(self) -> list[str]:
+        if self._texts is None:
+            self._texts = [" ".join(t) for t in self.tokens or []]
+        return self._texts
+
+    @property
+    def labels(self) -> list[list[str]]:
+        if self._labels is None:
+            _, _, lab_ptr, lab_ids, _, names = self.encoded
+            ids = lab_ids.tolist()
+            self._labels = [[names[i] for i in ids[a:b]] for a, b in zip(lab_ptr[:-1].tolist(), lab_ptr[1:].tolist())]
+        return self._labels
+
+    def __len__(self) -> int:
+        return len(self.lines) if self.encoded is not None else len(self._labels or [])
 
 
 def _check(path: str | os.PathLike[str]) -> Path:
@@ -88,35 +124,38 @@ def read_labelled(
 
         data = load_labelled_texts(p, text_column=text_column, label_column=label_column)
         return LabelledLines(data.texts, [[y] for y in data.labels], data.source, [], list(data.warnings))
-    texts: list[str] = []
-    labels: list[list[str]] = []
-    lines: list[int] = []
-    n = len(prefix)
-    for lineno, line in enumerate(_lines(p), 1):
-        labs: list[str] = []
-        rest = line
-        head = rest.split(None, 1)
-        while head and head[0].startswith(prefix):  # the usual layout: labels first, then the text
-            labs.append(head[0][n:])
-            rest = head[1] if len(head) > 1 else ""
-            head = rest.split(None, 1)
-        if not head and not labs:
-            continue  # an empty line
-        if prefix in rest:  # labels further on in the line
-            toks = rest.split()
-            labs += [t[n:] for t in toks if t.startswith(prefix)]
-            rest = " ".join(t for t in toks if not t.startswith(prefix))
-        if not labs or any(not lab for lab in labs):
-            raise FormatError(
-                f"{p}:{lineno}: a line without a label; every line needs '{prefix}NAME' "
-                f"(e.g. '{prefix}pos a fine film')"
-            )
-        texts.append(rest)
-        labels.append(labs)
-        lines.append(lineno)
-    if not texts:
+    import numpy as np
+
+    from ..kernels.supervised import tokenize_labelled
+
+    raw = _read(p).encode("utf-8")  # validated UTF-8 (BOM removed)
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    pre = np.frombuffer(prefix.encode("utf-8"), dtype=np.uint8)
+    line_no, word_ptr, word_ids, lab_ptr, lab_ids, t_start, t_end = tokenize_labelled(buf, pre)
+    if line_no.shape[0] == 0:
         raise DataError(f"{p}: no labelled lines found")
-    return LabelledLines(texts, labels, str(p), lines)
+    unlabelled = np.flatnonzero(np.diff(lab_ptr) == 0)
+    if unlabelled.size:
+        raise FormatError(
+            f"{p}:{int(line_no[unlabelled[0]])}: a line without a label; every line needs '{prefix}NAME' "
+            f"(e.g. '{prefix}pos a fine film')"
+        )
+    strings = [raw[a:b].decode("utf-8") for a, b in zip(t_start.tolist(), t_end.tolist())]
+    label_tok, lab_ids = np.unique(lab_ids, return_inverse=True)
+    names = [strings[i][len(prefix):] for i in label_tok.tolist()]
+    if "" in names:
+        bad = int(np.flatnonzero(np.asarray(names) == "")[0])
+        where = int(line_no[np.searchsorted(lab_ptr, np.flatnonzero(lab_ids == bad)[0], side="right") - 1])
+        raise FormatError(f"{p}:{where}: a label token '{prefix}' without a name; write '{prefix}NAME'")
+    # label ids in order of first appearance
+    first = np.full(len(names), lab_ids.shape[0], dtype=np.int64)
+    np.minimum.at(first, lab_ids, np.arange(lab_ids.shape[0]))
+    order = np.argsort(first, kind="stable")
+    remap = np.empty(len(names), dtype=np.int64)
+    remap[order] = np.arange(len(names))
+    names = [names[i] for i in order]
+    encoded = (word_ptr, word_ids, lab_ptr, remap[lab_ids].astype(np.int32), strings, names)
+    return LabelledLines(None, None, str(p), line_no.tolist(), encoded=encoded)
 
 
 def read_unlabelled(path: str | os.PathLike[str], prefix: str = LABEL_PREFIX) -> list[str]:

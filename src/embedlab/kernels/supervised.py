@@ -309,3 +309,131 @@ def slice_bounds(work: np.ndarray, sent_lo: int, sent_hi: int, n_threads: int) -
         b = np.searchsorted(cum, cum[-1] * t // n_threads) + sent_lo
         bounds[t] = min(max(b, bounds[t - 1]), sent_hi)
     return bounds
+
+
+_FNV64_OFFSET = np.uint64(14695981039346656037)
+_FNV64_PRIME = np.uint64(1099511628211)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_space(b: int) -> bool:
+    # fastText's Dictionary::readWord separators: space, \t, \n, \v, \f, \r, \0
+    return b == 32 or b == 9 or b == 10 or b == 11 or b == 12 or b == 13 or b == 0
+
+
+@njit(cache=True, nogil=True)
+def _same(buf, a0, a1, b0, b1) -> bool:
+    if a1 - a0 != b1 - b0:
+        return False
+    for k in range(a1 - a0):
+        if buf[a0 + k] != buf[b0 + k]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def tokenize_labelled(buf: np.ndarray, prefix: np.ndarray):
+    """Split fastText ``__label__`` lines (UTF-8 bytes) into word and label token ids in one pass.
+
+    Returns ``(line_no, word_ptr, word_ids, lab_ptr, lab_ids, tok_start, tok_end)``: per non-empty
+    line its 1-based line number and CSR lists of word / label token ids, ids indexing the distinct
+    tokens ``buf[tok_start[i]:tok_end[i]]`` (labels keep their prefix). Tokens are told apart by
+    their bytes (a hash table keyed by 64-bit FNV-1a, bytes compared on a hash match).
+    """
+    n = buf.shape[0]
+    plen = prefix.shape[0]
+    cap = 1 << 16
+    table = np.full(cap, -1, dtype=np.int64)
+    t_start = np.empty(1024, dtype=np.int64)
+    t_end = np.empty(1024, dtype=np.int64)
+    t_hash = np.empty(1024, dtype=np.uint64)
+    n_tok = 0
+    ids = np.empty(max(n // 2 + 1, 16), dtype=np.int32)
+    is_lab = np.empty(ids.shape[0], dtype=np.bool_)
+    line_of = np.empty(ids.shape[0], dtype=np.int64)
+    n_occ = 0
+    line = 1
+    i = 0
+    while i < n:
+        b = buf[i]
+        if b == 10:
+            line += 1
+            i += 1
+            continue
+        if _is_space(b):
+            i += 1
+            continue
+        j = i
+        h = _FNV64_OFFSET
+        while j < n and not _is_space(buf[j]):
+            h = (h ^ np.uint64(buf[j])) * _FNV64_PRIME
+            j += 1
+        label = j - i >= plen
+        if label:
+            for k in range(plen):
+                if buf[i + k] != prefix[k]:
+                    label = False
+                    break
+        # look the token up
+        slot = np.int64(h & np.uint64(cap - 1))
+        tid = -1
+        while table[slot] >= 0:
+            c = table[slot]
+            if t_hash[c] == h and _same(buf, t_start[c], t_end[c], i, j):
+                tid = c
+                break
+            slot = (slot + 1) & (cap - 1)
+        if tid < 0:
+            tid = n_tok
+            if n_tok == t_start.shape[0]:
+                t_start = np.concatenate((t_start, np.empty(n_tok, dtype=np.int64)))
+                t_end = np.concatenate((t_end, np.empty(n_tok, dtype=np.int64)))
+                t_hash = np.concatenate((t_hash, np.empty(n_tok, dtype=np.uint64)))
+            t_start[tid] = i
+            t_end[tid] = j
+            t_hash[tid] = h
+            table[slot] = tid
+            n_tok += 1
+            if 2 * n_tok > cap:  # keep the load factor below 1/2
+                cap *= 2
+                table = np.full(cap, -1, dtype=np.int64)
+                for c in range(n_tok):
+                    s = np.int64(t_hash[c] & np.uint64(cap - 1))
+                    while table[s] >= 0:
+                        s = (s + 1) & (cap - 1)
+                    table[s] = c
+        ids[n_occ] = tid
+        is_lab[n_occ] = label
+        line_of[n_occ] = line
+        n_occ += 1
+        i = j
+    # group the occurrences by line
+    n_lines = 0
+    for k in range(n_occ):
+        if k == 0 or line_of[k] != line_of[k - 1]:
+            n_lines += 1
+    line_no = np.empty(n_lines, dtype=np.int64)
+    word_ptr = np.zeros(n_lines + 1, dtype=np.int64)
+    lab_ptr = np.zeros(n_lines + 1, dtype=np.int64)
+    n_lab = 0
+    for k in range(n_occ):
+        if is_lab[k]:
+            n_lab += 1
+    word_ids = np.empty(n_occ - n_lab, dtype=np.int32)
+    lab_ids = np.empty(n_lab, dtype=np.int32)
+    li = -1
+    nw = 0
+    nl = 0
+    for k in range(n_occ):
+        if k == 0 or line_of[k] != line_of[k - 1]:
+            li += 1
+            line_no[li] = line_of[k]
+        if is_lab[k]:
+            lab_ids[nl] = ids[k]
+            nl += 1
+        else:
+            word_ids[nw] = ids[k]
+            nw += 1
+        word_ptr[li + 1] = nw
+        lab_ptr[li + 1] = nl
+    return line_no, word_ptr, word_ids, lab_ptr, lab_ids, t_start[:n_tok].copy(), t_end[:n_tok].copy()

@@ -55,11 +55,52 @@ class _Encoded:
         self.indptr, self.rows, self.work = indptr, rows, work
 
 
-def _tokenize(texts: Sequence[str], lowercase: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Whitespace tokens of every text plus ``</s>``: ``(token ids, offsets, distinct tokens)``."""
+class _Prepared:
+    """Training texts as arrays: tokens (+ ``</s>``), label ids (most frequent label first)."""
+
+    def __init__(self, tok: np.ndarray, offsets: np.ndarray, uniq: list[str], lab_ptr: np.ndarray,
+                 lab_ids: np.ndarray, classes: list[str], label_counts: np.ndarray, source: str,
+                 warnings: list[str], n_texts: int) -> None:
+        self.tok, self.offsets, self.uniq = tok, offsets, uniq
+        self.lab_ptr, self.lab_ids = lab_ptr, lab_ids
+        self.classes, self.label_counts = classes, label_counts
+        self.source, self.warnings, self.n_texts = source, warnings, n_texts
+
+
+def _keep_rows(values: np.ndarray, ptr: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR rows where ``keep`` is True."""
+    lens = np.diff(ptr)
+    mask = np.repeat(keep, lens)
+    new_ptr = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+    np.cumsum(lens[keep], out=new_ptr[1:])
+    return values[mask], new_ptr
+
+
+def _with_eos(word_ptr: np.ndarray, word_ids: np.ndarray, strings: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Word ids per line (CSR) with ``</s>`` appended to every line."""
+    try:
+        eos = strings.index(EOS)
+    except ValueError:
+        eos = len(strings)
+        strings = [*strings, EOS]
+    n = word_ptr.shape[0] - 1
+    offsets = word_ptr + np.arange(n + 1, dtype=np.int64)
+    tok = np.empty(word_ids.shape[0] + n, dtype=np.int32)
+    is_eos = np.zeros(tok.shape[0], dtype=bool)
+    is_eos[offsets[1:] - 1] = True
+    tok[is_eos] = eos
+    tok[~is_eos] = word_ids
+    return tok, offsets, strings
+
+
+def _tokenize(texts: Sequence[str] | Sequence[list[str]], lowercase: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Whitespace tokens of every text (or given word lists) plus ``</s>``: ``(token ids, offsets, distinct tokens)``."""
     from itertools import chain
 
-    lines = [t.lower().split() if lowercase else t.split() for t in texts]
+    if texts and not isinstance(texts[0], str):  # already split into words
+        lines = [[w.lower() for w in t] for t in texts] if lowercase else list(texts)
+    else:
+        lines = [t.lower().split() if lowercase else t.split() for t in texts]
     index = {w: i for i, w in enumerate(dict.fromkeys(chain.from_iterable(lines)))}
     eos = index.setdefault(EOS, len(index))
     lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
@@ -166,11 +207,14 @@ class SupervisedClassifier(BaseEmbedder):
                 raise InvalidParameterError("fit(path) reads the labels from the file; do not pass y")
             from ..corpus.labelled import read_labelled
 
-            lab = read_labelled(data)
-            return lab.texts, lab.labels, lab.source, lab.lines
-        if y is None and hasattr(data, "texts") and hasattr(data, "labels"):  # LabelledLines / LabelledTexts
-            ys = [list(v) if isinstance(v, (list, tuple)) else [v] for v in data.labels]
-            return list(data.texts), ys, str(getattr(data, "source", "the training data")), list(getattr(data, "lines", []))
+            data = read_labelled(data)
+        if y is None and hasattr(data, "labels") and (hasattr(data, "texts") or hasattr(data, "tokens")):
+            # LabelledLines (word lists of a fastText file are used as they are) / LabelledTexts
+            ys = data.labels if all(type(v) is list for v in data.labels) else [
+                list(v) if isinstance(v, (list, tuple)) else [v] for v in data.labels]
+            tokens = getattr(data, "tokens", None)
+            texts = tokens if tokens is not None else list(data.texts)
+            return texts, ys, str(getattr(data, "source", "the training data")), list(getattr(data, "lines", []))
         if y is None:
             raise InvalidParameterError("fit(texts, labels): labels are missing; pass one label (or list) per text")
         texts = list(data)
@@ -193,29 +237,60 @@ class SupervisedClassifier(BaseEmbedder):
         """
         self._validate_params()
         t0 = time.perf_counter()
-        texts, labels, source, lines = self._read(data, y)
-        warnings: list[str] = []
-        keep = [i for i, t in enumerate(texts) if t.strip()]
-        if not keep:
-            raise DataError(f"{source}: every text is empty; a classifier needs words to learn from")
-        if len(keep) < len(texts):
-            first = next(i for i, t in enumerate(texts) if not t.strip())
-            where = f"line {lines[first]}" if lines else f"text {first}"
-            msg = f"{source}: dropped {len(texts) - len(keep)} empty text(s) (first at {where})"
-            logger.warning(msg)
-            warnings.append(msg)
-            texts = [texts[i] for i in keep]
-            labels = [labels[i] for i in keep]
-        classes, counts = np.unique(np.asarray([v for labs in labels for v in labs], dtype=object),
-                                    return_counts=True)
-        if len(classes) < 2:
-            raise DataError(
-                f"{source}: every text has the label {str(classes[0])!r}; a classifier needs at least 2 labels"
-            )
-        order = np.argsort(-counts, kind="mergesort")
-        self._train(texts, labels, [str(c) for c in classes[order]], counts[order], source, warnings)
+        prepared = self._prepare(data, y)
+        self._train(prepared)
         self.vectors_.metadata["total_seconds"] = round(time.perf_counter() - t0, 3)
         return self
+
+    def _prepare(self, data: Any, y: Any) -> _Prepared:
+        """Tokens (with ``</s>``) and label ids of the training texts; empty texts dropped."""
+        if isinstance(data, (str, os.PathLike)):
+            if y is not None:
+                raise InvalidParameterError("fit(path) reads the labels from the file; do not pass y")
+            from ..corpus.labelled import read_labelled
+
+            data = read_labelled(data)
+        encoded = getattr(data, "encoded", None) if y is None else None
+        if encoded is not None and not self.lowercase:  # a fastText file split by the compiled reader
+            word_ptr, word_ids, lab_ptr, label_ids, strings, classes = encoded
+            tok, offsets, uniq = _with_eos(word_ptr, word_ids, list(strings))
+            classes = list(classes)
+            label_ids = label_ids.astype(np.int64)
+            source, lines = data.source, list(data.lines)
+        else:
+            texts, labels, source, lines = self._read(data, y)
+            tok, offsets, uniq = _tokenize(texts, self.lowercase)
+            lab_ptr = np.zeros(len(labels) + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, labels), dtype=np.int64, count=len(labels)), out=lab_ptr[1:])
+            index: dict[str, int] = {}
+            label_ids = np.fromiter((index.setdefault(v, len(index)) for labs in labels for v in labs),
+                                    dtype=np.int64, count=int(lab_ptr[-1]))
+            classes = list(index)
+        n_texts = offsets.shape[0] - 1
+        warnings: list[str] = []
+        empty = np.diff(offsets) == 1  # only </s>
+        if empty.all():
+            raise DataError(f"{source}: every text is empty; a classifier needs words to learn from")
+        if empty.any():
+            first = int(np.flatnonzero(empty)[0])
+            where = f"line {lines[first]}" if lines else f"text {first}"
+            msg = f"{source}: dropped {int(empty.sum())} empty text(s) (first at {where})"
+            logger.warning(msg)
+            warnings.append(msg)
+            tok, offsets = _keep_rows(tok, offsets, ~empty)
+            label_ids, lab_ptr = _keep_rows(label_ids, lab_ptr, ~empty)
+            n_texts = offsets.shape[0] - 1
+        counts = np.bincount(label_ids, minlength=len(classes))
+        present = np.flatnonzero(counts)
+        if present.shape[0] < 2:
+            raise DataError(
+                f"{source}: every text has the label {classes[int(present[0])]!r}; a classifier needs at least 2 labels"
+            )
+        order = present[np.argsort(-counts[present], kind="mergesort")]  # most frequent first
+        remap = np.full(len(classes), -1, dtype=np.int64)
+        remap[order] = np.arange(order.shape[0])
+        return _Prepared(tok, offsets, uniq, lab_ptr, remap[label_ids], [classes[i] for i in order],
+                         counts[order].astype(np.int64), source, warnings, n_texts)
 
     # ------------------------------------------------------------------ encoding
     def _token_table(self, tokens: Sequence[str], word_ids: np.ndarray, nwords: int) -> tuple[np.ndarray, np.ndarray]:
@@ -286,8 +361,7 @@ class SupervisedClassifier(BaseEmbedder):
             )
         return kv
 
-    def _train(self, texts: list[str], labels: list[list[str]], classes: list[str], label_counts: np.ndarray,
-               source: str, warnings: list[str]) -> None:
+    def _train(self, prep: _Prepared) -> None:
         import numba
 
         from ..kernels._rng import seed_states
@@ -300,7 +374,8 @@ class SupervisedClassifier(BaseEmbedder):
         t_start = time.perf_counter()
         pretrained = self._initial_vectors()
         # vocabulary: tokens with count >= min_count, most frequent first (then pre-trained words)
-        tok, offsets, uniq = _tokenize(texts, self.lowercase)
+        tok, offsets, uniq = prep.tok, prep.offsets, prep.uniq
+        classes, label_counts, source, warnings = prep.classes, prep.label_counts, prep.source, prep.warnings
         counts = np.bincount(tok, minlength=len(uniq))
         order = np.argsort(-counts, kind="mergesort")
         order = order[counts[order] >= self.min_count]
@@ -316,12 +391,8 @@ class SupervisedClassifier(BaseEmbedder):
             word_counts = np.concatenate([word_counts, np.zeros(len(extra), dtype=np.int64)])
         nwords = len(words)
         bucket_map = np.full(self.bucket if self._uses_buckets else 0, -1, dtype=np.int32)
-        enc, n_used = self._encode(texts, word_index, nwords, bucket_map, 0, True, (tok, offsets, uniq))
-        label_index = {c: i for i, c in enumerate(classes)}
-        lab_ptr = np.zeros(len(labels) + 1, dtype=np.int64)
-        np.cumsum([len(v) for v in labels], out=lab_ptr[1:])
-        lab_ids = np.fromiter((label_index[v] for labs in labels for v in labs), dtype=np.int64,
-                              count=int(lab_ptr[-1]))
+        enc, n_used = self._encode([], word_index, nwords, bucket_map, 0, True, (tok, offsets, uniq))
+        lab_ptr, lab_ids = prep.lab_ptr, prep.lab_ids
         rng = np.random.default_rng(seed)
         w_in = rng.random((nwords + n_used, dim), dtype=np.float32)  # uniform(-1/dim, 1/dim) as fastText
         w_in *= np.float32(2.0 / dim)
@@ -339,7 +410,7 @@ class SupervisedClassifier(BaseEmbedder):
             codes, points = np.zeros((0, 1), dtype=np.uint8), np.zeros((0, 1), dtype=np.int32)
             lengths = np.zeros(0, dtype=np.int32)
             w_out = np.zeros((n_labels, dim), dtype=np.float32)
-        n_texts = len(texts)
+        n_texts = prep.n_texts
         cum = np.concatenate([[0], np.cumsum(enc.work)])
         block = _BLOCK_TOKENS * n_threads
         cuts = np.unique(np.searchsorted(cum, np.arange(0, int(cum[-1]), block), side="left"))
