@@ -15,9 +15,11 @@ warm-up fit before timing. Time is end to end (reading the file, vocabulary, tra
 CPU (user+sys of all threads); words/s = training tokens (words + one end-of-line token per
 line) x epochs / wall time. Size: fastText's ``save_model`` .bin vs embedlab's ``save`` .npz.
 
-fastText 0.9.3 (the PyPI package) often stops with ``RuntimeError: Encountered NaN`` at 2
-threads on these files, for some seeds and not others; a failed run is retried with another seed
-(seed + 1000) and the failures are counted and printed (only the successful run is timed).
+Every fit runs in a fresh Python process (``--child``), timed inside it after imports (embedlab's
+cached numba kernels are loaded by a two-line warm-up fit first; fastText has no JIT). fastText
+0.9.3 (the PyPI package) at times stops with ``RuntimeError: Encountered NaN`` on these files,
+more often inside a long-lived process; a failed run is retried in a new process with another
+seed (seed + 1000) and the failures are counted and printed (only successful runs are timed).
 
 ``--autotune SECONDS``: SST-2's train_full split 90/10 (seeded) into train and validation;
 fastText's autotune (``autotuneValidationFile``, ``autotuneDuration=SECONDS``) against
@@ -39,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve()
+sys.path.insert(0, str(HERE.parent))
 DATA = Path(os.environ.get("EMBEDLAB_SHARED_DATA", HERE.parents[2] / "shared" / "data")) / "classification"
 
 
@@ -98,17 +101,13 @@ def scores(pred: list[str], gold: list[str]) -> dict:
 def run_fasttext(train: Path, test_texts, test_labels, settings: dict, threads: int, seed: int, tmp: Path) -> dict:
     import fasttext
 
-    failures = 0
-    while True:  # fastText 0.9.3 at times stops with "Encountered NaN" (see the module doc): retry, count
-        c0, t0 = time.process_time(), time.perf_counter()
-        try:
-            model = fasttext.train_supervised(input=str(train), thread=threads, seed=seed + 1000 * failures,
-                                              verbose=0, **settings)
-            break
-        except RuntimeError as exc:
-            if "NaN" not in str(exc) or failures >= 20:
-                raise
-            failures += 1
+    c0, t0 = time.process_time(), time.perf_counter()
+    try:
+        model = fasttext.train_supervised(input=str(train), thread=threads, seed=seed, verbose=0, **settings)
+    except RuntimeError as exc:
+        if "NaN" not in str(exc):
+            raise
+        return {"nan": True}
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     labels, _ = model.predict([_one_line(t) for t in test_texts], k=1)
     pred = [lab[0][len("__label__"):] for lab in labels]
@@ -116,7 +115,7 @@ def run_fasttext(train: Path, test_texts, test_labels, settings: dict, threads: 
     model.save_model(str(path))
     size = path.stat().st_size
     path.unlink()
-    return {"wall": wall, "cpu": cpu, "size_mb": size / 1e6, "nan_failures": failures, **scores(pred, test_labels)}
+    return {"wall": wall, "cpu": cpu, "size_mb": size / 1e6, **scores(pred, test_labels)}
 
 
 _FLAGS = {"epoch": "epochs", "lr": "alpha", "wordNgrams": "word_ngrams", "minn": "min_n", "maxn": "max_n",
@@ -127,6 +126,10 @@ def run_embedlab(train: Path, test_texts, test_labels, settings: dict, threads: 
     from embedlab.models.supervised import SupervisedClassifier
 
     params = {_FLAGS[k]: v for k, v in settings.items()}
+    # load the cached numba kernels (first call of each) before timing: fastText has no JIT
+    warm = tmp / "warm.txt"
+    warm.write_text("__label__a x y\n__label__b y z\n", encoding="utf-8")
+    SupervisedClassifier(n_threads=threads, show_progress=False, **{**params, "epochs": 1}).fit(warm).predict(["x"])
     c0, t0 = time.process_time(), time.perf_counter()
     model = SupervisedClassifier(n_threads=threads, random_state=seed, show_progress=False, **params).fit(train)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -135,6 +138,26 @@ def run_embedlab(train: Path, test_texts, test_labels, settings: dict, threads: 
     size = path.stat().st_size
     path.unlink()
     return {"wall": wall, "cpu": cpu, "size_mb": size / 1e6, **scores(pred, test_labels)}
+
+
+def _child(side: str, train: Path, test: Path, settings: dict, threads: int, seed: int, tmp: Path) -> dict:
+    """One fit + score in a fresh Python process (fastText's NaN failures depend on the process's heap)."""
+    from _common import python_cmd, run_json_child
+
+    cmd = python_cmd(HERE, "--child", side, str(train), str(test), json.dumps(settings), str(threads), str(seed),
+                     str(tmp))
+    return run_json_child(cmd, threads=threads, label=f"{side} run")
+
+
+def child_main(argv: list[str]) -> None:
+    side, train, test, settings, threads, seed, tmp = argv
+    from embedlab.corpus.labelled import read_labelled
+
+    data = read_labelled(test)
+    texts, labels = data.texts, [lab[0] for lab in data.labels]
+    fn = run_fasttext if side == "fasttext" else run_embedlab
+    out = fn(Path(train), texts, labels, json.loads(settings), int(threads), int(seed), Path(tmp))
+    print(json.dumps(out))
 
 
 def compare(args) -> list[dict]:
@@ -151,13 +174,23 @@ def compare(args) -> list[dict]:
             for label, cfg in configs:
                 settings = {**extra, **cfg}
                 epochs = settings.get("epoch", 5)
-                run_embedlab(train, tex[:10], tey[:10], {**settings, "epoch": 1}, args.threads, 0, tmp)  # compile
+                test = tmp / f"{name}.test.txt"
+                write_fasttext(test, tex, tey)
+                _child("embedlab", train, test, {**settings, "epoch": 1}, args.threads, 0, tmp)  # compile once
                 runs = {"fasttext": [], "embedlab": []}
+                failures = 0
                 for s in range(args.seeds):
                     order = ("fasttext", "embedlab") if s % 2 == 0 else ("embedlab", "fasttext")
                     for side in order:
-                        fn = run_fasttext if side == "fasttext" else run_embedlab
-                        r = fn(train, tex, tey, settings, args.threads, s + 1, tmp)
+                        seed = s + 1
+                        while True:
+                            r = _child(side, train, test, settings, args.threads, seed, tmp)
+                            if not r.get("nan"):
+                                break
+                            failures += 1  # fastText's "Encountered NaN": another seed, fresh process
+                            if failures > 50:
+                                raise SystemExit("fastText kept failing with 'Encountered NaN'")
+                            seed += 1000
                         r["words_per_sec"] = tokens * epochs / r["wall"]
                         runs[side].append(r)
                         print(json.dumps({"set": name, "config": label, "side": side, "seed": s + 1, **r}),
@@ -167,7 +200,7 @@ def compare(args) -> list[dict]:
                     for key in ("accuracy", "macro_f1", "wall", "cpu", "words_per_sec", "size_mb"):
                         row[f"{side}_{key}"] = statistics.median(r[key] for r in rs)
                     row[f"{side}_accuracy_all"] = [round(r["accuracy"], 4) for r in rs]
-                row["fasttext_nan_failures"] = sum(r["nan_failures"] for r in runs["fasttext"])
+                row["fasttext_nan_failures"] = failures
                 row["speed_ratio"] = row["fasttext_wall"] / row["embedlab_wall"]
                 row["cpu_ratio"] = row["fasttext_cpu"] / row["embedlab_cpu"]
                 row["accuracy_diff_pt"] = 100 * (row["embedlab_accuracy"] - row["fasttext_accuracy"])
@@ -242,6 +275,9 @@ def autotune(args) -> dict:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child_main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seeds", type=int, default=3)
