@@ -73,6 +73,8 @@ RECIPES: dict[str, Recipe] = {
     "bpr": Recipe(dict(factors=8, iterations=5, random_state=1, n_threads=1, **_QUIET), "interactions",
                   epochs_param="iterations"),
     "item2vec": Recipe(dict(vector_size=8, epochs=2, random_state=1, n_threads=1, **_QUIET), "interactions"),
+    "supervised": Recipe(dict(vector_size=12, epochs=2, word_ngrams=2, bucket=5000, random_state=1, n_threads=1,
+                              **_QUIET), "labelled"),
 }
 
 NAMES = sorted(MODELS)
@@ -113,10 +115,20 @@ def interactions() -> Any:
                          for _ in range(300)])
 
 
+@pytest.fixture(scope="module")
+def labelled(sentences: list[list[str]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """fastText-format labelled lines: is the verse about the lord?"""
+    path = tmp_path_factory.mktemp("labelled") / "verses.txt"
+    lines = [f"__label__{'lord' if 'lord' in s else 'other'} {' '.join(s)}" for s in sentences]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture
-def data_for(sentences: list[list[str]], table: Path, interactions: Any) -> Callable[[str], Any]:
+def data_for(sentences: list[list[str]], table: Path, interactions: Any, labelled: Path) -> Callable[[str], Any]:
     def get(name: str) -> Any:
-        return {"corpus": sentences, "table": table, "interactions": interactions}[recipe_for(name).data]
+        data = {"corpus": sentences, "table": table, "interactions": interactions, "labelled": labelled}
+        return data[recipe_for(name).data]
 
     return get
 

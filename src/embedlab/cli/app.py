@@ -42,6 +42,7 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.plan",
     "embedlab.cli.split_edges",
     "embedlab.cli.recommend",
+    "embedlab.cli.predict",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.
@@ -53,6 +54,7 @@ TRAIN_MODULES: list[str] = [
     "embedlab.cli.train_pca",
     "embedlab.cli.train_graph",
     "embedlab.cli.train_recommend",
+    "embedlab.cli.train_supervised",
 ]
 
 

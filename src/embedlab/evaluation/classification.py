@@ -97,6 +97,12 @@ class TextClassification:
             self.name += f"::{Path(self.test.source).name}"
 
     def evaluate(self, kv: KeyedVectors) -> EvalResult:
+        if callable(getattr(kv, "predict_topk", None)):  # a trained text classifier: score its own predictions
+            from .supervised import evaluate_classifier
+
+            data = self.test if self.test is not None else self.data
+            return evaluate_classifier(kv, data.texts, [[y] for y in data.labels], name=self.name,
+                                       n_boot=self.n_boot, random_state=self.random_state)
         from sklearn.linear_model import LogisticRegression
         from sklearn.metrics import accuracy_score, f1_score
         from sklearn.model_selection import StratifiedKFold, cross_val_predict

@@ -24,6 +24,7 @@ MODELS: dict[str, str] = {
     "als": "embedlab.models.recommend:ALS",
     "bpr": "embedlab.models.recommend:BPR",
     "item2vec": "embedlab.models.item2vec:Item2Vec",
+    "supervised": "embedlab.models.supervised:SupervisedClassifier",
 }
 
 

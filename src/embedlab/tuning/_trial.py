@@ -205,7 +205,9 @@ def run_trial(ctx: TrialContext, params: dict[str, Any], report: ReportFn | None
         raise KeyboardInterrupt
     kv = model.vectors_  # type: ignore[attr-defined]
     train_seconds = max(wall - state["eval_seconds"], 0.0)
-    scores = ctx.objective.score(kv)
+    # a classifier is scored on its own predictions (scoring_target), other models on their vectors
+    target = model.scoring_target() if callable(getattr(model, "scoring_target", None)) else kv
+    scores = ctx.objective.score(target)
     outcome.values = ctx.objective.values(scores, model.get_params(), train_seconds)
     outcome.vectors = kv
     outcome.attrs.update(
