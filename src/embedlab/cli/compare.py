@@ -9,6 +9,7 @@ import typer
 
 from ..exceptions import InvalidParameterError
 from . import _common as c
+from ._embeddings import EMBEDDING_HELP
 
 if TYPE_CHECKING:
     from ..evaluation import Evaluator
@@ -45,11 +46,11 @@ Seed = Annotated[int, typer.Option("--seed", help="Random seed of bootstrap, k-m
 
 
 def _load(spec: str, limit: int | None) -> KeyedVectors:
-    from ..vectors.pretrained import resolve_vectors
+    from ._embeddings import load_embedding
 
     if limit is not None and limit < 2:
         raise InvalidParameterError(f"--limit must be >= 2; got {limit}")
-    return resolve_vectors(spec, limit)
+    return load_embedding(spec, limit)
 
 
 def _evaluators(similarity: list[str] | None, analogy: list[str] | None, tasks: list[str] | None) -> list[Evaluator]:
@@ -82,7 +83,7 @@ def _names(specs: list[str], given: list[str] | None) -> list[str]:
 
 
 def compare(
-    vectors: Annotated[list[str], typer.Argument(help=f"Two or more embeddings: {_VECTORS_HELP}.")],
+    vectors: Annotated[list[str], typer.Argument(help=f"Two or more embeddings: {EMBEDDING_HELP}.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder for report.html, report.json, report.md.")],
     task: Task = None,
     similarity: Similarity = None,
@@ -93,6 +94,9 @@ def compare(
     projection: Projection = None,
     n_boot: NBoot = 1000,
     seed: Seed = 0,
+    hybrid: Annotated[
+        bool, typer.Option("--hybrid", help="Also rank retrieval tasks by reciprocal-rank fusion of BM25 and each dense embedding.")
+    ] = False,
 ) -> None:
     """Compare embeddings on the same tasks: CIs, paired tests, geometry, projections -> one HTML report."""
     from ..evaluation.compare import compare_embeddings
@@ -106,6 +110,10 @@ def compare(
     names = _names(vectors, name)
     evaluators = _evaluators(similarity, analogy, task)
     kvs = {n: _load(v, limit) for n, v in zip(names, vectors)}
+    if hybrid:
+        from ._embeddings import hybrid_embeddings
+
+        kvs = hybrid_embeddings(kvs)
     word_list = [w.strip() for w in words.split(",") if w.strip()] if words else None
     data = compare_embeddings(kvs, evaluators, words=word_list, projections=methods, n_boot=n_boot, random_state=seed)
     paths = write_compare_report(data, output)
@@ -144,6 +152,9 @@ def report(
     methods = _projections(projection)
     evaluators = _evaluators(similarity, analogy, task)
     kv = _load(vectors, limit)
+    if not hasattr(kv, "key_to_index"):
+        raise InvalidParameterError(f"{vectors}: a model card needs word vectors; compare a sentence model or bm25 "
+                                    "with `embedlab compare` instead")
     sample = [w.strip() for w in words.split(",") if w.strip()] if words else None
     name = Path(vectors).stem if Path(vectors).suffix else vectors
     card = summarize_embedding(kv, evaluators, name=name, sample_words=sample, projections=methods, n_boot=n_boot,
