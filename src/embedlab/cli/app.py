@@ -37,6 +37,8 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.tune",
     "embedlab.cli.compare",
     "embedlab.cli.encode",
+    "embedlab.cli.finetune",
+    "embedlab.cli.pairs",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.

@@ -44,6 +44,7 @@ __all__ = [
     "load_sentence_transformer",
     "torch_threads",
     "pick_device",
+    "count_truncated",
 ]
 
 EXTRA = "transformers"
@@ -169,6 +170,19 @@ def load_sentence_transformer(model: str | os.PathLike[str], device: str | None 
     if not fresh:
         _LOADED[memo] = m
     return m
+
+
+def count_truncated(m: Any, texts: Sequence[str]) -> int:
+    """How many ``texts`` are longer than the model's token limit (they get truncated)."""
+    limit = int(m.max_seq_length)
+    # A wordpiece / BPE token covers at least one character (byte): short texts cannot overflow.
+    long = [t for t in texts if 2 * len(t.encode("utf-8", "surrogatepass")) + 2 > limit]
+    n = 0
+    for s in range(0, len(long), 256):
+        with _quiet_transformers():
+            ids = m.tokenizer(long[s: s + 256], add_special_tokens=True, truncation=False)["input_ids"]
+        n += sum(len(x) > limit for x in ids)
+    return n
 
 
 @dataclass
@@ -303,18 +317,6 @@ class SentenceEncoder(BaseEmbedder):
         return int(get())
 
     # ------------------------------------------------------------------ encoding
-    def _count_truncated(self, m: Any, texts: Sequence[str]) -> int:
-        limit = int(m.max_seq_length)
-        # A wordpiece / BPE token covers at least one character (byte): short texts cannot overflow.
-        long = [t for t in texts if 2 * len(t.encode("utf-8", "surrogatepass")) + 2 > limit]
-        n = 0
-        tok = m.tokenizer
-        for s in range(0, len(long), 256):
-            with _quiet_transformers():
-                ids = tok(long[s: s + 256], add_special_tokens=True, truncation=False)["input_ids"]
-            n += sum(len(x) > limit for x in ids)
-        return n
-
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One float32 row per text; the report of this call is in ``last_report_``."""
         texts = [t if isinstance(t, str) else str(t) for t in texts]
@@ -339,7 +341,7 @@ class SentenceEncoder(BaseEmbedder):
                 n_cached = int(found.sum())
             miss = ~found
             keys, todo = keys[miss], todo[miss]
-        n_truncated = self._count_truncated(m, [texts[i] for i in np.flatnonzero(~empty)])
+        n_truncated = count_truncated(m, [texts[i] for i in np.flatnonzero(~empty)])
         if len(todo):
             # length-sorted like sentence-transformers, in chunks of batches so the bar can move
             order = todo[np.argsort([-len(texts[i]) for i in todo], kind="stable")]
