@@ -135,3 +135,17 @@ def test_compare_minilm_bm25_hybrid(cli, tmp_path):
     assert [e["name"] for e in data["embeddings"]] == ["minilm", "bm25", "minilm+bm25"]
     assert (tmp_path / "rep" / "report.html").is_file()
     assert_cli_error(cli("report", "minilm", "-o", tmp_path / "card.html"), "a model card needs word vectors")
+
+
+def test_evaluate_a_sentence_model_on_document_tasks(cli, tmp_path):
+    sts = tmp_path / "sts.tsv"
+    rows = [("A man plays a guitar.", "A man is playing the guitar.", 5.0), ("A dog runs.", "A dog is running.", 4.6),
+            ("A woman cooks.", "The market fell.", 0.2), ("Kids play football.", "Children are playing soccer.", 4.2),
+            ("A cat sleeps.", "Stocks rose sharply.", 0.0)]
+    sts.write_text("sentence1\tsentence2\tscore\n" + "".join(f"{a}\t{b}\t{s}\n" for a, b, s in rows), encoding="utf-8")
+    r = cli("evaluate", "minilm", "-e", f"sts:{sts}", "--json")
+    assert r.exit_code == 0, r.stderr
+    res = json.loads(r.stdout)["results"][0]
+    assert res["primary_metric"] == "spearman" and res["metrics"]["spearman"] > 0.8
+    assert_cli_error(cli("evaluate", "minilm"), "give --eval sts:FILE")
+    assert_cli_error(cli("evaluate", "minilm", "-e", "similarity:wordsim353"), "a text encoder has no word vocabulary")

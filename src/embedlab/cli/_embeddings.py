@@ -63,3 +63,42 @@ def hybrid_embeddings(embeddings: dict[str, Any], k: float = 60.0) -> dict[str, 
         if not is_ranker(emb):
             out[f"{name}+bm25"] = HybridRanker(BM25(), emb, k=k)
     return out
+
+
+def names_text_model(spec: str) -> bool:
+    """Whether ``spec`` names a sentence model or ``bm25`` rather than a vectors file."""
+    if Path(spec).is_file():
+        return False
+    return spec == "bm25" or spec.rpartition("@")[2] in _POOLINGS and not Path(spec).exists() or _is_transformer(spec)
+
+
+def evaluate_text_model(spec: str, specs: list[str] | None, as_json: bool) -> None:
+    """``embedlab evaluate MODEL -e KIND:FILE``: a sentence model (or bm25) on document-level tasks."""
+    import json
+
+    import typer
+
+    from . import _common as c
+    from .evaluate import jsonable, results_table, run_evaluations
+
+    if not specs:
+        raise InvalidParameterError(
+            f"{spec}: a sentence model is evaluated on document-level tasks; give --eval sts:FILE, "
+            "retrieval:FOLDER, classification:FILE or clustering:FILE (word similarity and analogy need word vectors)"
+        )
+    from ..evaluation import make_evaluator
+    from ..evaluation.compare import _cannot_score
+
+    emb = load_embedding(spec)
+    evaluators = [make_evaluator(s) for s in specs]
+    for ev in evaluators:
+        reason = _cannot_score(ev, emb)
+        if reason is not None:
+            raise InvalidParameterError(f"--eval {ev.name}: cannot score {spec}: {reason}")
+    results, skipped = run_evaluations(evaluators, emb)
+    if as_json:
+        typer.echo(json.dumps({"model": spec, "results": [jsonable(r.to_dict()) for r in results], "skipped": skipped},
+                              indent=2))
+        return
+    dim = getattr(emb, "dimension", None)
+    c.console().print(results_table(results, f"{spec}" + (f" (dim {dim})" if isinstance(dim, int) else ""), skipped))

@@ -139,6 +139,10 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Evaluate VECTORS on word similarity and analogy sets (bundled ones by default)."""
+    from ._embeddings import evaluate_text_model, names_text_model
+
+    if fmt is None and not similarity and not analogy and names_text_model(str(vectors)):
+        return evaluate_text_model(str(vectors), spec, as_json)  # a sentence model or bm25: --eval tasks
     kv = c.read_vectors(vectors, fmt)
     evaluators = build_evaluators(similarity, analogy, spec, restrict_vocab, analogy_method.value)
     results, skipped = run_evaluations(evaluators, kv)
