@@ -105,11 +105,16 @@ def test_finetune_then_encode_with_the_saved_folder(cli, tmp_path):
 def test_pairs_from_qrels_split_and_from_columns(cli, tmp_path, shared_data):
     folder = shared_data / "retrieval" / "cranfield"
     train, test = tmp_path / "train.tsv", tmp_path / "test.tsv"
-    assert cli("pairs", folder, "-o", train, "--split", "train", "--seed", "1").exit_code == 0
+    held = tmp_path / "heldout"
+    assert cli("pairs", folder, "-o", train, "--split", "train", "--seed", "1", "--heldout", held).exit_code == 0
     assert cli("pairs", folder, "-o", test, "--split", "test", "--seed", "1").exit_code == 0
     read = lambda p: [ln.split("\t") for ln in p.read_text().splitlines()[1:]]  # noqa: E731
     tr, te = read(train), read(test)
     assert tr and te and not {a for a, _ in tr} & {a for a, _ in te}  # no query on both sides
+    from embedlab.evaluation.taskdata import load_retrieval
+
+    beir = load_retrieval(held)  # the held-out queries as a retrieval set of their own
+    assert len(beir.docs) == 1400 and {" ".join(q.split()) for q in beir.queries} == {a for a, _ in te}
     table = tmp_path / "t.csv"
     table.write_text("title,body\nWings,Swept wings\nPanels,Panel flutter\n,empty title\n", encoding="utf-8")
     r = cli("pairs", table, "-o", tmp_path / "tb.tsv", "--anchor-column", "title", "--positive-column", "body")

@@ -43,6 +43,36 @@ def retrieval_pairs(data: Any, query_ids: list[str], min_relevance: float = 1.0)
     return anchors, positives
 
 
+def write_beir_folder(data: Any, query_ids: list[str], folder: Path) -> None:
+    """The documents, ``query_ids`` and their judgements as a BEIR folder, written atomically."""
+    import json
+    import os
+    import shutil
+    import tempfile
+
+    parent = folder.parent if str(folder.parent) else Path(".")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=parent))
+    try:
+        keep = set(query_ids)
+        with open(tmp / "corpus.jsonl", "w", encoding="utf-8") as fh:
+            for d, t in zip(data.doc_ids, data.docs):
+                fh.write(json.dumps({"_id": d, "text": t}) + "\n")
+        with open(tmp / "queries.jsonl", "w", encoding="utf-8") as fh:
+            for q, t in zip(data.query_ids, data.queries):
+                if q in keep:
+                    fh.write(json.dumps({"_id": q, "text": t}) + "\n")
+        (tmp / "qrels").mkdir()
+        with open(tmp / "qrels" / "test.tsv", "w", encoding="utf-8") as fh:
+            fh.write("query-id\tcorpus-id\tscore\n")
+            for q in query_ids:
+                for d, r in data.qrels.get(q, {}).items():
+                    fh.write(f"{q}\t{d}\t{r:g}\n")
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def _clean(text: str) -> str:
     return " ".join(text.split())  # one line, no tabs: safe in TSV
 
@@ -56,6 +86,7 @@ def pairs(
     split: Annotated[Split, typer.Option("--split", help="Retrieval: pairs of all queries, or of the train / test part of a seeded query split.")] = Split.all,
     test_fraction: Annotated[float, typer.Option("--test-fraction", help="Retrieval: share of queries in the test part.")] = 0.3,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the query split.")] = 0,
+    heldout: Annotated[Path | None, typer.Option("--heldout", help="Retrieval with --split: also write the other part's queries, the documents and their qrels as a BEIR folder, to evaluate on (-T retrieval:DIR).")] = None,
 ) -> None:
     """Write (anchor, positive) training pairs: queries with their relevant documents, or two table columns."""
     from .._fileio import atomic_open
@@ -64,6 +95,11 @@ def pairs(
         raise InvalidParameterError(f"--test-fraction must be in (0, 1); got {test_fraction}")
     c.check_output_path(output)
     c.check_input_path(source)
+    if heldout is not None:
+        if split is Split.all or not source.is_dir():
+            raise InvalidParameterError("--heldout needs a retrieval folder and --split train or --split test")
+        if heldout.exists():
+            raise InvalidParameterError(f"--heldout {heldout}: already exists; give a new folder")
     if source.is_dir():
         from ..evaluation.taskdata import load_retrieval
 
@@ -72,6 +108,8 @@ def pairs(
         if split is not Split.all:
             train, test = split_queries(qids, test_fraction, seed)
             qids = train if split is Split.train else test
+            if heldout is not None:
+                write_beir_folder(data, test if split is Split.train else train, heldout)
         anchors, positives = retrieval_pairs(data, qids, min_relevance)
         what = f"{len(qids)} queries ({split.value})"
         warnings: list[str] = []  # the loader logs its own
