@@ -320,6 +320,9 @@ class SentenceFineTuner(BaseEmbedder):
                 logging_steps=1, use_cpu=device == "cpu", dataloader_num_workers=0, dataloader_drop_last=False,
             )
             recorder = _epoch_recorder(self, model, started)
+            card = getattr(model, "model_card_data", None)
+            if card is not None and hasattr(card, "widget") and not card.widget:
+                card.widget = [{"text": ""}]  # no model card is written: skip its widget-example pass (and its bar)
             trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=self._dataset(train, loss),
                                                  loss=self._loss_module(model, loss), callbacks=[recorder])
             from transformers.trainer_callback import PrinterCallback, ProgressCallback
