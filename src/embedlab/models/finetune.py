@@ -330,10 +330,12 @@ class SentenceFineTuner(BaseEmbedder):
             trainer.remove_callback(PrinterCallback)  # logs go to our recorder, not to stdout
             trainer.remove_callback(ProgressCallback)
             self.interrupted_ = False
+            t_train = time.perf_counter()
             try:
                 with progress_bar(steps_per_epoch * self.epochs, "fine-tuning", unit="steps",
                                   enabled=self.show_progress) as bar:
                     recorder.bar = bar
+                    t_train = time.perf_counter()
                     trainer.train()
             except KeyboardInterrupt:
                 self.interrupted_ = True
@@ -351,7 +353,8 @@ class SentenceFineTuner(BaseEmbedder):
             self.loss_history_ = np.asarray(recorder.losses, dtype=np.float64)
             if len(self.loss_history_) and not np.isfinite(self.loss_history_).all():
                 raise TrainingError("fine-tuning loss became NaN or infinite; lower --lr")
-            self.train_seconds_ = time.perf_counter() - started
+            self.train_seconds_ = time.perf_counter() - t_train  # the training steps alone
+            self.fit_seconds_ = time.perf_counter() - started  # with model load and the first evaluation
             model.eval()
             self.eval_after_ = _score(evaluator, live) if evaluator is not None else None
         self.n_train_pairs_ = len(train)
@@ -374,7 +377,8 @@ class SentenceFineTuner(BaseEmbedder):
             "interrupted": getattr(self, "interrupted_", None),
             "loss_history": [float(x) for x in getattr(self, "loss_history_", [])],
             "eval_before": getattr(self, "eval_before_", None), "eval_after": getattr(self, "eval_after_", None),
-            "train_seconds": getattr(self, "train_seconds_", None), "device": getattr(self, "device_", None),
+            "train_seconds": getattr(self, "train_seconds_", None), "fit_seconds": getattr(self, "fit_seconds_", None),
+            "device": getattr(self, "device_", None),
             "versions": _versions(),
         }
 
