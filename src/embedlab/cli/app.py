@@ -43,6 +43,9 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.split_edges",
     "embedlab.cli.recommend",
     "embedlab.cli.predict",
+    "embedlab.cli.encode",
+    "embedlab.cli.finetune",
+    "embedlab.cli.pairs",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.

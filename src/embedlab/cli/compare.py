@@ -10,6 +10,7 @@ import typer
 from ..exceptions import InvalidParameterError
 from . import _common as c
 from .evaluate import LabelColumn, TextColumn
+from ._embeddings import EMBEDDING_HELP
 
 if TYPE_CHECKING:
     from ..evaluation import Evaluator
@@ -46,11 +47,11 @@ Seed = Annotated[int, typer.Option("--seed", help="Random seed of bootstrap, k-m
 
 
 def _load(spec: str, limit: int | None, drop_nonfinite: bool = False) -> KeyedVectors:
-    from ..vectors.pretrained import resolve_vectors
+    from ._embeddings import load_embedding
 
     if limit is not None and limit < 2:
         raise InvalidParameterError(f"--limit must be >= 2; got {limit}")
-    return resolve_vectors(spec, limit, nonfinite="drop" if drop_nonfinite else "error")
+    return load_embedding(spec, limit, nonfinite="drop" if drop_nonfinite else "error")
 
 
 def _evaluators(similarity: list[str] | None, analogy: list[str] | None, tasks: list[str] | None,
@@ -84,7 +85,7 @@ def _names(specs: list[str], given: list[str] | None) -> list[str]:
 
 
 def compare(
-    vectors: Annotated[list[str], typer.Argument(help=f"Two or more embeddings: {_VECTORS_HELP}.")],
+    vectors: Annotated[list[str], typer.Argument(help=f"Two or more embeddings: {EMBEDDING_HELP}.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder for report.html, report.json, report.md.")],
     task: Task = None,
     similarity: Similarity = None,
@@ -98,6 +99,9 @@ def compare(
     drop_nonfinite: c.DropNonfinite = False,
     text_column: TextColumn = None,
     label_column: LabelColumn = None,
+    hybrid: Annotated[
+        bool, typer.Option("--hybrid", help="Also rank retrieval tasks by reciprocal-rank fusion of BM25 and each dense embedding.")
+    ] = False,
 ) -> None:
     """Compare embeddings on the same tasks: CIs, paired tests, geometry, projections -> one HTML report."""
     from ..evaluation.compare import compare_embeddings
@@ -111,6 +115,10 @@ def compare(
     names = _names(vectors, name)
     evaluators = _evaluators(similarity, analogy, task, text_column, label_column)
     kvs = {n: _load(v, limit, drop_nonfinite) for n, v in zip(names, vectors)}
+    if hybrid:
+        from ._embeddings import hybrid_embeddings
+
+        kvs = hybrid_embeddings(kvs)
     word_list = [w.strip() for w in words.split(",") if w.strip()] if words else None
     data = compare_embeddings(kvs, evaluators, words=word_list, projections=methods, n_boot=n_boot, random_state=seed)
     with c.output_folder(output):
@@ -159,6 +167,9 @@ def report(
     methods = _projections(projection)
     evaluators = _evaluators(similarity, analogy, task, text_column, label_column)
     kv = _load(vectors, limit, drop_nonfinite)
+    if not hasattr(kv, "key_to_index"):
+        raise InvalidParameterError(f"{vectors}: a model card needs word vectors; compare a sentence model or bm25 "
+                                    "with `embedlab compare` instead")
     sample = [w.strip() for w in words.split(",") if w.strip()] if words else None
     name = Path(vectors).stem if Path(vectors).suffix else vectors
     card = summarize_embedding(kv, evaluators, name=name, sample_words=sample, projections=methods, n_boot=n_boot,

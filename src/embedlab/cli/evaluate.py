@@ -203,8 +203,12 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Evaluate VECTORS on word similarity and analogy sets (bundled ones by default)."""
+    from ._embeddings import evaluate_text_model, names_text_model
+
     if n_boot < 0:
         raise c.fail(f"--n-boot must be >= 0; got {n_boot}")
+    if fmt is None and not similarity and not analogy and names_text_model(str(vectors)):
+        return evaluate_text_model(str(vectors), spec, as_json)  # a sentence model or bm25: --eval tasks
     kv = c.read_vectors(vectors, fmt, drop_nonfinite=drop_nonfinite)
     evaluators = build_evaluators(similarity, analogy, spec, restrict_vocab, analogy_method.value, text_column,
                                   label_column)

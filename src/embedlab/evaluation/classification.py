@@ -20,7 +20,7 @@ import numpy as np
 
 from ..exceptions import DataError, InvalidParameterError
 from .base import EvalResult, register_evaluator
-from .documents import DocumentEmbedder
+from .encoders import doc_method_of, document_embedder
 from .stats import build_result
 from .taskdata import LabelledTexts, _warn, load_labelled_texts
 
@@ -109,7 +109,7 @@ class TextClassification:
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        embedder = DocumentEmbedder(kv, method=self.doc_method)
+        embedder = document_embedder(kv, self.doc_method)
         X = embedder.fit_transform(self.data.texts)
         oov = embedder.last_oov_
         warnings = list(self.warnings)
@@ -133,7 +133,7 @@ class TextClassification:
         return build_result(
             self.name, metrics, "accuracy", per_item, coverage=oov.token_coverage, n_boot=self.n_boot,
             random_state=self.random_state, warnings=warnings, oov=oov.to_dict(), n_classes=int(len(set(y))),
-            cv_folds=folds, doc_method=self.doc_method,
+            cv_folds=folds, doc_method=doc_method_of(kv, self.doc_method),
         )
 
 

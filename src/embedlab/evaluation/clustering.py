@@ -17,7 +17,7 @@ import numpy as np
 from ..exceptions import DataError
 from .base import EvalResult, register_evaluator
 from .classification import check_labels
-from .documents import DocumentEmbedder
+from .encoders import doc_method_of, document_embedder
 from .stats import bootstrap_ci, build_result
 from .taskdata import LabelledTexts, load_labelled_texts
 
@@ -75,7 +75,7 @@ class DocumentClustering:
         self.name = f"clustering:{Path(self.data.source).name}"
 
     def evaluate(self, kv: KeyedVectors) -> EvalResult:
-        embedder = DocumentEmbedder(kv, method=self.doc_method)
+        embedder = document_embedder(kv, self.doc_method)
         X = embedder.fit_transform(self.data.texts)
         oov = embedder.last_oov_
         if oov.n_empty_texts == oov.n_texts:
@@ -87,7 +87,7 @@ class DocumentClustering:
         res = build_result(
             self.name, metrics, "v_measure", per_item, coverage=oov.token_coverage, n_boot=self.n_boot,
             random_state=self.random_state, warnings=self.warnings, oov=oov.to_dict(), n_clusters=k,
-            doc_method=self.doc_method, silhouette_n=int(len(sil)),
+            doc_method=doc_method_of(kv, self.doc_method), silhouette_n=int(len(sil)),
         )
         res.details["ci"]["silhouette"] = list(bootstrap_ci(sil, n_boot=self.n_boot, random_state=self.random_state))
         return res

@@ -76,15 +76,41 @@ def frequent_words(kvs: Sequence[KeyedVectors], n: int = 100, skip: int = 100) -
     return out
 
 
-def _describe(name: str, kv: KeyedVectors) -> dict[str, Any]:
-    meta = kv.metadata or {}
-    return {
-        "name": name,
-        "n_words": len(kv),
-        "dim": kv.vector_size,
-        "method": meta.get("method", "?"),
-        "has_counts": kv.counts is not None,
-    }
+def _describe(name: str, kv: Any) -> dict[str, Any]:
+    from .encoders import describe_embedding
+
+    return describe_embedding(name, kv)
+
+
+def _word_vectors(embeddings: Mapping[str, Any]) -> dict[str, KeyedVectors]:
+    """The embeddings that have word vectors (PooledVectors count by their vectors)."""
+    from .encoders import PooledVectors, is_word_vectors
+
+    out = {}
+    for name, e in embeddings.items():
+        kv = e.kv if isinstance(e, PooledVectors) else e
+        if is_word_vectors(kv):
+            out[name] = kv
+    return out
+
+
+def _cannot_score(evaluator: Evaluator, embedding: Any) -> str | None:
+    """Why ``evaluator`` cannot score ``embedding`` (a text encoder or ranker on a word task), else None."""
+    from .classification import TextClassification
+    from .clustering import DocumentClustering
+    from .encoders import PooledVectors, is_ranker, is_word_vectors
+    from .retrieval import Retrieval
+    from .sts import SentenceSimilarity
+
+    if is_word_vectors(embedding):
+        return None
+    if is_ranker(embedding):
+        return None if isinstance(evaluator, Retrieval) else "a ranker (BM25, hybrid) only scores retrieval tasks"
+    if isinstance(evaluator, (TextClassification, DocumentClustering, Retrieval, SentenceSimilarity)):
+        return None
+    if isinstance(embedding, PooledVectors):
+        return "word-level task: give the word vectors themselves, without a pooling"
+    return "word-level task: a text encoder has no word vocabulary"
 
 
 def _projections(
@@ -111,7 +137,7 @@ def _projections(
 
 
 def compare_embeddings(
-    embeddings: Mapping[str, KeyedVectors],
+    embeddings: Mapping[str, Any],
     evaluators: Sequence[Evaluator],
     *,
     geometry_words: int = 10000,
@@ -126,7 +152,10 @@ def compare_embeddings(
     """Score, test and describe several embeddings; returns a JSON-serialisable dict.
 
     A task that cannot run on one embedding (e.g. no vocabulary in common with the task) is
-    reported in ``warnings`` and left out for that embedding; the others go on.
+    reported in ``warnings`` and left out for that embedding; the others go on. Embeddings are
+    word vectors, or anything :mod:`embedlab.evaluation.encoders` accepts (text encoders such as
+    transformer models, PooledVectors, rankers); geometry, neighbour overlap and projections are
+    computed for word vectors only.
     """
     if not embeddings:
         raise DataError("compare needs at least one embedding")
@@ -139,6 +168,11 @@ def compare_embeddings(
         for ev in evaluators:
             results[ev.name] = {}
             for name in names:
+                reason = _cannot_score(ev, embeddings[name])
+                if reason is not None:
+                    warnings.append(f"{ev.name} on {name}: skipped ({reason})")
+                    bar.advance(1)
+                    continue
                 try:
                     results[ev.name][name] = evaluate_with_cis(ev, embeddings[name], n_boot, random_state)
                 except DataError as exc:
@@ -147,8 +181,10 @@ def compare_embeddings(
                     warnings.append(msg)
                 bar.advance(1)
         geometry = {}
+        word_kvs = _word_vectors(embeddings)
         for name in names:
-            geometry[name] = geometry_report(embeddings[name], geometry_words, random_state=random_state)
+            if name in word_kvs:
+                geometry[name] = geometry_report(word_kvs[name], geometry_words, random_state=random_state)
             bar.advance(1)
     pairs = list(itertools.combinations(names, 2)) if len(names) <= 4 else [(names[0], n) for n in names[1:]]
     paired = []
@@ -163,13 +199,15 @@ def compare_embeddings(
                 paired.append({"task": task, "emb_a": a, "emb_b": b, **pc.to_dict()})
     overlap = []
     for a, b in pairs:
+        if a not in word_kvs or b not in word_kvs:
+            continue
         try:
-            o = nn_overlap(embeddings[a], embeddings[b], k=overlap_k, search_words=geometry_words)
+            o = nn_overlap(word_kvs[a], word_kvs[b], k=overlap_k, search_words=geometry_words)
             overlap.append({"emb_a": a, "emb_b": b, **{k: v for k, v in o.items() if k != "overlap_per_query"}})
         except DataError as exc:
             warnings.append(f"nearest-neighbour overlap {a} vs {b}: {exc}")
-    kv_list = list(embeddings.values())
-    chosen = list(words) if words else frequent_words(kv_list, n_projection)
+    kv_list = list(word_kvs.values())
+    chosen = list(words) if words else (frequent_words(kv_list, n_projection) if kv_list else [])
     return {
         "embeddings": [_describe(n, embeddings[n]) for n in names],
         "tasks": [ev.name for ev in evaluators],
@@ -177,7 +215,7 @@ def compare_embeddings(
         "paired": paired,
         "geometry": geometry,
         "nn_overlap": overlap,
-        "projections": _projections(embeddings, chosen, projections, random_state, warnings),
+        "projections": _projections(word_kvs, chosen, projections, random_state, warnings),
         "warnings": warnings,
         "n_boot": n_boot,
         "seconds": round(time.perf_counter() - started, 2),

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..exceptions import DataError, InvalidParameterError
 from .base import EvalResult, register_evaluator
-from .documents import DocumentEmbedder
+from .encoders import doc_method_of, retrieval_scorer
 from .stats import build_result
 from .taskdata import RetrievalData, load_retrieval
 
@@ -84,17 +84,12 @@ class Retrieval:
         d = self.data
         qids = [q for q in d.query_ids if q in d.qrels]
         qtext = dict(zip(d.query_ids, d.queries))
-        embedder = DocumentEmbedder(kv, method=self.doc_method).fit(d.docs)
-        D = embedder.transform(d.docs)
-        doc_oov = embedder.last_oov_
-        Q = embedder.transform([qtext[q] for q in qids])
-        q_oov = embedder.last_oov_
+        scorer = retrieval_scorer(kv, self.doc_method).fit(d.docs)
+        doc_oov = scorer.doc_report_
         if doc_oov.n_empty_texts == doc_oov.n_texts:
             raise DataError(f"{self.name}: no document has a word with a vector (vocabularies are disjoint)")
-        D /= np.maximum(np.linalg.norm(D, axis=1, keepdims=True), 1e-12)
-        qn = np.linalg.norm(Q, axis=1)
-        covered = qn > 0
-        Q /= np.maximum(qn[:, None], 1e-12)
+        covered = scorer.set_queries([qtext[q] for q in qids])
+        q_oov = scorer.query_report_
         col = {doc: j for j, doc in enumerate(d.doc_ids)}
         chunks = []
         step = max(1, 2_000_000 // max(1, len(d.doc_ids)))  # queries per block: bounded memory
@@ -104,7 +99,7 @@ class Retrieval:
             for i, q in enumerate(block):
                 for doc, r in d.qrels[q].items():
                     rel[i, col[doc]] = r
-            chunks.append(ranking_metrics(Q[s: s + step] @ D.T, rel, self.k_ndcg, self.recall_ks))
+            chunks.append(ranking_metrics(scorer.block(s, s + step), rel, self.k_ndcg, self.recall_ks))
         per_query = {m: np.concatenate([c[m] for c in chunks]) for m in chunks[0]}
         for v in per_query.values():
             v[~covered] = 0.0  # a query without vectors retrieves nothing meaningful
@@ -113,7 +108,7 @@ class Retrieval:
         return build_result(
             self.name, metrics, "mrr", per_item, coverage=float(covered.mean()), n_boot=self.n_boot,
             random_state=self.random_state, warnings=d.warnings, oov=doc_oov.to_dict(), query_oov=q_oov.to_dict(),
-            n_documents=len(d.doc_ids), doc_method=self.doc_method,
+            n_documents=len(d.doc_ids), doc_method=doc_method_of(kv, self.doc_method),
         )
 
 

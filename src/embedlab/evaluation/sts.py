@@ -17,7 +17,7 @@ import numpy as np
 
 from ..exceptions import DataError
 from .base import EvalResult, register_evaluator
-from .documents import DocumentEmbedder
+from .encoders import doc_method_of, document_embedder
 from .stats import PAIR_METRICS, build_result
 from .taskdata import SentencePairs, load_sentence_pairs
 
@@ -54,7 +54,7 @@ class SentenceSimilarity:
 
     def evaluate(self, kv: KeyedVectors) -> EvalResult:
         n = len(self.data.s1)
-        embedder = DocumentEmbedder(kv, method=self.doc_method).fit(self.data.s1 + self.data.s2)
+        embedder = document_embedder(kv, self.doc_method).fit(self.data.s1 + self.data.s2)
         both = embedder.transform(self.data.s1 + self.data.s2)
         a, b = both[:n], both[n:]
         pred = _cosines(a, b)
@@ -67,7 +67,7 @@ class SentenceSimilarity:
         return build_result(
             self.name, metrics, "spearman", per_item, coverage=embedder.last_oov_.token_coverage, n_boot=self.n_boot,
             random_state=self.random_state, warnings=self.data.warnings, oov=embedder.last_oov_.to_dict(),
-            doc_method=self.doc_method,
+            doc_method=doc_method_of(kv, self.doc_method),
         )
 
 
