@@ -36,6 +36,7 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.quickstart",
     "embedlab.cli.tune",
     "embedlab.cli.compare",
+    "embedlab.cli.drift",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.

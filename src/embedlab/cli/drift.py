@@ -1,0 +1,209 @@
+"""``embedlab drift``: what changed between two embeddings, in a corpus, or in the queries a service gets.
+
+Three uses, one command:
+
+* ``embedlab drift OLD NEW -o OUTDIR [--baseline SEED_A --baseline SEED_B] [--json] [--fail-above X]``
+* ``embedlab drift --corpus NEW --vectors V -o OUTDIR`` (or ``--corpus OLD --corpus NEW``)
+* ``embedlab drift --queries LOG.jsonl --vectors V -o OUTDIR``
+
+Each writes ``OUTDIR/<kind>.json`` and ``OUTDIR/<kind>.html``; ``--json`` also prints the JSON
+object on stdout; ``--fail-above X`` exits with status 1 when the score exceeds X (for CI and
+cron jobs; errors exit 2).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..exceptions import InvalidParameterError
+from . import _common as c
+
+__all__ = ["register", "drift"]
+
+EXIT_DRIFT = 1
+_VECTORS_HELP = "vectors file (.npz, .vec/.txt, .bin, .parquet index) or a pre-trained name (glove-6b-50d)"
+
+
+def _load(spec: str, option: str) -> Any:
+    from ..vectors.pretrained import resolve_vectors
+
+    try:
+        return resolve_vectors(spec)
+    except Exception as exc:  # re-raised with the option named
+        from ..exceptions import EmbedlabError
+
+        if isinstance(exc, EmbedlabError):
+            raise type(exc)(f"{option}: {exc}") from None
+        raise
+
+
+def _anchors(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    p = Path(value)
+    if p.is_file():
+        try:
+            words = p.read_text(encoding="utf-8").split()
+        except UnicodeDecodeError as exc:
+            raise InvalidParameterError(f"--anchors {p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    else:
+        words = [w.strip() for w in value.split(",") if w.strip()]
+    if not words:
+        raise InvalidParameterError(f"--anchors {value!r}: no anchor keys (give a file, one key per line, or a,b,c)")
+    return words
+
+
+def _check_outdir(outdir: Path) -> None:
+    if outdir.exists() and not outdir.is_dir():
+        raise InvalidParameterError(f"--output {outdir}: exists and is not a folder; give an output folder")
+    parent = outdir.parent if str(outdir.parent) else Path(".")
+    if not outdir.exists() and not parent.is_dir():
+        raise InvalidParameterError(f"--output {outdir}: its parent folder {parent} does not exist")
+
+
+def _finish(data: dict[str, Any], paths: dict[str, Path], as_json: bool, fail_above: float | None,
+            score: float, lines: list[str]) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, default=_default))
+    else:
+        con = c.console()
+        for line in lines:
+            con.print(line, soft_wrap=True)
+        con.print(f"report: {paths['html']} (+ {paths['json'].name})", soft_wrap=True)
+    if fail_above is not None and score > fail_above:
+        typer.echo(f"drift: score {score:.4g} is above --fail-above {fail_above:g}", err=True)
+        raise typer.Exit(EXIT_DRIFT)
+
+
+def _default(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(type(value).__name__)
+
+
+def _embedding_drift(old: str, new: str, output: Path, *, baseline: list[str] | None, anchors: str | None,
+                     n_anchors: int, k: int, top: int, overlap_sample: int, z_moved: float, similarity: list[str] | None,
+                     analogy: list[str] | None, benchmarks: bool, seed: int, as_json: bool,
+                     fail_above: float | None) -> None:
+    from ..monitoring.drift import compare_benchmarks, embedding_drift
+    from ..report.drift_report import render_drift_html, write_report
+
+    for name, value, low in (("--k", k, 1), ("--top", top, 1), ("--n-anchors", n_anchors, 1),
+                             ("--overlap-sample", overlap_sample, 1)):
+        if value < low:
+            raise InvalidParameterError(f"{name} must be >= {low}; got {value}")
+    if baseline is not None and len(baseline) not in (1, 2):
+        raise InvalidParameterError(
+            f"--baseline given {len(baseline)} times: give two seeds of the same data (--baseline A --baseline B) "
+            "or one drift.json of such a pair"
+        )
+    anchor_words = _anchors(anchors)
+    evaluators = []
+    if benchmarks:
+        from .evaluate import build_evaluators
+
+        evaluators = build_evaluators(similarity or ["wordsim353", "simlex999"], analogy)
+    kv_old, kv_new = _load(old, "OLD"), _load(new, "NEW")
+    opts = dict(anchors=anchor_words, n_anchors=n_anchors, k=k, top=top, overlap_sample=overlap_sample,
+                z_moved=z_moved, random_state=seed)
+    base = None
+    if baseline:
+        if len(baseline) == 1:
+            base = _baseline_json(Path(baseline[0]))
+        else:
+            base = embedding_drift(_load(baseline[0], "--baseline"), _load(baseline[1], "--baseline"), **opts)
+    result = embedding_drift(kv_old, kv_new, baseline=base, **opts)
+    if evaluators:
+        bench = compare_benchmarks(kv_old, kv_new, evaluators, random_state=seed)
+        result.benchmarks = bench
+        result.warnings.extend(bench["warnings"])
+    data = result.to_dict()
+    names = (_name(old), _name(new))
+    data["old"], data["new"] = old, new
+    per_key = {"keys": result.keys, "displacement": result.displacement, "z": result.z, "frequency": result.freq}
+    paths = write_report(data, output, "drift", render_drift_html(data, per_key, names))
+    base_txt = f" (seed baseline {data['baseline']['score']:.4f})" if data.get("baseline") else ""
+    lines = [f"drift score {result.score:.4f}{base_txt}: {sum(1 for z in result.z if z > z_moved)} of "
+             f"{len(result.keys):,} shared keys moved beyond seed noise; overlap@{result.k} "
+             f"{result.overlap['mean']:.3f}; similarity Spearman {result.similarity['spearman']:.3f}",
+             "most moved: " + ", ".join(m["key"] for m in result.moved[:10])]
+    for r in (result.benchmarks or {}).get("results", []):
+        if "diff" in r:
+            lines.append(f"{r['task']}: {r['metric']} {r['old']:.4f} -> {r['new']:.4f} "
+                         f"({'significant' if r['significant'] else 'not significant'}, p={r['p_value']:.3g})")
+    lines += [f"warning: {w}" for w in result.warnings]
+    _finish(data, paths, as_json, fail_above, result.score, lines)
+
+
+def _baseline_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise InvalidParameterError(f"--baseline {path}: no such file (give two vectors files or one drift.json)")
+    if path.suffix != ".json":
+        raise InvalidParameterError(
+            f"--baseline {path}: one --baseline must be the drift.json of two seeds; for vectors files give two"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidParameterError(f"--baseline {path}: not a JSON drift report ({exc})") from None
+    if not isinstance(data, dict) or "bins" not in data:
+        raise InvalidParameterError(f"--baseline {path}: not a drift.json written by embedlab drift")
+    return data
+
+
+def _name(spec: str) -> str:
+    p = Path(spec)
+    return p.stem if p.suffix else spec
+
+
+def drift(
+    old: Annotated[str | None, typer.Argument(help=f"The earlier embedding: {_VECTORS_HELP}.")] = None,
+    new: Annotated[str | None, typer.Argument(help="The later embedding.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output folder for the JSON and HTML report.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Also print the result as one JSON object on stdout.")] = False,
+    fail_above: Annotated[
+        float | None, typer.Option("--fail-above", help="Exit with status 1 when the drift score is above this.")
+    ] = None,
+    baseline: Annotated[
+        list[str] | None,
+        typer.Option("--baseline", help="Seed baseline: two embeddings of the same data with different seeds "
+                                        "(give twice), or one drift.json of such a pair."),
+    ] = None,
+    anchors: Annotated[
+        str | None, typer.Option("--anchors", help="Anchor keys for Procrustes: a file (one per line) or a,b,c.")
+    ] = None,
+    n_anchors: Annotated[int, typer.Option("--n-anchors", help="Without --anchors: this many most frequent shared keys.")] = 10000,
+    k: Annotated[int, typer.Option("--k", help="Neighbours for overlap@k.")] = 10,
+    top: Annotated[int, typer.Option("--top", help="Moved keys to list.")] = 50,
+    overlap_sample: Annotated[
+        int, typer.Option("--overlap-sample", help="Keys whose neighbour overlap is computed when over 20,000 are shared.")
+    ] = 5000,
+    z_moved: Annotated[float, typer.Option("--z-moved", help="z-score beyond seed noise that counts a key as moved.")] = 3.5,
+    similarity: Annotated[
+        list[str] | None, typer.Option("--similarity", "-s", help="Similarity benchmarks (default wordsim353, simlex999).")
+    ] = None,
+    analogy: Annotated[list[str] | None, typer.Option("--analogy", "-a", help="Analogy benchmarks (e.g. google).")] = None,
+    benchmarks: Annotated[bool, typer.Option("--benchmarks/--no-benchmarks", help="Score both versions on benchmarks.")] = True,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the key and pair samples and the bootstrap.")] = 0,
+) -> None:
+    """Drift between two embeddings (OLD NEW), of new text (--corpus) or of a service's queries (--queries)."""
+    if output is None:
+        raise InvalidParameterError("drift needs --output OUTDIR (the folder for drift.json and drift.html)")
+    _check_outdir(output)
+    if old is None or new is None:
+        raise InvalidParameterError("drift needs OLD and NEW embeddings (see 'embedlab drift --help')")
+    _embedding_drift(old, new, output, baseline=baseline, anchors=anchors, n_anchors=n_anchors, k=k, top=top,
+                     overlap_sample=overlap_sample, z_moved=z_moved, similarity=similarity, analogy=analogy,
+                     benchmarks=benchmarks, seed=seed, as_json=as_json, fail_above=fail_above)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("drift")(drift)
