@@ -37,6 +37,7 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.tune",
     "embedlab.cli.compare",
     "embedlab.cli.drift",
+    "embedlab.cli.stability",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.
