@@ -143,6 +143,61 @@ def _embedding_drift(old: str, new: str, output: Path, *, baseline: list[str] | 
     _finish(data, paths, as_json, fail_above, result.score, lines)
 
 
+def _corpus_drift(corpus: list[Path], vectors: str | None, output: Path, opts: Any, *, min_count: int, top: int,
+                  thresholds: dict[str, float], as_json: bool, fail_above: float | None) -> None:
+    from ..monitoring.corpus_drift import corpus_counts, corpus_drift
+    from ..report.drift_report import render_corpus_drift_html, write_report
+
+    if len(corpus) > 2:
+        raise InvalidParameterError(f"--corpus given {len(corpus)} times: give NEW text (with --vectors) or OLD and NEW")
+    if len(corpus) == 2 and vectors is not None:
+        raise InvalidParameterError("--vectors with two --corpus: compare the new text with either the model or the old text")
+    if len(corpus) == 1 and vectors is None:
+        raise InvalidParameterError("--corpus NEW needs --vectors V (the model) or a second --corpus (old then new text)")
+    for name, value in (("--min-count", min_count), ("--top", top)):
+        if value < 1:
+            raise InvalidParameterError(f"{name} must be >= 1; got {value}")
+    for name, value in thresholds.items():
+        if not 0 < value <= 1:
+            flag = "--oov-threshold" if "oov" in name else "--js-threshold"
+            raise InvalidParameterError(f"{flag} must be in (0, 1]; got {value}")
+    kv = _load(vectors, "--vectors") if vectors is not None else None
+    new_counts, new_total = corpus_counts(opts.corpus([corpus[-1]]))
+    if len(corpus) == 2:
+        old_counts, old_total = corpus_counts(opts.corpus([corpus[0]]))
+        data = corpus_drift(new_counts, new_total, reference_counts=old_counts, reference_total=old_total,
+                            min_count=min_count, top=top, thresholds=thresholds, reference_name=str(corpus[0]))
+    else:
+        data = corpus_drift(new_counts, new_total, reference_vectors=kv, min_count=min_count, top=top,
+                            thresholds=thresholds, reference_name=str(vectors))
+    data["new_corpus"] = str(corpus[-1])
+    paths = write_report(data, output, "corpus_drift", render_corpus_drift_html(data))
+    f = data["figures"]
+    js = f" JS divergence {f['js_divergence']:.4f};" if "js_divergence" in f else ""
+    ref = f" (reference's own {f['reference_oov_rate']:.4f})" if "reference_oov_rate" in f else ""
+    lines = [f"{data['recommendation']['verdict']}: {data['recommendation']['reason']}",
+             f"OOV rate {f['oov_rate']:.4f}{ref} of {f['new_tokens']:,} tokens;{js} {f['new_frequent_words']:,} new "
+             f"frequent words ({f['new_word_min_count']}+ times): "
+             + ", ".join(w["word"] for w in data["new_frequent_words"][:10])]
+    lines += [f"warning: {w}" for w in data["warnings"]]
+    _finish(data, paths, as_json, fail_above, float(data["score"]), lines)
+
+
+def _query_drift(log: Path, vectors: str | None, output: Path, *, period: str | None, top: int, as_json: bool,
+                 fail_above: float | None) -> None:
+    from ..monitoring.queries import query_drift
+    from ..report.drift_report import render_query_drift_html, write_report
+
+    kv = _load(vectors, "--vectors") if vectors is not None else None
+    data = query_drift(log, kv, period=period, top=top)
+    paths = write_report(data, output, "query_drift", render_query_drift_html(data))
+    s = data["summary"]
+    vs = f"; against {vectors}: {s['miss_rate_vectors']:.2%}" if "miss_rate_vectors" in s else ""
+    lines = [f"{s['lookups']:,} lookups {s['first']} .. {s['last']}: miss rate {s['miss_rate']:.2%}{vs}",
+             "most requested unknown keys: " + ", ".join(f"{u['key']} ({u['count']})" for u in data["unknown_keys"][:10])]
+    _finish(data, paths, as_json, fail_above, float(data["score"]), lines)
+
+
 def _baseline_json(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise InvalidParameterError(f"--baseline {path}: no such file (give two vectors files or one drift.json)")
@@ -193,13 +248,48 @@ def drift(
     analogy: Annotated[list[str] | None, typer.Option("--analogy", "-a", help="Analogy benchmarks (e.g. google).")] = None,
     benchmarks: Annotated[bool, typer.Option("--benchmarks/--no-benchmarks", help="Score both versions on benchmarks.")] = True,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the key and pair samples and the bootstrap.")] = 0,
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option("--corpus", help="Corpus drift: new text (with --vectors V), or give twice: OLD then NEW text."),
+    ] = None,
+    vectors: Annotated[
+        str | None, typer.Option("--vectors", help="The model for --corpus / --queries: " + _VECTORS_HELP + ".")
+    ] = None,
+    queries: Annotated[
+        Path | None, typer.Option("--queries", help="Query monitoring: a query log (JSON lines, see --help text).")
+    ] = None,
+    period: Annotated[str | None, typer.Option("--period", help="--queries: hour, day, week or month (default: auto).")] = None,
+    min_count: Annotated[int, typer.Option("--min-count", help="--corpus: count that makes a new word frequent.")] = 5,
+    oov_threshold: Annotated[float, typer.Option("--oov-threshold", help="--corpus: excess OOV rate (over the reference's own) that calls for retraining.")] = 0.05,
+    js_threshold: Annotated[float, typer.Option("--js-threshold", help="--corpus: JS divergence that calls for retraining.")] = 0.10,
+    encoding: c.Encoding = "utf-8",
+    errors: c.ErrorsOpt = c.Errors.strict,
+    lowercase: c.Lowercase = True,
+    tokenizer: c.TokenizerOpt = c.Tokenizer.unicode,
 ) -> None:
-    """Drift between two embeddings (OLD NEW), of new text (--corpus) or of a service's queries (--queries)."""
+    """Drift between two embeddings (OLD NEW), of new text (--corpus) or of a service's queries (--queries).
+
+    Query logs are JSON lines, one lookup per line: {"ts": ISO-8601 or unix seconds, "endpoint": str,
+    "key": str, "hit": bool}.
+    """
     if output is None:
-        raise InvalidParameterError("drift needs --output OUTDIR (the folder for drift.json and drift.html)")
+        raise InvalidParameterError("drift needs --output OUTDIR (the folder for the JSON and HTML report)")
     _check_outdir(output)
+    modes = [m for m, on in (("OLD NEW", old is not None), ("--corpus", bool(corpus)), ("--queries", queries is not None)) if on]
+    if len(modes) > 1:
+        raise InvalidParameterError(f"drift: give one of OLD NEW, --corpus or --queries, not {' and '.join(modes)}")
+    if corpus:
+        opts = c.CorpusOptions(None, encoding, errors, lowercase, tokenizer, False)
+        return _corpus_drift(corpus, vectors, output, opts, min_count=min_count, top=top,
+                             thresholds={"excess_oov_rate": oov_threshold, "js_divergence": js_threshold},
+                             as_json=as_json, fail_above=fail_above)
+    if queries is not None:
+        return _query_drift(queries, vectors, output, period=period, top=top, as_json=as_json, fail_above=fail_above)
+    if vectors is not None:
+        raise InvalidParameterError("--vectors goes with --corpus or --queries; for two embeddings give OLD NEW")
     if old is None or new is None:
-        raise InvalidParameterError("drift needs OLD and NEW embeddings (see 'embedlab drift --help')")
+        raise InvalidParameterError("drift needs OLD and NEW embeddings, --corpus NEW --vectors V, or --queries LOG "
+                                    "--vectors V (see 'embedlab drift --help')")
     _embedding_drift(old, new, output, baseline=baseline, anchors=anchors, n_anchors=n_anchors, k=k, top=top,
                      overlap_sample=overlap_sample, z_moved=z_moved, similarity=similarity, analogy=analogy,
                      benchmarks=benchmarks, seed=seed, as_json=as_json, fail_above=fail_above)
