@@ -28,6 +28,7 @@ _LAZY: dict[str, str] = {
     "save_vectors": "embedlab.vectors.io",
     "clone": "embedlab.base",
     "BaseEmbedder": "embedlab.base",
+    "embedding_drift": "embedlab.monitoring",
 }
 
 __all__ = ["__version__", *_LAZY]

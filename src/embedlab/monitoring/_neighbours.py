@@ -14,7 +14,7 @@ from ..kernels.topk import empty_topk, merge_topk
 __all__ = ["unit_rows", "topk_neighbours", "overlap_at_k"]
 
 _BLOCK_ROWS = 8192
-_QUERY_BLOCK = 4096
+_QUERY_BLOCK = 1024
 
 
 def unit_rows(x: np.ndarray) -> np.ndarray:
