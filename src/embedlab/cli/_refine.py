@@ -105,9 +105,11 @@ class Refinement:
         info = model.vectors_.metadata.get("continued_from") if self.replaces_fit else None
         if not info:
             return None
-        extra = f", {info['initialised_words']:,} words from the given vectors" if "initialised_words" in info else ""
         frozen = ", old vectors frozen" if info.get("freeze_existing") else ""
-        return f"continued from {info['source']}: {info['new_words']:,} new words{extra}{frozen}"
+        if "initialised_words" in info:
+            return (f"started from {info['source'].split(': ', 1)[-1]}: {info['initialised_words']:,} words from the "
+                    f"given vectors, {info['new_words']:,} initialised as usual{frozen}")
+        return f"continued from {info['source']}: {info['new_words']:,} new words{frozen}"
 
 
 def refinement(method: str, options: dict[str, Any], *, save_state: Path | None, continue_from: Path | None,
