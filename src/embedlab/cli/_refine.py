@@ -73,6 +73,7 @@ class Refinement:
     continue_from: Path | None = None
     freeze_existing: bool = False
     init_vectors: str | None = None
+    kept: str = ""  # the structural options taken from the state, for the summary
 
     @property
     def replaces_fit(self) -> bool:
@@ -109,7 +110,8 @@ class Refinement:
         if "initialised_words" in info:
             return (f"started from {info['source'].split(': ', 1)[-1]}: {info['initialised_words']:,} words from the "
                     f"given vectors, {info['new_words']:,} initialised as usual{frozen}")
-        return f"continued from {info['source']}: {info['new_words']:,} new words{frozen}"
+        kept = f" (kept from the state: {self.kept})" if self.kept else ""
+        return f"continued from {info['source']}: {info['new_words']:,} new words{frozen}{kept}"
 
 
 def refinement(method: str, options: dict[str, Any], *, save_state: Path | None, continue_from: Path | None,
@@ -148,6 +150,7 @@ def refinement(method: str, options: dict[str, Any], *, save_state: Path | None,
                     f"{', '.join(_flag(n) for n in STRUCTURAL.get(method, ()))} from the state (drop the option)"
                 )
             options[name] = params[name]
+        ref.kept = ", ".join(f"{_flag(n)} {options[n]}" for n in STRUCTURAL.get(method, ()) if n in options)
     if init_vectors is not None and "vector_size" in options and not given("vector_size"):
         from ..vectors.pretrained import resolve_vectors
 

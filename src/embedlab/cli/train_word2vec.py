@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..exceptions import InvalidParameterError
 from . import _common as c
 from . import _refine as r
 
@@ -57,6 +58,9 @@ def train_word2vec(
     structural = {"vector_size": vector_size, "architecture": architecture, "hs": hs, "phrases": phrases}
     refine = r.refinement("word2vec", structural, save_state=save_state, continue_from=continue_from,
                           freeze_existing=freeze_existing, init_vectors=init_vectors)
+    if resume and refine.replaces_fit:
+        raise InvalidParameterError("--resume continues an interrupted run from its checkpoint; it excludes "
+                                      "--continue-from and --init-vectors")
     model = c.build_model(
         Word2Vec, opts, **structural, window=window, negative=negative,
         sample=sample, min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs, alpha=alpha,

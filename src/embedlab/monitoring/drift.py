@@ -30,7 +30,9 @@
   this z-score; the moved list gives key, displacement, overlap, z, counts, old and new neighbours;
 * **one global score**: the share of shared keys whose displacement lies beyond the noise of their
   frequency bin (``z > z_moved``, 3.5 by default), in [0, 1]. Two seeds of one corpus give a score
-  near the false-positive rate of that threshold; real change raises it. Every bin figure is
+  near the false-positive rate of that threshold; real change raises it. Without a baseline a change
+  that moves every key alike scores 0 (each bin's noise then absorbs it): read the overlap and
+  similarity correlation too, or give a baseline. Every bin figure is
   reported next to the baseline's when there is one.
 
 Nothing here reads files or draws; :mod:`embedlab.report.drift_report` renders the result and
