@@ -275,6 +275,9 @@ def drift(
     if output is None:
         raise InvalidParameterError("drift needs --output OUTDIR (the folder for the JSON and HTML report)")
     _check_outdir(output)
+    from ..exceptions import require
+
+    require("matplotlib", "monitor")  # the HTML report's figures; fail before any work
     modes = [m for m, on in (("OLD NEW", old is not None), ("--corpus", bool(corpus)), ("--queries", queries is not None)) if on]
     if len(modes) > 1:
         raise InvalidParameterError(f"drift: give one of OLD NEW, --corpus or --queries, not {' and '.join(modes)}")

@@ -114,6 +114,9 @@ def stability(
     from .evaluate import build_evaluators
 
     _check_outdir(output)
+    from ..exceptions import require
+
+    require("matplotlib", "monitor")  # the HTML report's figures; fail before training
     if seeds < 2:
         raise InvalidParameterError(f"--seeds must be >= 2; got {seeds}")
     if jobs < 1:
