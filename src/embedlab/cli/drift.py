@@ -113,7 +113,7 @@ def _embedding_drift(old: str, new: str, output: Path, *, baseline: list[str] | 
         evaluators = build_evaluators(similarity or ["wordsim353", "simlex999"], analogy)
     kv_old, kv_new = _load(old, "OLD"), _load(new, "NEW")
     opts = dict(anchors=anchor_words, n_anchors=n_anchors, k=k, top=top, overlap_sample=overlap_sample,
-                z_moved=z_moved, random_state=seed)
+                z_moved=z_moved, random_state=seed, show_progress=True)
     base = None
     if baseline:
         if len(baseline) == 1:

@@ -7,6 +7,9 @@ lists by :func:`embedlab.kernels.topk.merge_topk`, each query excluding its own 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..kernels.topk import empty_topk, merge_topk
@@ -25,11 +28,13 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x / norms, dtype=np.float32)
 
 
-def topk_neighbours(unit: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+def topk_neighbours(unit: np.ndarray, queries: np.ndarray, k: int, advance: Callable[[int], Any] | None = None
+                    ) -> np.ndarray:
     """Rows of the ``k`` nearest neighbours (cosine) of rows ``queries`` of ``unit``, self excluded.
 
     Exact: every database row is scored. Returns int64 (n_queries, k), best first (ties: lower
-    row first); -1 where the database has fewer than k other rows.
+    row first); -1 where the database has fewer than k other rows. ``advance(n)`` is called after
+    every block of ``n`` queries (progress).
     """
     queries = np.asarray(queries, dtype=np.int64)
     n = unit.shape[0]
@@ -45,6 +50,8 @@ def topk_neighbours(unit: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray
             scores = qv @ block.T
             merge_topk(scores, c0, top_val, top_idx, excl_ptr, excl_idx)
         out[q0 : q0 + rows.shape[0]] = top_idx
+        if advance is not None:  # progress: queries done
+            advance(int(rows.shape[0]))
     return out
 
 

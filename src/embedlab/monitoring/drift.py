@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._progress import logger
+from .._progress import logger, progress_bar
 from ..exceptions import DataError, InvalidParameterError
 from ._neighbours import overlap_at_k, topk_neighbours, unit_rows
 
@@ -119,14 +119,15 @@ def align(old: np.ndarray, new: np.ndarray, anchor_rows: np.ndarray, centre: boo
     return xa, yn, info
 
 
-def neighbour_overlap(old: np.ndarray, new: np.ndarray, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def neighbour_overlap(old: np.ndarray, new: np.ndarray, queries: np.ndarray, k: int = 10,
+                      advance: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Overlap@k of rows ``queries``: neighbours of each among all rows of ``old`` and of ``new``
     (the same keys row for row), self excluded. Returns ``(overlap, nb_old, nb_new)``."""
     if old.shape[0] <= k:
         raise DataError(f"neighbour overlap@{k} needs more than {k} shared keys; got {old.shape[0]}")
     uo, un = unit_rows(old), unit_rows(new)
-    nb_old = topk_neighbours(uo, queries, k)
-    nb_new = topk_neighbours(un, queries, k)
+    nb_old = topk_neighbours(uo, queries, k, advance)
+    nb_new = topk_neighbours(un, queries, k, advance)
     return overlap_at_k(nb_old, nb_new), nb_old, nb_new
 
 
@@ -345,12 +346,14 @@ def embedding_drift(
     neighbours: int = 10,
     max_keys: int | None = None,
     random_state: int = 0,
+    show_progress: bool = False,
 ) -> DriftResult:
     """Measure drift from ``old`` to ``new`` (see the module docstring); returns a :class:`DriftResult`.
 
     ``baseline`` is the :class:`DriftResult` (or its ``to_dict()``) of two seeds trained on the
     same data: its per-bin displacement noise becomes the reference of the z-scores. ``max_keys``
-    limits the comparison to the most frequent shared keys.
+    limits the comparison to the most frequent shared keys. ``show_progress``: a progress bar for
+    the neighbour search (on a terminal).
     """
     t0 = time.perf_counter()
     _check_inputs(old, new, k)
@@ -447,7 +450,8 @@ def embedding_drift(
                         f"{cand.shape[0]:,} keys with the highest displacement z-score; neighbours searched among "
                         f"all {n:,} shared keys")
     kk = min(k, n - 1)
-    ov, nb_old, nb_new = neighbour_overlap(xo, xn, queries, kk)
+    with progress_bar(2 * queries.shape[0], "neighbours", unit="keys", enabled=show_progress) as bar:
+        ov, nb_old, nb_new = neighbour_overlap(xo, xn, queries, kk, bar.advance)
     in_sample = np.ones(queries.shape[0], dtype=bool)
     if n > overlap_all:
         in_sample = np.isin(queries, sample)
