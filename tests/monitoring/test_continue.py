@@ -156,3 +156,21 @@ def test_cli_save_state_continue_from(halves, tmp_path, run_cli):
     assert_cli_error(run_cli("train", "word2vec", second, "-o", out, "--continue-from", tmp_path / "v1.npz"),
                      r"not an embedlab model state")
     assert not out.exists()
+
+
+def test_state_of_another_version_and_hierarchical_softmax(halves, tmp_path):
+    import json as _json
+
+    first, second = halves
+    m1 = w2v(hs=True, negative=0).fit(first)
+    s1 = m1.save_state(tmp_path / "hs.npz")
+    m2 = w2v(hs=True, negative=0, epochs=1).continue_training(second, s1)
+    assert "duke" in m2.vectors_ and np.isfinite(m2.vectors_.vectors).all()
+    assert m2.syn1_.shape == (len(m2.vocab_) - 1, 16)  # Huffman tree rebuilt from the merged counts
+    with np.load(s1) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = _json.loads(bytes(arrays.pop("meta")).decode())
+    meta["version"] = 99
+    np.savez(tmp_path / "v99.npz", meta=np.frombuffer(_json.dumps(meta).encode(), np.uint8), **arrays)
+    with pytest.raises(FormatError, match="model state version 99; this embedlab reads version 1"):
+        w2v(hs=True, negative=0).continue_training(second, tmp_path / "v99.npz")
