@@ -32,6 +32,7 @@ _LAZY: dict[str, str] = {
     "DeepWalk": "embedlab.models.node2vec",
     "Graph": "embedlab.corpus.graph",
     "read_edgelist": "embedlab.corpus.graph",
+    "embedding_drift": "embedlab.monitoring",
 }
 
 __all__ = ["__version__", *_LAZY]

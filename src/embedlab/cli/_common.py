@@ -530,13 +530,15 @@ def train_and_save(
     *,
     resume_from: Path | None = None,
     checkpoint_path: Path | None = None,
+    refine: Any = None,
 ) -> KeyedVectors:
     """Validate, train, handle Ctrl-C, save atomically and print a summary.
 
     ``make_data()`` builds the training data; it is called only after the hyperparameters,
     the output path and the format have been checked, so bad options never cost a corpus pass.
     With ``resume_from`` training continues from that checkpoint (``type(model).resume``), whose
-    hyperparameters replace those of ``model``.
+    hyperparameters replace those of ``model``. ``refine`` (:class:`._refine.Refinement`) continues a
+    saved state or starts from pre-trained vectors instead of a plain fit, and saves the state.
     """
     with cli_option_names(model.get_params()):
         model._validate_params()
@@ -544,6 +546,8 @@ def train_and_save(
     fmt_name = resolve_format(output, fmt)
     if resume_from is not None:
         epochs_done = check_resume(model, resume_from, output)
+    if refine is not None:
+        refine.check()
     data = make_data()
     start = time.perf_counter()
     if resume_from is not None:
@@ -556,6 +560,8 @@ def train_and_save(
             resume_from, data, show_progress=model.get_params().get("show_progress"),
             n_threads=model.get_params().get("n_threads"),
         )
+    elif refine is not None and refine.replaces_fit:
+        model = refine.fit(model, data)
     else:
         model.fit(data)
     elapsed = time.perf_counter() - start
@@ -563,6 +569,11 @@ def train_and_save(
         raise fail(interrupted_message(model, output, checkpoint_path), EXIT_INTERRUPTED)
     kv = model.vectors_  # type: ignore[attr-defined]
     write_vectors(kv, output, fmt_name)
+    if refine is not None:
+        refine.after(model)
+        note = refine.summary(model)
+        if note:
+            console(stderr=True).print(note, soft_wrap=True)
     print_training_summary(model, output, fmt_name, elapsed)
     return kv
 

@@ -46,6 +46,8 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.encode",
     "embedlab.cli.finetune",
     "embedlab.cli.pairs",
+    "embedlab.cli.drift",
+    "embedlab.cli.stability",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from . import _common as c
+from . import _refine as r
 
 __all__ = ["register", "train_fasttext"]
 
@@ -31,6 +32,10 @@ def train_fasttext(
     threads: c.Threads = None,
     seed: c.Seed = None,
     force: c.Force = False,
+    save_state: r.SaveState = None,
+    continue_from: r.ContinueFrom = None,
+    freeze_existing: r.FreezeExisting = False,
+    init_vectors: r.InitVectors = None,
     *,
     opts: c.CorpusOptions,
 ) -> None:
@@ -41,13 +46,17 @@ def train_fasttext(
     """
     from ..models.fasttext import FastText
 
+    structural = {"vector_size": vector_size, "architecture": architecture, "min_n": min_n, "max_n": max_n,
+                  "bucket": bucket}
+    refine = r.refinement("fasttext", structural, save_state=save_state, continue_from=continue_from,
+                          freeze_existing=freeze_existing, init_vectors=init_vectors)
     model = c.build_model(
-        FastText, opts, vector_size=vector_size, architecture=architecture, window=window, negative=negative,
+        FastText, opts, **structural, window=window, negative=negative,
         sample=sample, min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs, alpha=alpha,
-        min_alpha=min_alpha, min_n=min_n, max_n=max_n, bucket=bucket, threads=threads, seed=seed,
+        min_alpha=min_alpha, threads=threads, seed=seed,
     )
     with c.overcommit(force):
-        c.train_on_corpus(model, corpus, output, opts)
+        c.train_on_corpus(model, corpus, output, opts, refine=refine)
 
 
 def register(train_app: typer.Typer) -> None:

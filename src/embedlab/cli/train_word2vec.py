@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
+from ..exceptions import InvalidParameterError
 from . import _common as c
+from . import _refine as r
 
 __all__ = ["register", "train_word2vec"]
 
@@ -44,6 +46,10 @@ def train_word2vec(
         Path | None, typer.Option(help="Checkpoint file (default: OUTPUT.ckpt).")
     ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint file.")] = False,
+    save_state: r.SaveState = None,
+    continue_from: r.ContinueFrom = None,
+    freeze_existing: r.FreezeExisting = False,
+    init_vectors: r.InitVectors = None,
     *,
     opts: c.CorpusOptions,
 ) -> None:
@@ -51,15 +57,22 @@ def train_word2vec(
     from ..models.word2vec import Word2Vec
 
     ckpt = checkpoint_file(output, checkpoint) if checkpoint_every or resume else None
+    structural = {"vector_size": vector_size, "architecture": architecture, "hs": hs, "phrases": phrases}
+    refine = r.refinement("word2vec", structural, save_state=save_state, continue_from=continue_from,
+                          freeze_existing=freeze_existing, init_vectors=init_vectors)
+    if resume and refine.replaces_fit:
+        raise InvalidParameterError("--resume continues an interrupted run from its checkpoint; it excludes "
+                                      "--continue-from and --init-vectors")
     model = c.build_model(
-        Word2Vec, opts, vector_size=vector_size, architecture=architecture, window=window, negative=negative,
-        hs=hs, sample=sample, min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs, alpha=alpha,
-        min_alpha=min_alpha, threads=threads, seed=seed, deterministic=deterministic, phrases=phrases,
+        Word2Vec, opts, **structural, window=window, negative=negative,
+        sample=sample, min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs, alpha=alpha,
+        min_alpha=min_alpha, threads=threads, seed=seed, deterministic=deterministic,
         checkpoint_every=checkpoint_every,
         checkpoint_path=None if ckpt is None else str(ckpt),
     )
     with c.overcommit(force):
-        c.train_on_corpus(model, corpus, output, opts, resume_from=ckpt if resume else None, checkpoint_path=ckpt)
+        c.train_on_corpus(model, corpus, output, opts, resume_from=ckpt if resume else None, checkpoint_path=ckpt,
+                          refine=refine)
 
 
 def register(train_app: typer.Typer) -> None:

@@ -210,6 +210,10 @@ class FastText(BaseEmbedder):
         else:
             codes, points = np.zeros((0, 1), dtype=np.uint8), np.zeros((0, 1), dtype=np.int32)
             lengths, syn1 = np.zeros(0, dtype=np.int32), np.zeros((0, dim), dtype=np.float32)
+        frozen = None
+        init = getattr(self, "_continue_init", None)  # continue_training / fit_from_vectors (_state.py)
+        if init is not None:
+            w_in, w_out, frozen = init(vocab, used, w_in, w_out)
         prob, alias = build_alias(vocab.counts.astype(np.float64) ** self.ns_exponent)
         keep = vocab.keep_probabilities(self.sample)
         ids, offsets = encoded.ids, encoded.offsets
@@ -228,6 +232,8 @@ class FastText(BaseEmbedder):
             loss, pairs = train_block(ids, offsets, lo, hi, indptr, indices, w_in, w_out, syn1, codes, points,
                                       lengths, prob, alias, keep, self.window, self.negative, cbow, a0, a1,
                                       states)
+            if frozen is not None:
+                frozen.restore(w_in)
             return ChunkStats(float(loss), float(pairs), int(offsets[hi] - offsets[lo]))
 
         old_threads = numba.get_num_threads()
@@ -269,6 +275,7 @@ class FastText(BaseEmbedder):
         }
         self.vocab_ = vocab
         self.vectors_ = self._keyed(vocab, w_in, indptr, indices, used, metadata)
+        self._state_arrays = ({"w_in": w_in, "w_out": w_out, "syn1": syn1, "ngram_buckets": used}, seed)
 
     def _keyed(self, vocab: Any, w_in: np.ndarray, indptr: np.ndarray, indices: np.ndarray, used: np.ndarray,
                metadata: dict[str, Any] | None = None) -> Any:
@@ -292,6 +299,26 @@ class FastText(BaseEmbedder):
         from ._plan import plan
 
         return plan(self, corpus, memory=memory)
+
+    # ------------------------------------------------------------------ continued training (models/_state.py)
+    def save_state(self, path: str | os.PathLike[str]) -> Any:
+        """Write the full training state (word and n-gram input rows, output weights, vocabulary with
+        counts, learning-rate position, hyperparameters) to ``path`` (.npz + JSON metadata)."""
+        from ._continue import save_fasttext_state
+
+        return save_fasttext_state(self, path)
+
+    def continue_training(self, data: Any, state: str | os.PathLike[str], *, freeze_existing: bool = False) -> FastText:
+        """Train the saved ``state`` further on ``data``, growing the vocabulary (see Word2Vec)."""
+        from ._continue import continue_fasttext
+
+        return continue_fasttext(self, data, state, freeze_existing)
+
+    def fit_from_vectors(self, data: Any, vectors: Any, *, freeze_existing: bool = False) -> FastText:
+        """``fit`` with the words found in ``vectors`` starting at those vectors."""
+        from ._continue import fasttext_from_vectors
+
+        return fasttext_from_vectors(self, data, vectors, freeze_existing)
 
     def current_vectors(self) -> Any:
         """The vectors as they stand, also inside epoch callbacks while training (tuning's pruning).

@@ -250,6 +250,7 @@ class Word2Vec(BaseEmbedder):
     def _train(self, encoded: Any, vocab: Any, phrases: Any, seed: int, syn0: np.ndarray,
                syn1neg: np.ndarray, syn1: np.ndarray, state: dict[str, Any], t0: float) -> None:
         n_threads = self._n_threads()
+        frozen = getattr(self, "_frozen", None)
         offsets = np.array(encoded.offsets, dtype=np.int64)
         read_ids = _id_reader(encoded.ids)
         keep = vocab.keep_probabilities(self.sample)
@@ -283,6 +284,8 @@ class Word2Vec(BaseEmbedder):
                     alias_p, alias_i, codes, points, lens, skipgram, self.negative, self.hs, self.window,
                     self.shrink_windows, self.cbow_mean, a0, a1, states, res, max_len, skip_saturated=True,
                 )
+            if frozen is not None:  # continue_training / fit_from_vectors with freeze_existing (_state.py)
+                frozen.restore(syn0)
             return ChunkStats(float(res[:, 0].sum()), float(res[:, 1].sum()), int(local[-1]))
 
         def check_finite() -> bool:
@@ -385,6 +388,30 @@ class Word2Vec(BaseEmbedder):
         available = numba.config.NUMBA_NUM_THREADS
         wanted = self.n_threads if self.n_threads is not None else (os.cpu_count() or 1)
         return max(1, min(int(wanted), available))
+
+    # ------------------------------------------------------------------ continued training (models/_state.py)
+    def save_state(self, path: str | os.PathLike[str]) -> Path:
+        """Write the full training state (input and output weights, vocabulary with counts,
+        learning-rate position, hyperparameters) to ``path`` (.npz with JSON metadata, no pickle)."""
+        from ._continue import save_word2vec_state
+
+        return save_word2vec_state(self, path)
+
+    def continue_training(self, corpus: Any, state: str | os.PathLike[str], *, freeze_existing: bool = False) -> Word2Vec:
+        """Train the saved ``state`` further on ``corpus``: the vocabulary grows with the new words
+        (new rows initialised as in ``fit``), old rows start from the state; this model's training
+        hyperparameters apply, its structural ones must match the state's. ``freeze_existing``
+        keeps the old words' vectors fixed. Returns ``self``."""
+        from ._continue import continue_word2vec
+
+        return continue_word2vec(self, corpus, state, freeze_existing)
+
+    def fit_from_vectors(self, corpus: Any, vectors: Any, *, freeze_existing: bool = False) -> Word2Vec:
+        """``fit`` with the input rows of words found in ``vectors`` (KeyedVectors, e.g. GloVe)
+        initialised from them (domain adaptation). Returns ``self``."""
+        from ._continue import word2vec_from_vectors
+
+        return word2vec_from_vectors(self, corpus, vectors, freeze_existing)
 
     # ------------------------------------------------------------------ checkpoints
     def _write_checkpoint(self, path: Path, vocab: Any, phrases: Any, seed: int, syn0: np.ndarray,

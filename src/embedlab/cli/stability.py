@@ -1,0 +1,153 @@
+"""``embedlab stability METHOD CORPUS --seeds 5 [method options] -o OUTDIR [--versus "OPTIONS"] [--jobs N]``.
+
+Method options are the train command's hyperparameter flags (``--vector-size 50 --window 3``,
+``--hs`` / ``--no-hs``), given after CORPUS; ``--versus`` takes a quoted list of such flags that
+configuration B changes (``--versus "--window 10"``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import shlex
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..exceptions import InvalidParameterError
+from . import _common as c
+
+__all__ = ["register", "stability", "parse_method_options"]
+
+_ALIASES = {"threads": "n_threads", "seed": "random_state", "d": "vector_size", "e": "epochs", "t": "n_threads"}
+_NOT_OPTIONS = {"callbacks", "show_progress", "random_state", "checkpoint_path", "checkpoint_every"}
+
+
+def _coerce(name: str, raw: str, default: Any, flag: str) -> Any:
+    if isinstance(default, bool):
+        low = raw.lower()
+        if low in ("true", "1", "yes"):
+            return True
+        if low in ("false", "0", "no"):
+            return False
+        raise InvalidParameterError(f"{flag}: expected true or false; got {raw!r}")
+    kinds = [type(default)] if default is not None else [int, float, str]
+    for kind in kinds:
+        try:
+            return kind(raw)
+        except (TypeError, ValueError):
+            continue
+    raise InvalidParameterError(f"{flag}: expected {type(default).__name__}; got {raw!r}")
+
+
+def parse_method_options(method: str, args: list[str], where: str = "") -> dict[str, Any]:
+    """``--vector-size 50 --hs --no-phrases`` -> ``{"vector_size": 50, "hs": True, "phrases": False}``,
+    checked against the method's hyperparameters (unknown flags list the valid ones)."""
+    from ..models import get_model
+
+    cls = get_model(method)
+    defaults = {n: p.default for n, p in inspect.signature(cls.__init__).parameters.items() if n != "self"}
+    valid = sorted(n for n in defaults if n not in _NOT_OPTIONS)
+    out: dict[str, Any] = {}
+    i = 0
+    while i < len(args):
+        tok = args[i]
+        if not tok.startswith("-"):
+            raise InvalidParameterError(f"{where}unexpected argument {tok!r}; method options look like --vector-size 50")
+        body = tok.lstrip("-")
+        value = None
+        if "=" in body:
+            body, value = body.split("=", 1)
+        name = _ALIASES.get(body, body.replace("-", "_"))
+        negated = name.startswith("no_") and name[3:] in defaults and isinstance(defaults[name[3:]], bool)
+        if negated:
+            name = name[3:]
+        if name not in defaults or name in _NOT_OPTIONS:
+            raise InvalidParameterError(
+                f"{where}{tok}: not a {method} option; valid: {', '.join('--' + n.replace('_', '-') for n in valid)}"
+            )
+        default = defaults[name]
+        if isinstance(default, bool) and value is None:
+            out[name] = not negated
+            i += 1
+            continue
+        if value is None:
+            if i + 1 >= len(args):
+                raise InvalidParameterError(f"{where}{tok} needs a value")
+            value = args[i + 1]
+            i += 1
+        out[name] = _coerce(name, value, default, f"{where}{tok}")
+        i += 1
+    return out
+
+
+def _describe(options: dict[str, Any]) -> str:
+    return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in options.items()) or "defaults"
+
+
+def stability(
+    ctx: typer.Context,
+    method: Annotated[str, typer.Argument(help="Training method (word2vec, fasttext, glove, ppmi-svd ...).")],
+    corpus: Annotated[Path, typer.Argument(help="Corpus file or folder (then the method's options, e.g. --vector-size 50).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder for stability.json and stability.html.")],
+    seeds: Annotated[int, typer.Option("--seeds", help="Number of seeds (1..N).")] = 5,
+    versus: Annotated[
+        str | None, typer.Option("--versus", help='Options of configuration B, quoted: "--window 10 --epochs 3".')
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Seeds trained in parallel (processes, 1 thread each).")] = 1,
+    similarity: Annotated[
+        list[str] | None, typer.Option("--similarity", "-s", help="Similarity benchmarks (default wordsim353, simlex999).")
+    ] = None,
+    analogy: Annotated[list[str] | None, typer.Option("--analogy", "-a", help="Analogy benchmarks (e.g. google).")] = None,
+    k: Annotated[int, typer.Option("--k", help="Neighbours for overlap@k.")] = 10,
+    n_keys: Annotated[int, typer.Option("--n-keys", help="Most frequent keys whose neighbour stability is measured.")] = 5000,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap rounds of the A/B test.")] = 2000,
+    as_json: Annotated[bool, typer.Option("--json", help="Also print the result as JSON on stdout.")] = False,
+    progress: c.Progress = True,
+) -> None:
+    """Train METHOD on CORPUS with N seeds: metric spread and CIs, neighbour stability by frequency, A vs B."""
+    import json
+
+    from ..monitoring.stability import stability as run
+    from ..report.drift_report import render_stability_html, write_report
+    from .drift import _check_outdir
+    from .evaluate import build_evaluators
+
+    _check_outdir(output)
+    from ..exceptions import require
+
+    require("matplotlib", "monitor")  # the HTML report's figures; fail before training
+    if seeds < 2:
+        raise InvalidParameterError(f"--seeds must be >= 2; got {seeds}")
+    if jobs < 1:
+        raise InvalidParameterError(f"--jobs must be >= 1; got {jobs}")
+    # typer leaves the method options (unknown to this command) in ctx.args
+    params = parse_method_options(method, list(ctx.args))
+    b = parse_method_options(method, shlex.split(versus), where="--versus: ") if versus is not None else None
+    if b is not None and not b:
+        raise InvalidParameterError('--versus needs at least one option, e.g. --versus "--window 10"')
+    c.check_input_path(corpus)
+    evaluators = build_evaluators(similarity or ["wordsim353", "simlex999"], analogy)
+    data = run(method, str(corpus), params, list(range(1, seeds + 1)), evaluators,
+               versus=b, jobs=jobs, k=k, n_keys=n_keys, n_boot=n_boot, show_progress=progress,
+               describe=(_describe(params), _describe(b or {})))
+    written = write_report(data, output, "stability", render_stability_html(data))
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    con = c.console()
+    for m in data["metrics"]:
+        con.print(f"{m['task']}: {m['metric']} mean {m['mean']:.4f} ± {m['std']:.4f} (95% CI {m['ci'][0]:.4f}..{m['ci'][1]:.4f}; "
+                  f"{seeds} seeds)", soft_wrap=True)
+    ov = data["overlap"]
+    con.print(f"neighbour overlap@{ov['k']} across seeds: {ov['mean']:.3f} ("
+              + ", ".join(f"{b_['bin']}: {b_['overlap']:.2f}" for b_ in ov["bins"]) + ")", soft_wrap=True)
+    for r in (data.get("versus") or {}).get("results", []):
+        con.print(f"{r['task']}: {r['verdict']}", soft_wrap=True)
+    for w in data["warnings"]:
+        con.print(f"warning: {w}", soft_wrap=True)
+    con.print(f"report: {written['html']} (+ {written['json'].name})", soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("stability", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(stability)

@@ -1,0 +1,66 @@
+"""Stability across seeds: the seeds-and-items paired bootstrap, overlap stability, the CLI."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedlab.exceptions import InvalidParameterError
+from embedlab.monitoring.stability import seed_item_bootstrap
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
+from cli_helpers import assert_cli_error, write_topic_corpus  # noqa: E402
+
+
+def _tables(rng, gold, noise, n_seeds):
+    ids = np.arange(gold.shape[0])
+    return [{"ids": ids, "gold": gold, "pred": gold + rng.normal(scale=noise, size=gold.shape)} for _ in range(n_seeds)]
+
+
+def test_seed_item_bootstrap_finds_a_real_difference_and_not_a_fake_one():
+    rng = np.random.default_rng(0)
+    gold = rng.normal(size=200)
+    good, bad = _tables(rng, gold, 0.5, 4), _tables(rng, gold, 2.0, 4)
+    pc = seed_item_bootstrap(good, bad, "spearman", n_boot=500)
+    assert pc.significant and pc.diff > 0 and pc.p_value < 0.05 and pc.ci[0] > 0
+    same_a, same_b = _tables(rng, gold, 1.0, 4), _tables(rng, gold, 1.0, 4)
+    pc = seed_item_bootstrap(same_a, same_b, "spearman", n_boot=500)
+    assert pc.ci[0] < 0 < pc.ci[1]
+    assert "seeds and items" in pc.test
+
+
+def test_cli_stability_with_versus(tmp_path, run_cli):
+    corpus = write_topic_corpus(tmp_path / "topics.txt", n_sentences=600)
+    sim = tmp_path / "sim.tsv"
+    pairs = [("king", "queen", 9), ("cow", "sheep", 9), ("ship", "boat", 9), ("king", "cow", 1), ("queen", "ship", 1),
+             ("sheep", "anchor", 1), ("prince", "throne", 8), ("goat", "barn", 8), ("wave", "crown", 1),
+             ("horse", "sail", 1), ("harbour", "fish", 8), ("palace", "grain", 1)]
+    sim.write_text("\n".join(f"{a}\t{b}\t{s}" for a, b, s in pairs) + "\n", encoding="utf-8")
+    out = tmp_path / "st"
+    r = run_cli("stability", "word2vec", corpus, "--vector-size", 12, "--epochs", 2, "--min-count", 2, "--threads", 1,
+                "--seeds", 3, "-o", out, "-s", sim, "--versus", "--window 1", "--json", "--n-boot", 300,
+                "--no-progress")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    m = data["metrics"][0]
+    assert len(m["values"]) == 3 and m["ci"][0] <= m["mean"] <= m["ci"][1] and m["std"] > 0
+    assert data["params"]["vector_size"] == 12 and data["versus"]["b_params"] == {"window": 1}
+    assert 0 < data["overlap"]["mean"] <= 1 and data["overlap"]["bins"]
+    assert "seeds and items" in data["versus"]["test"] and data["versus"]["results"][0]["n_items"] >= 10
+    assert (out / "stability.html").exists() and (out / "stability.json").exists()
+    assert_cli_error(run_cli("stability", "word2vec", corpus, "--vector-sise", 12, "-o", out), r"--vector-sise: not a word2vec option")
+    assert_cli_error(run_cli("stability", "word2vec", corpus, "--seeds", 1, "-o", out), r"--seeds must be >= 2")
+    assert_cli_error(run_cli("stability", "word2vec", corpus, "--window", "x", "-o", out), r"--window: expected int")
+
+
+def test_parse_method_options():
+    from embedlab.cli.stability import parse_method_options
+
+    got = parse_method_options("word2vec", ["--vector-size", "50", "--hs", "--no-shrink-windows", "--sample=0.001"])
+    assert got == {"vector_size": 50, "hs": True, "shrink_windows": False, "sample": 0.001}
+    with pytest.raises(InvalidParameterError, match="not a word2vec option"):
+        parse_method_options("word2vec", ["--callbacks", "x"])
