@@ -520,13 +520,15 @@ def train_and_save(
     *,
     resume_from: Path | None = None,
     checkpoint_path: Path | None = None,
+    source: list[Path] | None = None,
 ) -> KeyedVectors:
     """Validate, train, handle Ctrl-C, save atomically and print a summary.
 
     ``make_data()`` builds the training data; it is called only after the hyperparameters,
     the output path and the format have been checked, so bad options never cost a corpus pass.
     With ``resume_from`` training continues from that checkpoint (``type(model).resume``), whose
-    hyperparameters replace those of ``model``.
+    hyperparameters replace those of ``model``. ``source`` (the input paths) is recorded in the
+    vectors' metadata as ``corpus.source`` (path, size, SHA-256) for model cards.
     """
     with cli_option_names(model.get_params()):
         model._validate_params()
@@ -552,6 +554,11 @@ def train_and_save(
     if getattr(model, "interrupted_", False):
         raise fail(interrupted_message(model, output, checkpoint_path), EXIT_INTERRUPTED)
     kv = model.vectors_  # type: ignore[attr-defined]
+    if source:
+        from ..corpus.readers import describe_sources
+
+        corpus = kv.metadata.get("corpus")
+        kv.metadata["corpus"] = {**(corpus if isinstance(corpus, dict) else {}), "source": describe_sources(source)}
     write_vectors(kv, output, fmt_name)
     print_training_summary(model, output, fmt_name, elapsed)
     return kv
@@ -573,4 +580,4 @@ def train_on_corpus(
     model: BaseEmbedder, corpus: list[Path], output: Path, opts: CorpusOptions, **kwargs: Any
 ) -> KeyedVectors:
     """:func:`train_and_save` on the corpus at ``corpus`` read as ``opts`` says."""
-    return train_and_save(model, lambda: opts.corpus(corpus), output, opts.fmt, **kwargs)
+    return train_and_save(model, lambda: opts.corpus(corpus), output, opts.fmt, source=corpus, **kwargs)
