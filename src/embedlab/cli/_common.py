@@ -102,8 +102,28 @@ _FORMAT_HELP = "npz, word2vec (text), word2vec-binary or another registered form
 Format = Annotated[str | None, typer.Option("--format", "-f", help=f"Output format: {_FORMAT_HELP}.")]
 FromFormat = Annotated[str | None, typer.Option("--from", help=f"Input format: {_FORMAT_HELP}.")]
 ToFormat = Annotated[str | None, typer.Option("--to", help=f"Output format: {_FORMAT_HELP}.")]
+def cpu_cores() -> int:
+    """CPU cores this process may use (its affinity mask, e.g. under taskset or a container)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _check_threads(value: int | None) -> int | None:
+    """``--threads``: more threads than cores is allowed but said (training never uses more)."""
+    if value is not None and value > cpu_cores():
+        from .._progress import logger
+
+        cores = cpu_cores()
+        logger.warning("--threads %d: this machine has %d CPU core(s); more threads than cores give no "
+                       "speed-up (use --threads %d or leave it out)", value, cores, cores)
+    return value
+
+
 Threads = Annotated[
-    int | None, typer.Option("--threads", "-t", help="Worker threads (default: all cores).")
+    int | None,
+    typer.Option("--threads", "-t", help="Worker threads (default: all cores).", callback=_check_threads),
 ]
 Seed = Annotated[
     int | None, typer.Option("--seed", help="Random seed; with --threads 1 results are identical.")
