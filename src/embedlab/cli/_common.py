@@ -401,11 +401,21 @@ def _current_command() -> Any:
     return None
 
 
-def cli_wording(message: str, params: Iterable[str]) -> str:
+def cli_wording(message: str, params: Iterable[str], style: str = "flags") -> str:
     """Say ``message`` (about the estimator parameters ``params``) in the CLI's flags:
     ``parameter 'min_count'`` gets ``(--min-count)``; ``negative=0`` becomes ``--negative 0``,
     ``hs=True`` ``--hs``, ``hs=False`` ``--no-hs`` (or ``no --phrases`` for a flag without a
-    ``--no-`` form), and ``negative > 0`` ``--negative > 0``."""
+    ``--no-`` form), and ``negative > 0`` ``--negative > 0``. With ``style="set"`` (commands
+    taking ``--set NAME=VALUE``, e.g. tune) the parameters are named as ``--set negative=0``."""
+    if style == "set":
+        names = "|".join(sorted((re.escape(p) for p in params), key=len, reverse=True))
+        if not names:
+            return message
+        message = re.sub(rf"(?<!unknown )parameter '({names})'(?! \(--)", lambda m: f"{m[0]} (--set {m[1]}=...)", message)
+        message = re.sub(rf"(?<![\w.-])(?<!--set )({names})=('[^']*'|\"[^\"]*\"|[\w.+-]+)",
+                         lambda m: f"--set {m[1]}={m[2].strip(chr(39) + chr(34)).lower() if m[2] in ('True', 'False') else m[2]}",
+                         message)
+        return re.sub(rf"(?<![\w.'-])({names}) ([<>]=?) ", lambda m: f"--set {m[1]} {m[2]} ", message)
     command = _current_command()
     options: dict[str, Any] = {}
     for p in getattr(command, "params", []):
@@ -439,7 +449,7 @@ def cli_wording(message: str, params: Iterable[str]) -> str:
 
 
 @contextlib.contextmanager
-def cli_option_names(params: Iterable[str] = ()) -> Iterator[None]:
+def cli_option_names(params: Iterable[str] = (), style: str = "flags") -> Iterator[None]:
     """Re-raise an :class:`InvalidParameterError` in the CLI's words (see :func:`cli_wording`),
     e.g. ``Word2Vec: negative=0 and hs=False leave nothing to train`` becomes ``Word2Vec:
     --negative 0 and --no-hs leave nothing to train``.
@@ -452,7 +462,7 @@ def cli_option_names(params: Iterable[str] = ()) -> Iterator[None]:
     except InvalidParameterError as exc:
         message = str(exc)
         names = set(params) | set(re.findall(r"parameter '(\w+)'", message))
-        new = cli_wording(message, names)
+        new = cli_wording(message, names, style)
         if new == message:
             raise
         raise InvalidParameterError(new) from None
