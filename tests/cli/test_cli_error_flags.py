@@ -55,3 +55,12 @@ def test_binary_read_as_text_names_the_from_flag(cli, tmp_path, vectors):
     renamed = tmp_path / "v.txt"
     renamed.write_bytes(src.read_bytes())
     assert_cli_error(cli("evaluate", renamed), r"--from word2vec-binary")
+
+
+def test_tune_names_parameters_as_set_options(cli, tmp_path, topic_corpus):
+    out = tmp_path / "t"
+    assert_cli_error(cli("tune", "word2vec", topic_corpus, "--set", "negative=0", "--trials", "1", "-o", out),
+                     r"--set negative=0 and --set hs=false leave nothing to train")
+    assert_cli_error(cli("tune", "word2vec", topic_corpus, "--set", "min_count=0", "--trials", "1", "-o", out),
+                     r"parameter 'min_count' \(--set min_count=\.\.\.\) must be an int")
+    assert not out.exists()

@@ -102,8 +102,28 @@ _FORMAT_HELP = "npz, word2vec (text), word2vec-binary or another registered form
 Format = Annotated[str | None, typer.Option("--format", "-f", help=f"Output format: {_FORMAT_HELP}.")]
 FromFormat = Annotated[str | None, typer.Option("--from", help=f"Input format: {_FORMAT_HELP}.")]
 ToFormat = Annotated[str | None, typer.Option("--to", help=f"Output format: {_FORMAT_HELP}.")]
+def cpu_cores() -> int:
+    """CPU cores this process may use (its affinity mask, e.g. under taskset or a container)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _check_threads(value: int | None) -> int | None:
+    """``--threads``: more threads than cores is allowed but said (training never uses more)."""
+    if value is not None and value > cpu_cores():
+        from .._progress import logger
+
+        cores = cpu_cores()
+        logger.warning("--threads %d: this machine has %d CPU core(s); more threads than cores give no "
+                       "speed-up (use --threads %d or leave it out)", value, cores, cores)
+    return value
+
+
 Threads = Annotated[
-    int | None, typer.Option("--threads", "-t", help="Worker threads (default: all cores).")
+    int | None,
+    typer.Option("--threads", "-t", help="Worker threads (default: all cores).", callback=_check_threads),
 ]
 Seed = Annotated[
     int | None, typer.Option("--seed", help="Random seed; with --threads 1 results are identical.")
@@ -391,11 +411,21 @@ def _current_command() -> Any:
     return None
 
 
-def cli_wording(message: str, params: Iterable[str]) -> str:
+def cli_wording(message: str, params: Iterable[str], style: str = "flags") -> str:
     """Say ``message`` (about the estimator parameters ``params``) in the CLI's flags:
     ``parameter 'min_count'`` gets ``(--min-count)``; ``negative=0`` becomes ``--negative 0``,
     ``hs=True`` ``--hs``, ``hs=False`` ``--no-hs`` (or ``no --phrases`` for a flag without a
-    ``--no-`` form), and ``negative > 0`` ``--negative > 0``."""
+    ``--no-`` form), and ``negative > 0`` ``--negative > 0``. With ``style="set"`` (commands
+    taking ``--set NAME=VALUE``, e.g. tune) the parameters are named as ``--set negative=0``."""
+    if style == "set":
+        names = "|".join(sorted((re.escape(p) for p in params), key=len, reverse=True))
+        if not names:
+            return message
+        message = re.sub(rf"(?<!unknown )parameter '({names})'(?! \(--)", lambda m: f"{m[0]} (--set {m[1]}=...)", message)
+        message = re.sub(rf"(?<![\w.-])(?<!--set )({names})=('[^']*'|\"[^\"]*\"|[\w.+-]+)",
+                         lambda m: f"--set {m[1]}={m[2].strip(chr(39) + chr(34)).lower() if m[2] in ('True', 'False') else m[2]}",
+                         message)
+        return re.sub(rf"(?<![\w.'-])({names}) ([<>]=?) ", lambda m: f"--set {m[1]} {m[2]} ", message)
     command = _current_command()
     options: dict[str, Any] = {}
     for p in getattr(command, "params", []):
@@ -429,7 +459,7 @@ def cli_wording(message: str, params: Iterable[str]) -> str:
 
 
 @contextlib.contextmanager
-def cli_option_names(params: Iterable[str] = ()) -> Iterator[None]:
+def cli_option_names(params: Iterable[str] = (), style: str = "flags") -> Iterator[None]:
     """Re-raise an :class:`InvalidParameterError` in the CLI's words (see :func:`cli_wording`),
     e.g. ``Word2Vec: negative=0 and hs=False leave nothing to train`` becomes ``Word2Vec:
     --negative 0 and --no-hs leave nothing to train``.
@@ -442,7 +472,7 @@ def cli_option_names(params: Iterable[str] = ()) -> Iterator[None]:
     except InvalidParameterError as exc:
         message = str(exc)
         names = set(params) | set(re.findall(r"parameter '(\w+)'", message))
-        new = cli_wording(message, names)
+        new = cli_wording(message, names, style)
         if new == message:
             raise
         raise InvalidParameterError(new) from None
@@ -531,6 +561,7 @@ def train_and_save(
     resume_from: Path | None = None,
     checkpoint_path: Path | None = None,
     refine: Any = None,
+    source: list[Path] | None = None,
 ) -> KeyedVectors:
     """Validate, train, handle Ctrl-C, save atomically and print a summary.
 
@@ -539,6 +570,8 @@ def train_and_save(
     With ``resume_from`` training continues from that checkpoint (``type(model).resume``), whose
     hyperparameters replace those of ``model``. ``refine`` (:class:`._refine.Refinement`) continues a
     saved state or starts from pre-trained vectors instead of a plain fit, and saves the state.
+    ``source`` (the input paths) is recorded in the vectors' metadata as ``corpus.source`` (path,
+    size, SHA-256) for model cards.
     """
     with cli_option_names(model.get_params()):
         model._validate_params()
@@ -568,6 +601,11 @@ def train_and_save(
     if getattr(model, "interrupted_", False):
         raise fail(interrupted_message(model, output, checkpoint_path), EXIT_INTERRUPTED)
     kv = model.vectors_  # type: ignore[attr-defined]
+    if source:
+        from ..corpus.readers import describe_sources
+
+        corpus = kv.metadata.get("corpus")
+        kv.metadata["corpus"] = {**(corpus if isinstance(corpus, dict) else {}), "source": describe_sources(source)}
     write_vectors(kv, output, fmt_name)
     if refine is not None:
         refine.after(model)
@@ -601,4 +639,4 @@ def train_on_corpus(
     model: BaseEmbedder, corpus: list[Path], output: Path, opts: CorpusOptions, **kwargs: Any
 ) -> KeyedVectors:
     """:func:`train_and_save` on the corpus at ``corpus`` read as ``opts`` says."""
-    return train_and_save(model, lambda: opts.corpus(corpus), output, opts.fmt, **kwargs)
+    return train_and_save(model, lambda: opts.corpus(corpus), output, opts.fmt, source=corpus, **kwargs)

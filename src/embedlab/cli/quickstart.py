@@ -59,6 +59,9 @@ def quickstart(
 
     vectors_path = output / "vectors.npz"
     kv = model.vectors_
+    from ..corpus.readers import describe_sources
+
+    kv.metadata["corpus"] = {**kv.metadata.get("corpus", {}), "source": describe_sources([Path(corpus)])}
     with c.output_folder(output):
         c.write_vectors(kv, vectors_path, "npz")
     c.print_training_summary(model, vectors_path, "npz", elapsed)

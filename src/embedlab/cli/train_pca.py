@@ -52,7 +52,7 @@ def train_pca(
         TablePCA, n_components=n_components, method=method, scale=scale, categorical=categorical, key=key,
         impute=impute, seed=seed,
     )
-    c.train_and_save(model, lambda: c.check_input_path(table), output, fmt)
+    c.train_and_save(model, lambda: c.check_input_path(table), output, fmt, source=[table])
 
 
 def register(train_app: typer.Typer) -> None:

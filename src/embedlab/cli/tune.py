@@ -97,7 +97,9 @@ def tune(
     estimator = cls()
     if "random_state" in estimator.get_params() and "random_state" not in params:
         params["random_state"] = seed
-    estimator.set_params(**params)
+    with c.cli_option_names(estimator.get_params(), style="set"):
+        estimator.set_params(**params)
+        estimator._validate_params()
     for p in corpus:
         c.check_input_path(p)
     c.check_output_folder(output)

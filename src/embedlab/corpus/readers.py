@@ -30,7 +30,7 @@ from .._validation import Options, check_param
 from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError
 from .tokenize import TOKENIZERS, get_tokenizer
 
-__all__ = ["Corpus", "as_sentences", "sample_corpus_path", "list_corpus_files", "PathLike"]
+__all__ = ["Corpus", "as_sentences", "sample_corpus_path", "list_corpus_files", "describe_sources", "PathLike"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -109,6 +109,32 @@ def _compressed_error(path: Path, exc: BaseException) -> FormatError:
     return FormatError(
         f"{path}: compressed file is truncated or corrupt ({exc}); re-create or re-download it"
     )
+
+
+def describe_sources(paths: Sequence[PathLike]) -> list[dict[str, Any]]:
+    """Where a model's training data came from, for its metadata and model card: per given path,
+    its absolute path, size in bytes and SHA-256 (a folder: its file count and one SHA-256 over
+    its files' relative paths and contents, in the order they are read)."""
+    import hashlib
+
+    out = []
+    for item in paths:
+        path = Path(item).expanduser().resolve()
+        files = list_corpus_files(path) if path.is_dir() else [path]
+        digest = hashlib.sha256()
+        size = 0
+        for f in files:
+            if path.is_dir():
+                digest.update(str(f.relative_to(path)).encode("utf-8") + b"\0")
+            with open(f, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+                    size += len(block)
+        entry: dict[str, Any] = {"path": str(path), "bytes": size, "sha256": digest.hexdigest()}
+        if path.is_dir():
+            entry["files"] = len(files)
+        out.append(entry)
+    return out
 
 
 def list_corpus_files(source: PathLike | Sequence[PathLike], encoding: str = "utf-8") -> list[Path]:

@@ -36,6 +36,7 @@ __all__ = [
     "paired_permutation",
     "compare_results",
     "build_result",
+    "format_p",
 ]
 
 _CHUNK = 4_000_000  # max resampled entries held at once for mean metrics
@@ -300,20 +301,40 @@ class PairedComparison:
     significant: bool
     alpha: float = 0.05
     greater_is_better: bool = True
+    resamples: int = 0  # bootstrap rounds or permutations behind p_value (its resolution)
+
+    @property
+    def p_text(self) -> str:
+        """``p=0.034``, or ``p < 0.001`` (never ``p=0``; see :func:`format_p`)."""
+        return format_p(self.p_value, self.resamples)
 
     @property
     def verdict(self) -> str:
         """A one-line human reading of the test."""
         if not self.significant:
-            return f"no significant difference in {self.metric} (p={self.p_value:.3g}, n={self.n})"
+            return f"no significant difference in {self.metric} ({self.p_text}, n={self.n})"
         better = "A" if (self.diff > 0) == self.greater_is_better else "B"
-        return f"{better} is significantly better on {self.metric} (diff={self.diff:+.4f}, p={self.p_value:.3g}, n={self.n})"
+        return f"{better} is significantly better on {self.metric} (diff={self.diff:+.4f}, {self.p_text}, n={self.n})"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["ci"] = list(self.ci)
         d["verdict"] = self.verdict
         return d
+
+
+def format_p(p: float, resamples: int = 0) -> str:
+    """A p-value as people write it: ``p=0.034``, ``p < 0.001``. A resampling p-value of 0 only
+    says p is below the test's resolution (2 / rounds for a two-sided bootstrap), never 0."""
+    if p != p:
+        return "p undefined"
+    floor = 2.0 / resamples if resamples else 0.0
+    if p <= 0.0 or p < floor:
+        bound = max(0.001, floor)
+        return f"p < {bound:.2g}" if bound > 0.001 else "p < 0.001"
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p={p:.2g}" if p < 0.01 else f"p={p:.3f}".rstrip("0").rstrip(".") if p < 1 else "p=1"
 
 
 def _check_paired(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[dict, dict]:
@@ -354,7 +375,8 @@ def paired_bootstrap(
     p = 1.0 if np.all(diffs == 0) else min(1.0, 2.0 * min(np.mean(diffs <= 0), np.mean(diffs >= 0)))
     sig = bool(lo > 0 or hi < 0)
     return PairedComparison(
-        metric, va, vb, va - vb, (lo, hi), float(p), _n_items(a_arr), "paired bootstrap", sig, alpha, greater_is_better
+        metric, va, vb, va - vb, (lo, hi), float(p), _n_items(a_arr), "paired bootstrap", sig, alpha, greater_is_better,
+        n_boot,
     )
 
 
@@ -390,7 +412,8 @@ def paired_permutation(
     p = (extreme + 1) / (n_perm + 1)
     boot = paired_bootstrap(a_arr, b_arr, metric, n_boot=1000, alpha=alpha, random_state=random_state)
     return PairedComparison(
-        metric, boot.a, boot.b, observed, boot.ci, float(p), n, "paired permutation", p < alpha, alpha, greater_is_better
+        metric, boot.a, boot.b, observed, boot.ci, float(p), n, "paired permutation", p < alpha, alpha, greater_is_better,
+        n_perm,
     )
 
 

@@ -2,7 +2,7 @@
 
 Pages carry everything inline: CSS in a ``<style>`` block and figures as base64 PNG ``<img>``
 tags rendered with matplotlib's Agg backend, so a report is one file that opens offline and
-reads on a phone-width screen (tables scroll sideways inside their own box). Nothing here
+reads on a phone-width screen (below 600 px data tables stack: one labelled block per row). Nothing here
 computes results; callers pass numbers and figures in.
 """
 
@@ -21,6 +21,7 @@ __all__ = [
     "figure_img",
     "new_figure",
     "table",
+    "kv_table",
     "section",
     "page",
     "markdown_table",
@@ -44,7 +45,16 @@ figcaption { color: var(--muted); font-size: .85rem; }
 .sig { color: #0a7a32; font-weight: 600; } .nosig { color: var(--muted); }
 .warn { background: #fff4e0; border-left: 4px solid #c8811a; padding: 6px 10px; }
 code { background: #f3f5f8; padding: 0 3px; border-radius: 3px; }
-@media (max-width: 600px) { body { padding: 6px; } table { font-size: .8rem; } h1 { font-size: 1.25rem; } }
+table.kv { width: 100%; table-layout: fixed; } table.kv td:first-child { width: 42%; color: var(--muted); }
+table.kv td { overflow-wrap: anywhere; text-align: left; }
+@media (max-width: 600px) { body { padding: 6px; } table { font-size: .8rem; } h1 { font-size: 1.25rem; }
+  /* data tables stack: one block per row, each cell labelled, so no column is off-screen */
+  table.data, table.data tbody, table.data tr, table.data td { display: block; width: 100%; min-width: 0; }
+  table.data thead { position: absolute; left: -10000px; }
+  table.data tr { border-bottom: 2px solid var(--line); padding: 4px 0; }
+  table.data td { display: flex; border: none; padding: 1px 4px; text-align: left; overflow-wrap: anywhere; }
+  table.data td::before { content: attr(data-label); flex: 0 0 38%; color: var(--muted); font-weight: 600;
+                          padding-right: 6px; } }
 """
 
 
@@ -96,16 +106,29 @@ def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], raw: bool = Fal
     With ``raw=True`` string cells are inserted as HTML (callers escape them).
     """
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    labels = [escape(h) for h in headers]
     body = []
     for row in rows:
         cells = []
-        for v in row:
+        for i, v in enumerate(row):
+            label = f' data-label="{labels[i]}"' if i < len(labels) and labels[i] else ""
             if isinstance(v, (int, float)) and not isinstance(v, bool):
-                cells.append(f'<td class="num">{fmt(v)}</td>')
+                cells.append(f'<td class="num"{label}>{fmt(v)}</td>')
             else:
-                cells.append(f"<td>{v if raw else escape(fmt(v))}</td>")
+                cells.append(f"<td{label}>{v if raw else escape(fmt(v))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<div class="tbl"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+    return (f'<div class="tbl"><table class="data"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def kv_table(rows: Iterable[Sequence[Any]], raw: bool = False) -> str:
+    """A two-column key / value table without a header row, aligned the same everywhere
+    (fixed key column, long values wrap): model-card summaries, hyperparameters, corpus."""
+    body = []
+    for key, value in rows:
+        v = value if raw else escape(fmt(value))
+        body.append(f"<tr><td>{escape(key)}</td><td>{v}</td></tr>")
+    return f'<div class="tbl"><table class="kv"><tbody>{"".join(body)}</tbody></table></div>'
 
 
 def markdown_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .._fileio import atomic_open
 from . import plots
-from ._html import escape, fmt, page, section, table
+from ._html import escape, fmt, kv_table, page, section, table
 from .compare_report import VOCAB_HEADERS, VOCAB_TITLE, vocabulary_rows
 
 __all__ = ["render_card_html", "write_card"]
@@ -27,35 +27,68 @@ def _flat(d: Any, prefix: str = "") -> list[list[Any]]:
     rows: list[list[Any]] = []
     if isinstance(d, dict):
         for k, v in d.items():
-            rows += _flat(v, f"{prefix}{k}.") if isinstance(v, dict) else [[f"{prefix}{k}", _value(v)]]
+            rows += _flat(v, f"{prefix}{k}.") if isinstance(v, dict) else [[f"{prefix}{k}", _value(v, f"{prefix}{k}")]]
     else:
         rows.append([prefix.rstrip(".") or "value", _value(d)])
     return rows
 
 
-def _value(v: Any) -> Any:
+def _value(v: Any, key: str = "") -> Any:
+    if isinstance(v, int) and not isinstance(v, bool) and key.rsplit(".", 1)[-1] in ("seed", "random_state"):
+        return str(v)  # an identifier, not a quantity: no thousands separators
     if isinstance(v, (int, float, str, bool)) or v is None:
         return v
     text = json.dumps(v)
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+# Estimator parameters about running, not about the vectors: not shown as hyperparameters.
+INTERNAL_PARAMS = ("show_progress", "callbacks", "checkpoint_path", "checkpoint_every")
+
+
+def _size(n: Any) -> str:
+    if not isinstance(n, (int, float)):
+        return "?"
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return "?"
+
+
+def _source_rows(source: Any) -> list[list[Any]]:
+    rows = []
+    for i, src in enumerate(source if isinstance(source, list) else []):
+        tag = f"source {i + 1}" if len(source) > 1 else "source"
+        files = f", {src['files']:,} files" if "files" in src else ""
+        rows += [[f"{tag}: path", src.get("path")], [f"{tag}: size", _size(src.get("bytes")) + files],
+                 [f"{tag}: SHA-256", src.get("sha256")]]
+    return rows
+
+
 def render_card_html(card: dict[str, Any]) -> str:
     """The model card as one HTML page."""
     emb, meta = card["embedding"], card.get("metadata", {})
     body = []
-    summary = [["words", emb["n_words"]], ["dimension", emb["dim"]], ["method", emb["method"]],
-               ["corpus counts stored", emb["has_counts"]]]
-    body.append(section("Summary", table(summary, ["", ""])))
     params = next((meta[k] for k in _PARAM_KEYS if isinstance(meta.get(k), dict)), None)
-    corpus = next((meta[k] for k in _CORPUS_KEYS if isinstance(meta.get(k), dict)), None)
+    corpus = next((meta[k] for k in _CORPUS_KEYS if isinstance(meta.get(k), dict)), None) or {}
+    source = corpus.get("source")
+    summary = [["method", emb["method"]], ["words", emb["n_words"]], ["dimension", emb["dim"]],
+               ["corpus counts stored", emb["has_counts"]]]
+    if isinstance(source, list) and source:
+        summary.append(["corpus", ", ".join(f"{Path(str(s.get('path'))).name} ({_size(s.get('bytes'))})" for s in source)])
+    body.append(section("Summary", kv_table(summary)))
     if params:
-        body.append(section("Training hyperparameters", table(_flat(params), ["parameter", "value"])))
-    if corpus:
-        body.append(section("Corpus", table(_flat(corpus), ["statistic", "value"])))
-    other = {k: v for k, v in meta.items() if k not in _PARAM_KEYS + _CORPUS_KEYS}
+        shown = {k: v for k, v in params.items() if k not in INTERNAL_PARAMS}
+        body.append(section("Training hyperparameters", kv_table(_flat(shown))))
+    corpus_rows = _source_rows(source) + _flat({k: v for k, v in corpus.items() if k != "source"}) if corpus else []
+    note = "" if source else ("The corpus source (path, size, checksum) was not recorded with these vectors; "
+                              "vectors trained with embedlab train or quickstart record it.")
+    if corpus_rows or meta:
+        body.append(section("Corpus", kv_table(corpus_rows) if corpus_rows else "", note=note))
+    other = {k: v for k, v in meta.items() if k not in _PARAM_KEYS + _CORPUS_KEYS + ("method",)}
     if other:
-        body.append(section("Other metadata", table(_flat(other), ["key", "value"])))
+        body.append(section("Other metadata", kv_table(_flat(other))))
     if not meta:
         body.append(section("Metadata", "<p class=\"note\">These vectors carry no metadata (hyperparameters, corpus).</p>"))
     if card["results"]:
@@ -89,7 +122,7 @@ def render_card_html(card: dict[str, Any]) -> str:
         plots.norm_histogram({card["name"]: (g["norms"]["hist_edges"], g["norms"]["hist_counts"])}),
         plots.explained_variance({card["name"]: g["spectrum"]["explained_variance_ratio"]}),
     ]
-    body.append(section("Geometry", table(geo, ["diagnostic", "value"]), f'<div class="grid">{"".join(geo_figs)}</div>',
+    body.append(section("Geometry", kv_table(geo), f'<div class="grid">{"".join(geo_figs)}</div>',
                         note=f"computed on the {g['n_words']:,} most frequent words"))
     nb_rows = [[escape(w), escape(", ".join(f"{n} ({s:.2f})" for n, s in nbs))] for w, nbs in card["neighbours"].items()]
     body.append(section("Nearest neighbours of sample words", table(nb_rows, ["word", "neighbours (cosine)"], raw=True)))

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._html import figure_img, new_figure
 
-__all__ = ["bars_with_ci", "dimension_curve", "draw_dimension", "projection_scatter", "norm_histogram", "explained_variance"]
+__all__ = ["bars_with_ci", "dimension_curve", "draw_dimension", "place_labels", "projection_scatter", "norm_histogram", "explained_variance"]
 
 _COLORS = ["#2c6fbb", "#e07b39", "#3a9e5c", "#c44e52", "#8172b2", "#937860", "#da8bc3", "#8c8c8c"]
 
@@ -28,8 +28,12 @@ def bars_with_ci(
     hi = np.array([c[1] - v if c else 0.0 for v, c in zip(vals, cis)])
     ax.bar(x, vals, color=[_COLORS[i % len(_COLORS)] for i in range(len(labels))], width=0.6)
     ax.errorbar(x, vals, yerr=[np.maximum(lo, 0), np.maximum(hi, 0)], fmt="none", ecolor="black", capsize=5, lw=1.2)
-    for xi, v in zip(x, vals):
-        ax.annotate(f"{v:.3f}", (xi, v), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
+    for xi, v, down, up in zip(x, vals, np.maximum(lo, 0), np.maximum(hi, 0)):
+        # the value sits beyond the whisker's cap, never on the whisker line
+        end = v + up if v >= 0 else v - down
+        ax.annotate(f"{v:.3f}", (xi, end), textcoords="offset points", xytext=(0, 4 if v >= 0 else -4),
+                    ha="center", va="bottom" if v >= 0 else "top", fontsize=8)
+    ax.margins(y=0.15)
     ax.set_xticks(x, labels, rotation=15 if len(labels) > 3 else 0)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
@@ -74,17 +78,45 @@ def dimension_curve(series: Mapping[str, Mapping[str, Sequence[tuple[int, float,
                       "other embeddings are single points (95% CI)")
 
 
-def projection_scatter(words: Sequence[str], coords: Sequence[Sequence[float]], title: str, max_labels: int = 80) -> str:
-    """2-D projection of words, labelled."""
+def projection_scatter(
+    words: Sequence[str], coords: Sequence[Sequence[float]], title: str, max_labels: int = 40, fontsize: float = 9.0
+) -> str:
+    """2-D projection of words; up to ``max_labels`` labels (the first words first: the callers
+    pass frequent words first), readable and never overlapping (a label that would collide with
+    one already placed is left out; its point stays)."""
     xy = np.asarray(coords, dtype=float)
     fig, ax = new_figure(6.0, 5.0)
-    ax.scatter(xy[:, 0], xy[:, 1], s=8, color=_COLORS[0], alpha=0.7)
-    for w, (x, y) in list(zip(words, xy))[:max_labels]:
-        ax.annotate(w, (x, y), fontsize=6, alpha=0.85, xytext=(2, 2), textcoords="offset points")
+    ax.scatter(xy[:, 0], xy[:, 1], s=10, color=_COLORS[0], alpha=0.6)
     ax.set_title(title, fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])
-    return figure_img(fig, f"projection: {title}", title)
+    place_labels(fig, ax, words, xy, max_labels, fontsize)
+    return figure_img(fig, f"projection: {title}", title + " (labels: the most frequent words that fit without overlapping)")
+
+
+def place_labels(fig: Any, ax: Any, words: Sequence[str], xy: np.ndarray, max_labels: int, fontsize: float) -> list[str]:
+    """Annotate points greedily in order, skipping any label whose box overlaps a placed one (or
+    leaves the axes); returns the labelled words."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()  # fix the layout so that text boxes are measured where they will be drawn
+    renderer = canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    placed: list[Any] = []
+    shown: list[str] = []
+    for w, (x, y) in zip(words, xy):
+        if len(shown) >= max_labels:
+            break
+        text = ax.annotate(w, (x, y), fontsize=fontsize, xytext=(3, 3), textcoords="offset points", alpha=0.9)
+        box = text.get_window_extent(renderer).expanded(1.05, 1.15)
+        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        if not inside or any(box.overlaps(other) for other in placed):
+            text.remove()
+            continue
+        placed.append(box)
+        shown.append(w)
+    return shown
 
 
 def norm_histogram(hists: Mapping[str, tuple[Sequence[float], Sequence[int]]]) -> str:

@@ -36,7 +36,9 @@ def _best_section(s: StudySummary) -> str:
         return section(SECTIONS[0], "<p>No trial has completed yet.</p>")
     b = s.best
     rows = [[k, v] for k, v in b["params"].items()]
-    fixed = s.attrs.get("fixed_params", {})
+    from .card import INTERNAL_PARAMS
+
+    fixed = {k: v for k, v in s.attrs.get("fixed_params", {}).items() if k not in INTERNAL_PARAMS}
     parts = [
         f"<p>Best trial <b>{b['number']}</b>: validation <b>{escape(fmt(b['validation']))}</b>, "
         f"test <b>{escape(fmt(b['test']))}</b> ({escape(s.attrs.get('objective', ''))}; "
@@ -66,11 +68,40 @@ def _importance_section(s: StudySummary) -> str:
         return section(SECTIONS[1], f"<p>Not available: {escape(s.importance_note or 'no data')}.</p>")
     names = list(s.importances)[::-1]
     values = [s.importances[n] for n in names]
+    cis = [s.importance_cis.get(n) for n in names]
     fig, ax = new_figure(6.0, 0.45 * len(names) + 1.2)
-    ax.barh(names, values, color="#2c6fbb")
+    err = [[max(v - c[0], 0) if c else 0 for v, c in zip(values, cis)], [max(c[1] - v, 0) if c else 0 for v, c in zip(values, cis)]]
+    ax.barh(names, values, color="#2c6fbb", xerr=err if any(cis) else None, capsize=3, ecolor="#333333")
     ax.set_xlabel(f"importance ({s.importance_method})")
-    img = figure_img(fig, "hyperparameter importance", f"Share of the objective's variance explained ({s.importance_method}).")
-    return section(SECTIONS[1], img, table([[n, v] for n, v in s.importances.items()], ["parameter", "importance"]))
+    img = figure_img(fig, "hyperparameter importance",
+                     f"Share of the objective's variance explained ({s.importance_method}); bars: bootstrap 95% "
+                     "intervals over the complete trials.")
+    rows = [[n, v, _ci(s.importance_cis.get(n))] for n, v in s.importances.items()]
+    caveat = f'<p class="warn">{escape(s.importance_note)}.</p>' if s.importance_note else ""
+    return section(SECTIONS[1], caveat, img, table(rows, ["parameter", "importance", "95% CI"]),
+                   note=f"From {s.importance_trials} complete trials.")
+
+
+def _ci(ci: list[float] | None) -> str:
+    return f"[{fmt(ci[0])}, {fmt(ci[1])}]" if ci else "—"
+
+
+def log_axis(ax: object) -> None:
+    """A log x axis whose tick labels never overlap: at most ~5 labelled ticks (1, 2, 5 x 10^k)
+    as plain numbers, no labels on minor ticks."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    import math
+
+    ax.set_xscale("log")  # type: ignore[attr-defined]
+    lo, hi = ax.get_xlim()  # type: ignore[attr-defined]
+    decades = math.log10(hi / lo) if lo > 0 and hi > lo else 1.0
+    # about 4-6 labels whatever the range: 1-2-5 steps within a decade or two, decades beyond
+    subs = (1.0, 2.0, 5.0) if decades <= 1.5 else (1.0, 3.0) if decades <= 2.5 else (1.0,)
+    axis = ax.xaxis  # type: ignore[attr-defined]
+    axis.set_major_locator(LogLocator(base=10, subs=subs, numticks=6))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _slice_section(s: StudySummary) -> str:
@@ -86,7 +117,7 @@ def _slice_section(s: StudySummary) -> str:
             ax.scatter(xs, [y for _, y in pts], s=18, color=color, alpha=0.8,
                        label=state if state == "complete" else "pruned (last epoch)")
         if name in log_params:
-            ax.set_xscale("log")
+            log_axis(ax)
         ax.set_xlabel(name)
         ax.set_ylabel("validation score")
         ax.legend(fontsize=7)
@@ -118,7 +149,7 @@ def _history_section(s: StudySummary) -> str:
     ax.set_xlabel("trial")
     ax.set_ylabel("validation score")
     ax.legend(fontsize=8)
-    counts = ", ".join(f"{v} {k}" for k, v in s.counts.items())
+    counts = ", ".join(f"{v} {'failed' if k == 'fail' else k}" for k, v in s.counts.items())
     return section(SECTIONS[3], figure_img(fig, "optimisation history", f"Trials: {counts}."))
 
 

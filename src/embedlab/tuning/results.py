@@ -170,30 +170,67 @@ class StudySummary:
     table_rows: list[list[Any]]
     counts: dict[str, int]
     split_note: list[dict[str, Any]]
+    importance_cis: dict[str, list[float]] = field(default_factory=dict)  # bootstrap 95% CI over trials
+    importance_trials: int = 0  # complete trials the importances were estimated from
 
 
-def _importances(study: optuna.Study) -> tuple[dict[str, float] | None, str, str]:
+# Fewer complete trials than this: the importances come with a caveat in the report.
+FEW_TRIALS = 20
+IMPORTANCE_BOOT = 20
+
+
+def _importance_cis(study: optuna.Study, complete: list[FrozenTrial], make_evaluator: Any, target: Any,
+                    n_boot: int = IMPORTANCE_BOOT, seed: int = 0) -> dict[str, list[float]]:
+    """Bootstrap 95% CIs of the importances: resample the complete trials, re-estimate, percentiles."""
+    import numpy as np
+    import optuna
+
+    rng = np.random.default_rng(seed)
+    samples: dict[str, list[float]] = {}
+    for _ in range(n_boot):
+        picked = [complete[i] for i in rng.integers(0, len(complete), len(complete))]
+        boot = optuna.create_study(directions=study.directions)
+        boot.add_trials(picked)
+        try:
+            imp = optuna.importance.get_param_importances(boot, evaluator=make_evaluator(), target=target)
+        except (ValueError, RuntimeError, ZeroDivisionError):  # a resample without variation
+            continue
+        for k in {k for t in complete for k in t.params}:
+            samples.setdefault(k, []).append(float(imp.get(k, 0.0)))
+    return {k: [float(np.quantile(v, 0.025)), float(np.quantile(v, 0.975))] for k, v in samples.items() if len(v) >= 5}
+
+
+def _importances(study: optuna.Study) -> tuple[dict[str, float] | None, str, str, dict[str, list[float]]]:
     import optuna
     from optuna.trial import TrialState
 
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     varied = {k for t in complete for k in t.params if len({repr(u.params.get(k)) for u in complete}) > 1}
     if len(complete) < 3 or not varied:
-        return None, "", "needs at least 3 complete trials with varied parameters"
+        return None, "", "needs at least 3 complete trials with varied parameters", {}
     try:
         import sklearn  # noqa: F401 - fANOVA's random forest
 
-        evaluator: Any = optuna.importance.FanovaImportanceEvaluator(seed=0)
+        def make_evaluator() -> Any:
+            return optuna.importance.FanovaImportanceEvaluator(seed=0)
+
         method = "fANOVA"
     except ImportError:
-        evaluator = optuna.importance.PedAnovaImportanceEvaluator()
+        def make_evaluator() -> Any:
+            return optuna.importance.PedAnovaImportanceEvaluator()
+
         method = "PED-ANOVA"
     target = None if len(study.directions) == 1 else (lambda t: t.values[0])
     try:
-        imp = optuna.importance.get_param_importances(study, evaluator=evaluator, target=target)
+        imp = optuna.importance.get_param_importances(study, evaluator=make_evaluator(), target=target)
     except (ValueError, RuntimeError) as exc:
-        return None, method, f"could not be computed: {exc}"
-    return {k: float(v) for k, v in imp.items()}, method, ""
+        return None, method, f"could not be computed: {exc}", {}
+    cis = _importance_cis(study, complete, make_evaluator, target)
+    note = ""
+    if len(complete) < FEW_TRIALS:
+        note = (f"estimated from only {len(complete)} complete trials: a rough indication, not a ranking "
+                f"(the 95% intervals resample the trials; {FEW_TRIALS}+ trials give steadier estimates)")
+    return {k: float(v) for k, v in imp.items()}, method, note, cis
 
 
 def summarize_study(study: optuna.Study) -> StudySummary:
@@ -228,7 +265,7 @@ def summarize_study(study: optuna.Study) -> StudySummary:
         history.append((t.number, value, state))
         for k, v in t.params.items():
             slices.setdefault(k, []).append((v, value, state))
-    importances, method, note = _importances(study)
+    importances, method, note, importance_cis = _importances(study)
     header, rows = trials_rows(study)
     attrs = dict(study.user_attrs)
     split_note = _split_note(attrs, best)
@@ -247,6 +284,8 @@ def summarize_study(study: optuna.Study) -> StudySummary:
         table_rows=rows,
         counts=counts,
         split_note=split_note,
+        importance_cis=importance_cis,
+        importance_trials=len(complete),
     )
 
 
