@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import clustered_vectors, oracle_topk
+from search_helpers import clustered_vectors, oracle_topk
 
 from embedlab.exceptions import DataError, FormatError, InvalidParameterError, VocabularyError
 from embedlab.search import BaseIndex, Index, build_index, get_backend, isotropy, load_index, vectors_checksum
