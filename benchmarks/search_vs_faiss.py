@@ -80,12 +80,14 @@ def section_exact(x, queries, k: int, report: dict) -> object:
 
     def numpy_topk():
         out = np.empty((len(q), k), dtype=np.int64)
-        for q0 in range(0, len(q), 1024):
-            scores = q[q0 : q0 + 1024] @ x.T
-            scores[np.arange(len(scores)), queries[q0 : q0 + 1024]] = -np.inf
-            part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-            order = np.argsort(-np.take_along_axis(scores, part, 1), axis=1, kind="stable")
-            out[q0 : q0 + 1024] = np.take_along_axis(part, order, 1)
+        step = max(1, (64 << 20) // (4 * len(x)))  # about 64 MB of scores per block, as embedlab's
+        for q0 in range(0, len(q), step):
+            scores = q[q0 : q0 + step] @ x.T
+            scores[np.arange(len(scores)), queries[q0 : q0 + step]] = -np.inf
+            np.negative(scores, out=scores)
+            part = np.argpartition(scores, k - 1, axis=1)[:, :k]
+            order = np.argsort(np.take_along_axis(scores, part, 1), axis=1, kind="stable")
+            out[q0 : q0 + step] = np.take_along_axis(part, order, 1)
         return out
 
     t_np, np_rows = _median_time(numpy_topk)

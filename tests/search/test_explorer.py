@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import clustered_vectors, running_server
+from search_helpers import clustered_vectors, running_server
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install 'embedlab[serve]')")
 pytest.importorskip("fastapi", reason="fastapi not installed (pip install 'embedlab[serve]')")

@@ -6,7 +6,7 @@ import socket
 
 import numpy as np
 import pytest
-from conftest import clustered_vectors, oracle_topk
+from search_helpers import clustered_vectors, oracle_topk
 
 from embedlab.exceptions import DataError, ServiceUnavailableError
 from embedlab.search import build_index, load_index

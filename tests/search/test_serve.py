@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import clustered_vectors, oracle_topk, running_server
+from search_helpers import clustered_vectors, oracle_topk, running_server
 
 httpx = pytest.importorskip("httpx", reason="httpx not installed (pip install 'embedlab[serve]')")
 pytest.importorskip("fastapi", reason="fastapi not installed (pip install 'embedlab[serve]')")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import clustered_vectors, free_port
+from search_helpers import clustered_vectors, free_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
 from cli_helpers import assert_cli_error  # noqa: E402

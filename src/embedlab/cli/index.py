@@ -95,6 +95,7 @@ def build(
     recall_k: Annotated[int, typer.Option("--recall-k", min=1, max=1000, help="k of the recall@k measurement.")] = 10,
     seed: c.Seed = None,
     from_format: c.FromFormat = None,
+    progress: c.Progress = True,
 ) -> None:
     """Build an index of VECTORS; prints recall@k against exact search, build time and size."""
     from ..search import build_index
@@ -108,7 +109,7 @@ def build(
         raise InputFileError(f"{output}: exists and is not an index folder; choose another --output")
     kv = c.read_vectors(vectors, from_format)
     index = build_index(kv, backend.value, metric=metric.value, recall_k=recall_k, recall_queries=recall_queries,
-                        seed=seed or 0, source=str(vectors), **params)
+                        seed=seed or 0, source=str(vectors), show_progress=progress, **params)
     try:
         index.save(output)
     finally:

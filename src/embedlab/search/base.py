@@ -245,8 +245,11 @@ class BaseIndex:
         check_finite(np.asarray(vectors), keys)
         start = len(self.keys)
         step = 100_000
+        progress = getattr(self, "_progress", None)
         for i in range(0, len(keys), step):
             self._add_rows(self._prepare(vectors[i : i + step]), start + i)
+            if progress is not None:
+                progress.advance(min(step, len(keys) - i))
         for i, key in enumerate(keys):
             self.key_to_index[key] = start + i
         self.keys.extend(keys)
@@ -423,6 +426,7 @@ def build_index(
     recall_queries: int = 1000,
     seed: int = 0,
     source: str | None = None,
+    show_progress: bool = False,
     **params: Any,
 ) -> BaseIndex:
     """Build an index of ``kv`` and measure it.
@@ -431,7 +435,7 @@ def build_index(
     (what the index holds) and ``rss_growth_bytes`` (process growth while building),
     ``recall_at_k`` against exact search on ``recall_queries`` stored keys sampled with ``seed``
     (each key excluded from its own results), ``isotropy`` of the vectors and the query rate of
-    that sample. ``params`` go to the backend (``factory="HNSW32"``, ``uri=...``).
+    that sample. ``show_progress`` shows a progress bar on a terminal. ``params`` go to the backend (``factory="HNSW32"``, ``uri=...``).
     """
     cls = get_backend(backend)
     vectors = kv.vectors
@@ -446,7 +450,14 @@ def build_index(
     rss0 = _rss_bytes()
     start = time.perf_counter()
     index = cls(kv.vector_size, metric=metric, **params)
-    index._build(np.asarray(vectors), kv.index_to_key)
+    from .._progress import progress_bar
+
+    with progress_bar(len(kv), f"indexing ({backend})", unit="vectors", enabled=show_progress) as bar:
+        index._progress = bar
+        try:
+            index._build(np.asarray(vectors), kv.index_to_key)
+        finally:
+            del index._progress
     build_seconds = time.perf_counter() - start
     meta: dict[str, Any] = {
         "checksum": checksum,
