@@ -165,3 +165,19 @@ def test_glove_strata_share_no_rows():
             assert not (br & seen_r) and not (bc & seen_c)
             seen_r |= br
             seen_c |= bc
+
+
+@pytest.mark.parametrize("architecture,hs", [("skipgram", False), ("cbow", True)])
+def test_fasttext_threads_give_identical_vectors(small, architecture, hs):
+    from embedlab.models.fasttext import FastText
+
+    def fit(threads: int) -> FastText:
+        return FastText(vector_size=12, epochs=1, min_count=3, bucket=5000, architecture=architecture, hs=hs,
+                        negative=0 if hs else 4, n_threads=threads, random_state=5, deterministic=True,
+                        show_progress=False).fit(small[:1200])
+
+    one, two_a, two_b = fit(1), fit(2), fit(2)
+    assert np.array_equal(one.vectors_.vectors, two_a.vectors_.vectors)
+    assert np.array_equal(two_a.vectors_.vectors, two_b.vectors_.vectors)
+    assert np.array_equal(one.vectors_.ngram_vectors, two_a.vectors_.ngram_vectors)
+    assert one.loss_history_ == two_a.loss_history_

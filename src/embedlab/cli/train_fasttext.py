@@ -30,6 +30,7 @@ def train_fasttext(
     bucket: Annotated[int, typer.Option(help="Hash buckets for the n-grams.")] = 2_000_000,
     threads: c.Threads = None,
     seed: c.Seed = None,
+    deterministic: c.Deterministic = False,
     force: c.Force = False,
     *,
     opts: c.CorpusOptions,
@@ -45,6 +46,7 @@ def train_fasttext(
         FastText, opts, vector_size=vector_size, architecture=architecture, window=window, negative=negative,
         sample=sample, min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs, alpha=alpha,
         min_alpha=min_alpha, min_n=min_n, max_n=max_n, bucket=bucket, threads=threads, seed=seed,
+        deterministic=deterministic,
     )
     with c.overcommit(force):
         c.train_on_corpus(model, corpus, output, opts)

@@ -44,6 +44,8 @@ __all__ = ["train_chunk_deterministic", "cache_slots", "N_SHARDS", "BATCH", "GLO
 N_SHARDS = 16
 #: centre words per shard and mini-batch
 BATCH = 48
+#: merge a row changed by several shards with the mean of their changes (else the sum)
+MERGE_MEAN = True
 
 
 def cache_slots(batch: int, window: int, negative: int, code_width: int, skipgram: bool) -> tuple[int, int, int]:
@@ -78,15 +80,37 @@ def _slot(s, row, keys, vals, rows, cnt, work, orig, src):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _merge_rows(dst, rows, cnt, work, orig, t, nw):
-    """Add every shard's change to the rows owned by worker ``t`` (``row % nw == t``), shard order."""
+def _merge_rows(dst, rows, cnt, work, orig, t, nw, touch, mean):
+    """Add the shards' changes to the rows owned by worker ``t`` (``row % nw == t``), in shard order.
+
+    With ``mean`` a row changed by ``k`` shards in this mini-batch gets the mean of their changes
+    (the sum would apply ``k`` stale gradients at once to the hottest rows, e.g. the Huffman root);
+    ``touch`` (one counter per row, zero between calls) counts them."""
     dim = dst.shape[1]
-    for s in range(rows.shape[0]):
+    n_shards = rows.shape[0]
+    if mean:
+        for s in range(n_shards):
+            for k in range(cnt[s]):
+                r = rows[s, k]
+                if r % nw == t:
+                    touch[r] += 1
+    for s in range(n_shards):
         for k in range(cnt[s]):
             r = rows[s, k]
             if r % nw == t:
-                for d in range(dim):
-                    dst[r, d] += work[s, k, d] - orig[s, k, d]
+                if mean and touch[r] > 1:
+                    f = np.float32(1.0) / np.float32(touch[r])
+                    for d in range(dim):
+                        dst[r, d] += (work[s, k, d] - orig[s, k, d]) * f
+                else:
+                    for d in range(dim):
+                        dst[r, d] += work[s, k, d] - orig[s, k, d]
+    if mean:
+        for s in range(n_shards):
+            for k in range(cnt[s]):
+                r = rows[s, k]
+                if r % nw == t:
+                    touch[r] = 0
 
 
 def _pow2(n: int) -> int:
@@ -227,7 +251,7 @@ def _shard_step(
 def _train_chunk_det(
     ids, offsets, bounds, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points, code_lens, skipgram,
     negative, use_hs, window, shrink, cbow_mean, alpha0, alpha1, states, results, max_len, batch,
-    cap_in, cap_ng, cap_hs, h_in, h_ng, h_hs, skip_saturated, nw,
+    cap_in, cap_ng, cap_hs, h_in, h_ng, h_hs, skip_saturated, nw, mean,
 ):
     n_shards = bounds.shape[0] - 1
     dim = syn0.shape[1]
@@ -272,6 +296,9 @@ def _train_chunk_det(
     c_hs = np.zeros(n_shards, dtype=np.int64)
     w_hs = np.empty((n_shards, cap_hs if use_hs else 1, dim), dtype=np.float32)
     o_hs = np.empty((n_shards, cap_hs if use_hs else 1, dim), dtype=np.float32)
+    t_in = np.zeros(syn0.shape[0], dtype=np.int32)
+    t_ng = np.zeros(syn1neg.shape[0], dtype=np.int32)
+    t_hs = np.zeros(syn1.shape[0], dtype=np.int32)
     width = codes.shape[1]
     n_alive = n_shards
     while n_alive > 0:
@@ -299,11 +326,11 @@ def _train_chunk_det(
                 ctx, lctx, outs, louts, lpts, llen, obuf, gbuf, tmp, hv, neu1e, gvec, skip_saturated,
             )
         for t in prange(nw):
-            _merge_rows(syn0, r_in, c_in, w_in, o_in, t, nw)
+            _merge_rows(syn0, r_in, c_in, w_in, o_in, t, nw, t_in, mean)
             if negative > 0:
-                _merge_rows(syn1neg, r_ng, c_ng, w_ng, o_ng, t, nw)
+                _merge_rows(syn1neg, r_ng, c_ng, w_ng, o_ng, t, nw, t_ng, mean)
             if use_hs:
-                _merge_rows(syn1, r_hs, c_hs, w_hs, o_hs, t, nw)
+                _merge_rows(syn1, r_hs, c_hs, w_hs, o_hs, t, nw, t_hs, mean)
         for s in prange(n_shards):
             if c_in[s] > 0:
                 k_in[s, :] = -1
@@ -346,6 +373,7 @@ def train_chunk_deterministic(
     max_len: int,
     skip_saturated: bool = False,
     batch: int = BATCH,
+    mean: bool | None = None,
 ) -> None:
     """:func:`~.sgns.train_chunk`'s contract, bit-identical on any thread count.
 
@@ -357,7 +385,7 @@ def train_chunk_deterministic(
         ids, offsets, bounds, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points, code_lens, skipgram,
         negative, use_hs, window, shrink, cbow_mean, alpha0, alpha1, states, results, max_len, batch,
         cap_in, cap_ng, cap_hs, _pow2(cap_in), _pow2(cap_ng), _pow2(cap_hs), skip_saturated,
-        numba.get_num_threads(),
+        numba.get_num_threads(), MERGE_MEAN if mean is None else mean,
     )
 
 
@@ -597,7 +625,7 @@ def _ft_shard_step(
 @njit(cache=True, nogil=True, parallel=True)
 def _train_block_det(ids, offsets, bounds, sub_indptr, sub_indices, w_in, w_out, syn1, codes, points, lengths, prob,
                      alias, keep_prob, window, negative, cbow, alpha_start, alpha_end, states, batch, caps, hsize,
-                     max_len, max_sub, nw):
+                     max_len, max_sub, nw, mean):
     n_shards = bounds.shape[0] - 1
     dim = w_in.shape[1]
     results = np.zeros((n_shards, 2))
@@ -637,6 +665,9 @@ def _train_block_det(ids, offsets, bounds, sub_indptr, sub_indices, w_in, w_out,
     c_hs = np.zeros(n_shards, dtype=np.int64)
     w_hs = np.empty((n_shards, cap_hs, dim), dtype=np.float32)
     o_hs = np.empty((n_shards, cap_hs, dim), dtype=np.float32)
+    t_in = np.zeros(w_in.shape[0], dtype=np.int32)
+    t_ng = np.zeros(w_out.shape[0], dtype=np.int32)
+    t_hs = np.zeros(syn1.shape[0], dtype=np.int32)
     width = codes.shape[1]
     n_alive = n_shards
     while n_alive > 0:
@@ -657,9 +688,9 @@ def _train_block_det(ids, offsets, bounds, sub_indptr, sub_indices, w_in, w_out,
                 w_hs, o_hs, lrows, lpts, llen, h, g, gp,
             )
         for t in prange(nw):
-            _merge_rows(w_in, r_in, c_in, wk_in, o_in, t, nw)
-            _merge_rows(w_out, r_ng, c_ng, w_ng, o_ng, t, nw)
-            _merge_rows(syn1, r_hs, c_hs, w_hs, o_hs, t, nw)
+            _merge_rows(w_in, r_in, c_in, wk_in, o_in, t, nw, t_in, mean)
+            _merge_rows(w_out, r_ng, c_ng, w_ng, o_ng, t, nw, t_ng, mean)
+            _merge_rows(syn1, r_hs, c_hs, w_hs, o_hs, t, nw, t_hs, mean)
         for s in prange(n_shards):
             if c_in[s] > 0:
                 k_in[s, :] = -1
@@ -688,6 +719,7 @@ def train_block_deterministic(
     points: np.ndarray, lengths: np.ndarray, prob: np.ndarray, alias: np.ndarray, keep_prob: np.ndarray,
     window: int, negative: int, cbow: bool, alpha_start: float, alpha_end: float, states: np.ndarray,
     batch: int = BATCH,
+    mean: bool | None = None,
 ) -> tuple[float, int]:
     """:func:`embedlab.kernels.subword.train_block`'s contract, bit-identical on any thread count:
     ``states`` has one entry per shard (fixed by the caller, e.g. :data:`N_SHARDS`)."""
@@ -708,7 +740,7 @@ def train_block_deterministic(
     loss, pairs = _train_block_det(ids, offsets, bounds, sub_indptr, sub_indices, w_in, w_out_, syn1_, codes, points,
                                    lengths, prob, alias, keep_prob, window, negative, cbow, alpha_start, alpha_end,
                                    states, batch, np.asarray(caps, dtype=np.int64), hsize, max_len, max_sub,
-                                   numba.get_num_threads())
+                                   numba.get_num_threads(), MERGE_MEAN if mean is None else mean)
     return loss, int(pairs)
 
 
