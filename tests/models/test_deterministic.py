@@ -16,6 +16,7 @@ from embedlab.kernels.deterministic import train_chunk_deterministic
 from embedlab.kernels.hs import build_huffman
 from embedlab.kernels.sampling import build_alias
 from embedlab.kernels.sgns import train_chunk
+from embedlab.models.glove import Glove
 from embedlab.models.word2vec import Word2Vec
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -122,3 +123,61 @@ def test_one_shard_equals_the_sequential_kernel(skipgram, negative, hs):
     np.testing.assert_allclose(b1, a1, rtol=0, atol=2e-6)
     np.testing.assert_allclose(rb[:, 1:], ra[:, 1:])  # the same terms, words trained and seen
     np.testing.assert_allclose(rb[:, 0], ra[:, 0], rtol=1e-4)
+
+
+def test_glove_threads_give_identical_vectors(small):
+    def fit(threads: int, seed: int = 3) -> Glove:
+        return Glove(vector_size=16, epochs=3, min_count=2, n_threads=threads, random_state=seed, deterministic=True,
+                     show_progress=False).fit(small)
+
+    one, two_a, two_b = fit(1), fit(2), fit(2)
+    assert np.array_equal(one.vectors_.vectors, two_a.vectors_.vectors)
+    assert np.array_equal(two_a.vectors_.vectors, two_b.vectors_.vectors)
+    assert one.loss_history_ == two_a.loss_history_ and one.loss_history_[-1] < one.loss_history_[0]
+    default = Glove(vector_size=16, epochs=3, min_count=2, n_threads=1, random_state=3, show_progress=False).fit(small)
+    assert abs(default.loss_history_[-1] - one.loss_history_[-1]) < 0.05 * default.loss_history_[-1]
+    assert not np.array_equal(fit(2, seed=4).vectors_.vectors, one.vectors_.vectors)
+
+
+def test_glove_strata_share_no_rows():
+    """Oracle for the stratification: a permutation of the nonzeros (same multiset), blocks in the
+    documented order, and no two blocks of a stratum touching the same W row or C row."""
+    from embedlab.kernels.deterministic import stratify_range
+
+    rng = np.random.default_rng(1)
+    n, p = 5000, 4
+    rows = rng.integers(0, 300, n).astype(np.int32)
+    cols = rng.integers(0, 300, n).astype(np.int32)
+    vals = rng.random(n).astype(np.float32)
+    before = sorted(zip(rows.tolist(), cols.tolist(), vals.tolist()))
+    starts = np.empty(p * p + 1, np.int64)
+    r, c, v = rows.copy(), cols.copy(), vals.copy()
+    stratify_range(r, c, v, 100, n, p, starts)
+    assert np.array_equal(r[:100], rows[:100])  # outside the range: untouched
+    assert sorted(zip(r.tolist(), c.tolist(), v.tolist())) == before
+    assert starts[0] == 100 and starts[-1] == n and np.all(np.diff(starts) >= 0)
+    for q in range(p):
+        seen_r, seen_c = set(), set()
+        for i in range(p):
+            lo, hi = starts[q * p + i], starts[q * p + i + 1]
+            assert np.all(r[lo:hi] % p == i) and np.all(c[lo:hi] % p == (i + q) % p)
+            br, bc = set(r[lo:hi].tolist()), set(c[lo:hi].tolist())
+            assert not (br & seen_r) and not (bc & seen_c)
+            seen_r |= br
+            seen_c |= bc
+
+
+@pytest.mark.parametrize("architecture,hs", [("skipgram", False), ("cbow", True)])
+def test_fasttext_threads_give_identical_vectors(small, architecture, hs):
+    from embedlab.models.fasttext import FastText
+
+    def fit(threads: int) -> FastText:
+        return FastText(vector_size=12, epochs=1, min_count=3, bucket=5000, architecture=architecture, hs=hs,
+                        negative=0 if hs else 4, n_threads=threads, random_state=5, deterministic=True,
+                        show_progress=False).fit(small[:1200])
+
+    one, two_a, two_b = fit(1), fit(2), fit(2)
+    assert np.array_equal(one.vectors_.vectors, two_a.vectors_.vectors)
+    assert np.array_equal(two_a.vectors_.vectors, two_b.vectors_.vectors)
+    assert np.array_equal(one.vectors_.ngram_vectors, two_a.vectors_.ngram_vectors)
+    assert one.loss_history_ == two_a.loss_history_

@@ -628,6 +628,18 @@ def interrupted_message(model: BaseEmbedder, output: Path | None, checkpoint_pat
     return f"interrupted{where}; {saved}"
 
 
+DETERMINISTIC_METHODS = ("word2vec", "fasttext", "glove")
+
+
+def refuse_deterministic(method: str, why: str) -> None:
+    """``--deterministic`` given to a method without a deterministic parallel mode: one-line refusal."""
+    raise InvalidParameterError(
+        f"--deterministic: {method} cannot guarantee bit-identical vectors across thread counts ({why}); "
+        f"use --seed (identical runs on the same machine and thread settings), or a method with "
+        f"--deterministic: {', '.join(DETERMINISTIC_METHODS)}"
+    )
+
+
 def overcommit(force: bool) -> contextlib.AbstractContextManager[None]:
     """The planner's memory check off (``--force``) or on."""
     from ..models._plan import allow_overcommit

@@ -31,6 +31,7 @@ def train_fasttext(
     bucket: Annotated[int, typer.Option(help="Hash buckets for the n-grams.")] = 2_000_000,
     threads: c.Threads = None,
     seed: c.Seed = None,
+    deterministic: c.Deterministic = False,
     force: c.Force = False,
     save_state: r.SaveState = None,
     continue_from: r.ContinueFrom = None,
@@ -53,7 +54,7 @@ def train_fasttext(
     model = c.build_model(
         FastText, opts, **structural, window=window, negative=negative,
         sample=sample, min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs, alpha=alpha,
-        min_alpha=min_alpha, threads=threads, seed=seed,
+        min_alpha=min_alpha, threads=threads, seed=seed, deterministic=deterministic,
     )
     with c.overcommit(force):
         c.train_on_corpus(model, corpus, output, opts, refine=refine)

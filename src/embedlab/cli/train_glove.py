@@ -37,6 +37,7 @@ def train_glove(
     memory_mb: c.MemoryMb = 1024.0,
     threads: c.Threads = None,
     seed: c.Seed = None,
+    deterministic: c.Deterministic = False,
     force: c.Force = False,
     *,
     opts: c.CorpusOptions,
@@ -47,7 +48,7 @@ def train_glove(
     model = c.build_model(
         Glove, opts, vector_size=vector_size, window=window, symmetric=symmetric, min_count=min_count,
         max_vocab_size=max_vocab_size, x_max=x_max, alpha=alpha, learning_rate=learning_rate, epochs=epochs,
-        output=vectors, memory_mb=memory_mb, threads=threads, seed=seed,
+        output=vectors, memory_mb=memory_mb, threads=threads, seed=seed, deterministic=deterministic,
     )
     with c.overcommit(force):
         c.train_on_corpus(model, corpus, output, opts)

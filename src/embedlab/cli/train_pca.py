@@ -43,9 +43,14 @@ def train_pca(
         Impute | None, typer.Option(help="Fill missing cells (mean/median) or drop their rows.")
     ] = None,
     seed: c.SeedOnly = None,
+    deterministic: c.Deterministic = False,
     fmt: c.Format = None,
 ) -> None:
     """Embed the rows of TABLE with PCA or truncated SVD and save the vectors to OUTPUT."""
+    if deterministic:
+        c.refuse_deterministic(
+            "pca", "its decomposition runs in multi-threaded BLAS, whose sums depend on the thread count"
+        )
     from ..models.pca import TablePCA
 
     model = c.build_model(

@@ -41,10 +41,15 @@ def train_ppmi_svd(
     max_vocab_size: c.MaxVocabSize = None,
     memory_mb: c.MemoryMb = 1024.0,
     seed: c.SeedOnly = None,
+    deterministic: c.Deterministic = False,
     *,
     opts: c.CorpusOptions,
 ) -> None:
     """Train PPMI-SVD word vectors on CORPUS and save them to OUTPUT."""
+    if deterministic:
+        c.refuse_deterministic(
+            "ppmi-svd", "its SVD runs in multi-threaded BLAS, whose sums depend on the thread count"
+        )
     from ..models.ppmi_svd import PPMISVD
 
     model = c.build_model(

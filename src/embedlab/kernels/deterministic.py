@@ -30,16 +30,22 @@ import numba
 from numba import njit, prange
 
 from ._rng import rand_float, rand_u32, xorshift_next
+from .glove import _FASTMATH as _GLOVE_FASTMATH
+from .glove import _adagrad_range
+from ._sigmoid import neg_log_sigmoid, sigmoid
 from .hs import hs_accumulate
 from .sampling import alias_draw
 from .sgns import neg_accumulate, sg_neg_window
 
-__all__ = ["train_chunk_deterministic", "cache_slots", "N_SHARDS", "BATCH"]
+__all__ = ["train_chunk_deterministic", "cache_slots", "N_SHARDS", "BATCH", "GLOVE_STRATA", "stratify_range",
+           "adagrad_strata"]
 
 #: fixed number of shards per chunk (upper bound on the useful thread count in this mode)
 N_SHARDS = 16
 #: centre words per shard and mini-batch
 BATCH = 48
+#: merge a row changed by several shards with the mean of their changes (else the sum)
+MERGE_MEAN = True
 
 
 def cache_slots(batch: int, window: int, negative: int, code_width: int, skipgram: bool) -> tuple[int, int, int]:
@@ -74,15 +80,37 @@ def _slot(s, row, keys, vals, rows, cnt, work, orig, src):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _merge_rows(dst, rows, cnt, work, orig, t, nw):
-    """Add every shard's change to the rows owned by worker ``t`` (``row % nw == t``), shard order."""
+def _merge_rows(dst, rows, cnt, work, orig, t, nw, touch, mean):
+    """Add the shards' changes to the rows owned by worker ``t`` (``row % nw == t``), in shard order.
+
+    With ``mean`` a row changed by ``k`` shards in this mini-batch gets the mean of their changes
+    (the sum would apply ``k`` stale gradients at once to the hottest rows, e.g. the Huffman root);
+    ``touch`` (one counter per row, zero between calls) counts them."""
     dim = dst.shape[1]
-    for s in range(rows.shape[0]):
+    n_shards = rows.shape[0]
+    if mean:
+        for s in range(n_shards):
+            for k in range(cnt[s]):
+                r = rows[s, k]
+                if r % nw == t:
+                    touch[r] += 1
+    for s in range(n_shards):
         for k in range(cnt[s]):
             r = rows[s, k]
             if r % nw == t:
-                for d in range(dim):
-                    dst[r, d] += work[s, k, d] - orig[s, k, d]
+                if mean and touch[r] > 1:
+                    f = np.float32(1.0) / np.float32(touch[r])
+                    for d in range(dim):
+                        dst[r, d] += (work[s, k, d] - orig[s, k, d]) * f
+                else:
+                    for d in range(dim):
+                        dst[r, d] += work[s, k, d] - orig[s, k, d]
+    if mean:
+        for s in range(n_shards):
+            for k in range(cnt[s]):
+                r = rows[s, k]
+                if r % nw == t:
+                    touch[r] = 0
 
 
 def _pow2(n: int) -> int:
@@ -223,7 +251,7 @@ def _shard_step(
 def _train_chunk_det(
     ids, offsets, bounds, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points, code_lens, skipgram,
     negative, use_hs, window, shrink, cbow_mean, alpha0, alpha1, states, results, max_len, batch,
-    cap_in, cap_ng, cap_hs, h_in, h_ng, h_hs, skip_saturated, nw,
+    cap_in, cap_ng, cap_hs, h_in, h_ng, h_hs, skip_saturated, nw, mean,
 ):
     n_shards = bounds.shape[0] - 1
     dim = syn0.shape[1]
@@ -268,6 +296,9 @@ def _train_chunk_det(
     c_hs = np.zeros(n_shards, dtype=np.int64)
     w_hs = np.empty((n_shards, cap_hs if use_hs else 1, dim), dtype=np.float32)
     o_hs = np.empty((n_shards, cap_hs if use_hs else 1, dim), dtype=np.float32)
+    t_in = np.zeros(syn0.shape[0], dtype=np.int32)
+    t_ng = np.zeros(syn1neg.shape[0], dtype=np.int32)
+    t_hs = np.zeros(syn1.shape[0], dtype=np.int32)
     width = codes.shape[1]
     n_alive = n_shards
     while n_alive > 0:
@@ -295,11 +326,11 @@ def _train_chunk_det(
                 ctx, lctx, outs, louts, lpts, llen, obuf, gbuf, tmp, hv, neu1e, gvec, skip_saturated,
             )
         for t in prange(nw):
-            _merge_rows(syn0, r_in, c_in, w_in, o_in, t, nw)
+            _merge_rows(syn0, r_in, c_in, w_in, o_in, t, nw, t_in, mean)
             if negative > 0:
-                _merge_rows(syn1neg, r_ng, c_ng, w_ng, o_ng, t, nw)
+                _merge_rows(syn1neg, r_ng, c_ng, w_ng, o_ng, t, nw, t_ng, mean)
             if use_hs:
-                _merge_rows(syn1, r_hs, c_hs, w_hs, o_hs, t, nw)
+                _merge_rows(syn1, r_hs, c_hs, w_hs, o_hs, t, nw, t_hs, mean)
         for s in prange(n_shards):
             if c_in[s] > 0:
                 k_in[s, :] = -1
@@ -342,6 +373,7 @@ def train_chunk_deterministic(
     max_len: int,
     skip_saturated: bool = False,
     batch: int = BATCH,
+    mean: bool | None = None,
 ) -> None:
     """:func:`~.sgns.train_chunk`'s contract, bit-identical on any thread count.
 
@@ -353,5 +385,372 @@ def train_chunk_deterministic(
         ids, offsets, bounds, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points, code_lens, skipgram,
         negative, use_hs, window, shrink, cbow_mean, alpha0, alpha1, states, results, max_len, batch,
         cap_in, cap_ng, cap_hs, _pow2(cap_in), _pow2(cap_ng), _pow2(cap_hs), skip_saturated,
-        numba.get_num_threads(),
+        numba.get_num_threads(), MERGE_MEAN if mean is None else mean,
     )
+
+
+# ---------------------------------------------------------------- GloVe: stratified AdaGrad
+#: GloVe strata: a chunk's nonzeros are split into P x P blocks by (row % P, col % P)
+GLOVE_STRATA = 16
+
+
+@njit(cache=True, nogil=True)
+def stratify_range(rows, cols, vals, lo, hi, p, starts):
+    """Order nonzeros ``lo..hi-1`` by stratum, then block, keeping their (shuffled) order inside a block.
+
+    Block ``(i, j)`` holds the nonzeros with ``row % p == i`` and ``col % p == j``; stratum
+    ``q`` is the blocks ``(i, (i + q) % p)``, which share no row of W and no row of C, so they can be
+    trained in parallel without any conflict. ``starts`` (``p*p + 1``) receives the block bounds,
+    block ``(q, i)`` at ``starts[q*p + i] .. starts[q*p + i + 1]``.
+    """
+    n = hi - lo
+    counts = np.zeros(p * p + 1, dtype=np.int64)
+    keys = np.empty(n, dtype=np.int32)
+    for k in range(n):
+        i = rows[lo + k] % p
+        q = (cols[lo + k] % p - i) % p
+        key = q * p + i
+        keys[k] = key
+        counts[key + 1] += 1
+    for b in range(p * p):
+        counts[b + 1] += counts[b]
+    pos = counts[:-1].copy()
+    tr = np.empty(n, dtype=rows.dtype)
+    tc = np.empty(n, dtype=cols.dtype)
+    tv = np.empty(n, dtype=vals.dtype)
+    for k in range(n):
+        j = pos[keys[k]]
+        pos[keys[k]] = j + 1
+        tr[j] = rows[lo + k]
+        tc[j] = cols[lo + k]
+        tv[j] = vals[lo + k]
+    for k in range(n):
+        rows[lo + k] = tr[k]
+        cols[lo + k] = tc[k]
+        vals[lo + k] = tv[k]
+    for b in range(p * p + 1):
+        starts[b] = lo + counts[b]
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath=_GLOVE_FASTMATH, error_model="numpy")
+def adagrad_strata(rows, cols, logx, fx, starts, W, C, bw, bc, gW, gC, gbw, gbc, eta, eta_bias, grad_clip, p):
+    """One pass over a stratified chunk (see :func:`stratify_range`): strata in order, the ``p``
+    blocks of a stratum in parallel; each block sequentially with the lock-free kernel's update.
+    The result does not depend on the thread count. Returns ``(loss sum, nonzeros skipped)``."""
+    costs = np.zeros(p)
+    skips = np.zeros(p, dtype=np.int64)
+    for q in range(p):
+        for i in prange(p):
+            b = q * p + i
+            c, s = _adagrad_range(rows, cols, logx, fx, starts[b], starts[b + 1], W, C, bw, bc, gW, gC, gbw, gbc,
+                                  eta, eta_bias, grad_clip)
+            costs[i] += c
+            skips[i] += s
+    total = 0.0
+    skipped = 0
+    for i in range(p):
+        total += costs[i]
+        skipped += skips[i]
+    return total, skipped
+
+
+# ---------------------------------------------------------------- fastText-style subword training
+@njit(cache=True, nogil=True, fastmath=True)
+def _ft_predict(s, h, g, target, negative, prob, alias, state, lr, use_hs, codes, points, lengths, lpts, llen,
+                syn1, k_hs, v_hs, r_hs, c_hs, w_hs, o_hs, w_out, k_ng, v_ng, r_ng, c_ng, w_ng, o_ng):
+    """:func:`embedlab.kernels.subword._predict` on shard ``s``'s private rows (same order, same RNG)."""
+    loss = 0.0
+    if use_hs:
+        llen[0] = lengths[target]
+        for q in range(lengths[target]):
+            lpts[0, q] = _slot(s, points[target, q], k_hs, v_hs, r_hs, c_hs, w_hs, o_hs, syn1)
+        loss += hs_accumulate(h, w_hs[s], codes[target:target + 1], lpts, llen, 0, lr, g)
+    if negative == 0:
+        return loss, state
+    dim = h.shape[0]
+    wo = w_ng[s]
+    for k in range(negative + 1):
+        if k == 0:
+            t = target
+            label = np.float32(1.0)
+        else:
+            state = xorshift_next(state)
+            t = alias_draw(state, prob, alias)
+            if t == target:
+                continue
+            label = np.float32(0.0)
+        lt = _slot(s, t, k_ng, v_ng, r_ng, c_ng, w_ng, o_ng, w_out)
+        f = np.float32(0.0)
+        for d in range(dim):
+            f += h[d] * wo[lt, d]
+        loss += neg_log_sigmoid(f) if k == 0 else neg_log_sigmoid(-f)
+        alpha = np.float32(lr) * (label - sigmoid(f))
+        for d in range(dim):
+            g[d] += alpha * wo[lt, d]
+            wo[lt, d] += alpha * h[d]
+    return loss, state
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _ft_shard_step(
+    s, ids, offsets, shard_hi, sub_indptr, sub_indices, w_in, w_out, syn1, codes, points, lengths, prob, alias,
+    keep_prob, window, negative, cbow, alpha0, alpha1, batch, states, cur, pos, slen, sent, lr_now, done,
+    shard_tokens, results, caps,
+    k_in, v_in, r_in, c_in, wk_in, o_in, k_ng, v_ng, r_ng, c_ng, w_ng, o_ng, k_hs, v_hs, r_hs, c_hs, w_hs, o_hs,
+    lrows, lpts, llen, h, g, gp,
+):
+    """Up to ``batch`` centre words of shard ``s`` (fastText's order, see :mod:`.subword`) on private rows.
+    A mini-batch also ends early when a cache could not hold the next window's rows."""
+    dim = w_in.shape[1]
+    use_hs = lengths.shape[0] > 0
+    width = codes.shape[1] if use_hs else 0
+    state = states[s]
+    total = shard_tokens[s]
+    loss = 0.0
+    pairs = 0
+    c = 0
+    alive = True
+    wi = wk_in[s]
+    while c < batch:
+        if pos[s] >= slen[s]:
+            if cur[s] >= shard_hi[s]:
+                alive = False
+                break
+            sidx = cur[s]
+            lr_now[s] = alpha0[s] + (alpha1[s] - alpha0[s]) * (done[s] / max(total, 1))
+            n = 0
+            for k in range(offsets[sidx], offsets[sidx + 1]):
+                w = ids[k]
+                if keep_prob[w] < 1.0:
+                    state = xorshift_next(state)
+                    if rand_float(state) >= keep_prob[w]:
+                        continue
+                sent[s, n] = w
+                n += 1
+            done[s] += offsets[sidx + 1] - offsets[sidx]
+            slen[s] = n
+            pos[s] = 0
+            cur[s] = sidx + 1
+            continue
+        n = slen[s]
+        p = pos[s]
+        # room for the widest window's rows (checked before any draw, so the RNG stream is unchanged)
+        wlo = max(0, p - window)
+        whi = min(n, p + window + 1)
+        need_in = 0
+        if cbow:
+            for q in range(wlo, whi):
+                if q != p:
+                    need_in += sub_indptr[sent[s, q] + 1] - sub_indptr[sent[s, q]]
+        else:
+            need_in = sub_indptr[sent[s, p] + 1] - sub_indptr[sent[s, p]]
+        n_targets = 1 if cbow else whi - wlo - 1
+        if c > 0 and (c_in[s] + need_in > caps[0] or c_ng[s] + n_targets * (negative + 1) > caps[1]
+                      or c_hs[s] + n_targets * width > caps[2]):
+            break
+        pos[s] = p + 1
+        c += 1
+        lr = lr_now[s]
+        state = xorshift_next(state)
+        b = 1 + np.int64(rand_u32(state) % np.uint64(window))
+        lo = max(0, p - b)
+        hi = min(n, p + b + 1)
+        if hi - lo <= 1:
+            continue
+        if cbow:
+            for d in range(dim):
+                h[d] = 0.0
+                g[d] = 0.0
+            cnt = 0
+            for q in range(lo, hi):
+                if q == p:
+                    continue
+                cw = sent[s, q]
+                for k in range(sub_indptr[cw], sub_indptr[cw + 1]):
+                    r = _slot(s, sub_indices[k], k_in, v_in, r_in, c_in, wk_in, o_in, w_in)
+                    lrows[cnt] = r
+                    for d in range(dim):
+                        h[d] += wi[r, d]
+                    cnt += 1
+            inv = np.float32(1.0 / cnt)
+            for d in range(dim):
+                h[d] *= inv
+            ls, state = _ft_predict(s, h, g, sent[s, p], negative, prob, alias, state, lr, use_hs, codes, points,
+                                    lengths, lpts, llen, syn1, k_hs, v_hs, r_hs, c_hs, w_hs, o_hs, w_out,
+                                    k_ng, v_ng, r_ng, c_ng, w_ng, o_ng)
+            loss += ls
+            pairs += 1
+            for j in range(cnt):
+                r = lrows[j]
+                for d in range(dim):
+                    wi[r, d] += g[d]
+        else:
+            cw = sent[s, p]
+            klo = sub_indptr[cw]
+            khi = sub_indptr[cw + 1]
+            for d in range(dim):
+                h[d] = 0.0
+                g[d] = 0.0
+            for k in range(klo, khi):
+                r = _slot(s, sub_indices[k], k_in, v_in, r_in, c_in, wk_in, o_in, w_in)
+                lrows[k - klo] = r
+                for d in range(dim):
+                    h[d] += wi[r, d]
+            inv = np.float32(1.0 / (khi - klo))
+            for d in range(dim):
+                h[d] *= inv
+            for q in range(lo, hi):
+                if q == p:
+                    continue
+                for d in range(dim):
+                    gp[d] = 0.0
+                ls, state = _ft_predict(s, h, gp, sent[s, q], negative, prob, alias, state, lr, use_hs, codes,
+                                        points, lengths, lpts, llen, syn1, k_hs, v_hs, r_hs, c_hs, w_hs, o_hs,
+                                        w_out, k_ng, v_ng, r_ng, c_ng, w_ng, o_ng)
+                loss += ls
+                pairs += 1
+                for d in range(dim):
+                    h[d] += gp[d]
+                    g[d] += gp[d]
+            for j in range(khi - klo):
+                r = lrows[j]
+                for d in range(dim):
+                    wi[r, d] += g[d]
+    states[s] = state
+    results[s, 0] += loss
+    results[s, 1] += pairs
+    return alive
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _train_block_det(ids, offsets, bounds, sub_indptr, sub_indices, w_in, w_out, syn1, codes, points, lengths, prob,
+                     alias, keep_prob, window, negative, cbow, alpha_start, alpha_end, states, batch, caps, hsize,
+                     max_len, max_sub, nw, mean):
+    n_shards = bounds.shape[0] - 1
+    dim = w_in.shape[1]
+    results = np.zeros((n_shards, 2))
+    a0s = np.empty(n_shards)
+    a1s = np.empty(n_shards)
+    shard_hi = np.empty(n_shards, dtype=np.int64)
+    cur = np.empty(n_shards, dtype=np.int64)
+    shard_tokens = np.empty(n_shards, dtype=np.int64)
+    for s in range(n_shards):
+        a0s[s] = alpha_start
+        a1s[s] = alpha_end
+        shard_hi[s] = bounds[s + 1]
+        cur[s] = bounds[s]
+        shard_tokens[s] = offsets[bounds[s + 1]] - offsets[bounds[s]]
+    pos = np.zeros(n_shards, dtype=np.int64)
+    slen = np.zeros(n_shards, dtype=np.int64)
+    done = np.zeros(n_shards, dtype=np.int64)
+    lr_now = np.zeros(n_shards)
+    sent = np.empty((n_shards, max(max_len, 1)), dtype=np.int32)
+    alive = np.ones(n_shards, dtype=np.bool_)
+    cap_in, cap_ng, cap_hs = caps[0], caps[1], caps[2]
+    k_in = np.full((n_shards, hsize[0]), -1, dtype=np.int64)
+    v_in = np.zeros((n_shards, hsize[0]), dtype=np.int32)
+    r_in = np.zeros((n_shards, cap_in), dtype=np.int64)
+    c_in = np.zeros(n_shards, dtype=np.int64)
+    wk_in = np.empty((n_shards, cap_in, dim), dtype=np.float32)
+    o_in = np.empty((n_shards, cap_in, dim), dtype=np.float32)
+    k_ng = np.full((n_shards, hsize[1]), -1, dtype=np.int64)
+    v_ng = np.zeros((n_shards, hsize[1]), dtype=np.int32)
+    r_ng = np.zeros((n_shards, cap_ng), dtype=np.int64)
+    c_ng = np.zeros(n_shards, dtype=np.int64)
+    w_ng = np.empty((n_shards, cap_ng, dim), dtype=np.float32)
+    o_ng = np.empty((n_shards, cap_ng, dim), dtype=np.float32)
+    k_hs = np.full((n_shards, hsize[2]), -1, dtype=np.int64)
+    v_hs = np.zeros((n_shards, hsize[2]), dtype=np.int32)
+    r_hs = np.zeros((n_shards, cap_hs), dtype=np.int64)
+    c_hs = np.zeros(n_shards, dtype=np.int64)
+    w_hs = np.empty((n_shards, cap_hs, dim), dtype=np.float32)
+    o_hs = np.empty((n_shards, cap_hs, dim), dtype=np.float32)
+    t_in = np.zeros(w_in.shape[0], dtype=np.int32)
+    t_ng = np.zeros(w_out.shape[0], dtype=np.int32)
+    t_hs = np.zeros(syn1.shape[0], dtype=np.int32)
+    width = codes.shape[1]
+    n_alive = n_shards
+    while n_alive > 0:
+        for s in prange(n_shards):
+            if not alive[s]:
+                continue
+            lrows = np.empty(max(2 * window * max_sub, 1), dtype=np.int32)
+            lpts = np.empty((1, max(width, 1)), dtype=np.int32)
+            llen = np.empty(1, dtype=np.int32)
+            h = np.empty(dim, dtype=np.float32)
+            g = np.empty(dim, dtype=np.float32)
+            gp = np.empty(dim, dtype=np.float32)
+            alive[s] = _ft_shard_step(
+                s, ids, offsets, shard_hi, sub_indptr, sub_indices, w_in, w_out, syn1, codes, points, lengths, prob,
+                alias, keep_prob, window, negative, cbow, a0s, a1s, batch, states, cur, pos, slen, sent, lr_now, done,
+                shard_tokens, results, caps,
+                k_in, v_in, r_in, c_in, wk_in, o_in, k_ng, v_ng, r_ng, c_ng, w_ng, o_ng, k_hs, v_hs, r_hs, c_hs,
+                w_hs, o_hs, lrows, lpts, llen, h, g, gp,
+            )
+        for t in prange(nw):
+            _merge_rows(w_in, r_in, c_in, wk_in, o_in, t, nw, t_in, mean)
+            _merge_rows(w_out, r_ng, c_ng, w_ng, o_ng, t, nw, t_ng, mean)
+            _merge_rows(syn1, r_hs, c_hs, w_hs, o_hs, t, nw, t_hs, mean)
+        for s in prange(n_shards):
+            if c_in[s] > 0:
+                k_in[s, :] = -1
+                c_in[s] = 0
+            if c_ng[s] > 0:
+                k_ng[s, :] = -1
+                c_ng[s] = 0
+            if c_hs[s] > 0:
+                k_hs[s, :] = -1
+                c_hs[s] = 0
+        n_alive = 0
+        for s in range(n_shards):
+            if alive[s]:
+                n_alive += 1
+    loss = 0.0
+    pairs = 0.0
+    for s in range(n_shards):
+        loss += results[s, 0]
+        pairs += results[s, 1]
+    return loss, pairs
+
+
+def train_block_deterministic(
+    ids: np.ndarray, offsets: np.ndarray, sent_lo: int, sent_hi: int, sub_indptr: np.ndarray,
+    sub_indices: np.ndarray, w_in: np.ndarray, w_out: np.ndarray, syn1: np.ndarray, codes: np.ndarray,
+    points: np.ndarray, lengths: np.ndarray, prob: np.ndarray, alias: np.ndarray, keep_prob: np.ndarray,
+    window: int, negative: int, cbow: bool, alpha_start: float, alpha_end: float, states: np.ndarray,
+    batch: int = BATCH,
+    mean: bool | None = None,
+) -> tuple[float, int]:
+    """:func:`embedlab.kernels.subword.train_block`'s contract, bit-identical on any thread count:
+    ``states`` has one entry per shard (fixed by the caller, e.g. :data:`N_SHARDS`)."""
+    n_shards = states.shape[0]
+    local = offsets[sent_lo:sent_hi + 1]
+    targets = np.linspace(local[0], local[-1], n_shards + 1)
+    bounds = np.clip(np.searchsorted(local, targets), 0, sent_hi - sent_lo).astype(np.int64) + sent_lo
+    bounds[0], bounds[-1] = sent_lo, sent_hi
+    sub = np.diff(sub_indptr)
+    max_sub = int(sub.max()) if sub.size else 1
+    mean_sub = float(sub.mean()) if sub.size else 1.0
+    width = codes.shape[1] if lengths.shape[0] > 0 else 0
+    caps = ftext_cache_slots(batch, window, negative, width, max_sub, mean_sub, cbow)
+    hsize = np.array([_pow2(c) for c in caps], dtype=np.int64)
+    max_len = int(np.diff(local).max()) if sent_hi > sent_lo else 1
+    w_out_ = w_out if w_out.shape[0] > 0 else np.zeros((1, w_in.shape[1]), np.float32)
+    syn1_ = syn1 if syn1.shape[0] > 0 else np.zeros((1, w_in.shape[1]), np.float32)
+    loss, pairs = _train_block_det(ids, offsets, bounds, sub_indptr, sub_indices, w_in, w_out_, syn1_, codes, points,
+                                   lengths, prob, alias, keep_prob, window, negative, cbow, alpha_start, alpha_end,
+                                   states, batch, np.asarray(caps, dtype=np.int64), hsize, max_len, max_sub,
+                                   numba.get_num_threads(), MERGE_MEAN if mean is None else mean)
+    return loss, int(pairs)
+
+
+def ftext_cache_slots(batch: int, window: int, negative: int, code_width: int, max_sub: int, mean_sub: float,
+                      cbow: bool) -> tuple[int, int, int]:
+    """Cache rows per shard for fastText mini-batches (input rows, output rows, HS nodes); a batch
+    ends early when the next window might not fit, so these are sizes, not worst cases."""
+    targets = 1 if cbow else 2 * window
+    widest_in = (2 * window if cbow else 1) * max_sub
+    n_in = widest_in + int(batch * mean_sub * 2) + 1
+    n_ng = targets * (negative + 1) + batch * (negative + 1) * (1 if cbow else 2) + 1
+    n_hs = targets * code_width + batch * code_width + 1
+    return n_in, n_ng, n_hs

@@ -39,9 +39,9 @@ __all__ = ["CorpusStats", "Stage", "Plan", "scan_corpus", "plan", "parse_memory"
 MB = 1 << 20
 # measured fixed costs (benchmarks/plan_accuracy.py, Linux x86-64, CPython 3.11, numpy 2, numba 0.6x)
 BASE_IMPORT = 105 * MB        # interpreter + numpy + embedlab + numba imported (llvmlite pages touched)
-KERNEL_RUNTIME = 95 * MB      # LLVM initialised and the cached kernels loaded (first kernel call)
+KERNEL_RUNTIME = 54 * MB      # LLVM initialised and the cached kernels loaded (first kernel call)
 COUNTER_BYTES_PER_TYPE = 150  # Counter entry + str object per distinct token while counting
-VOCAB_BYTES_PER_WORD = 120    # words list + word -> id dict + str objects of the kept vocabulary
+VOCAB_BYTES_PER_WORD = 200    # words list + word -> id dict + str objects of the kept vocabulary
 ENCODE_MEMMAP_THRESHOLD = 5_000_000  # embedlab.corpus.encode.MEMMAP_THRESHOLD
 GLOVE_CHUNK = 1 << 22
 
@@ -392,29 +392,30 @@ def _stages(model: Any, stats: CorpusStats, v: int) -> tuple[list[Stage], int, l
 
 def _glove_stages(model: Any, stats: CorpusStats, p: dict[str, Any], v: int, n: int, s: int
                   ) -> tuple[list[Stage], int, list[str]]:
-    from ..corpus.cooccurrence import _table_sizes
+    from ..corpus.cooccurrence import _dense_size, _table_sizes
 
     d = int(p["vector_size"])
     nnz, how = getattr(stats, "glove_nnz", {}).get((v, int(p["window"]), bool(p["symmetric"])), (None, ""))
     if nnz is None:
         nnz, how = _estimate_glove_nnz(stats, v, int(p["window"]), bool(p["symmetric"]))
     window = int(p["window"])
-    budget = int(p["memory_mb"] * MB)
-    most = min(max(n, 1) * window, v * v)
-    table = max(min(budget, most * 32), 1 << 14)
-    max_product, capacity, fill = _table_sizes(float(p["memory_mb"]), v, max(n, 2), max(stats.max_sentence, 1), window)
+    max_product, capacity, fill = _table_sizes(float(p["memory_mb"]), max(v, 1), max(n, 2),
+                                               max(stats.max_sentence, 1), window)
+    dense = 8 * _dense_size(max_product, max(v, 1))
+    table = capacity * 16 + dense
     pairs = nnz // 2 if p["symmetric"] else nnz
     spills = pairs > fill
     base = BASE_IMPORT + KERNEL_RUNTIME + v * VOCAB_BYTES_PER_WORD + 16 * s
     ids = 4 * n if n <= ENCODE_MEMMAP_THRESHOLD else 0
-    hash_bytes = capacity * 16
-    counting = base + ids + hash_bytes + min(table - hash_bytes, pairs * 8)
+    # hash keys/values and the dense block of frequent pairs, plus the sorted copy drained from the hash
+    counting = base + ids + table + 16 * min(pairs, fill)
     coo = nnz * 12
-    out = base + ids + (0 if spills else pairs * 16 + coo)
+    out = base + ids + (capacity * 16 if spills else 0) + pairs * 16 + (0 if spills else coo)
     train = base + coo + nnz * 8 + 4 * v * d * 4 + 4 * v * 4 * 2
     disk = (pairs * 16 * 2 + coo) if spills else 0
     stages = [
-        Stage("co-occurrence counting", counting, f"tables {format_bytes(table)} (memory_mb {p['memory_mb']:g})"),
+        Stage("co-occurrence counting", counting, f"tables {format_bytes(table)} (memory_mb {p['memory_mb']:g})"
+              + (", sorted runs spill to disk" if spills else "")),
         Stage("co-occurrence output", out, f"{nnz:,} nonzeros" + (", spilled runs merged on disk" if spills else "")),
         Stage("training", train, f"W, C and AdaGrad sums {format_bytes(4 * v * d * 4)}, nonzeros "
                                  f"{format_bytes(coo + nnz * 8)}"),

@@ -66,6 +66,7 @@ class FastText(BaseEmbedder):
         "lowercase": [bool],
         "show_progress": [bool],
         "callbacks": [Callable_(allow_list=True), None],
+        "deterministic": [bool],
     }
 
     def __init__(
@@ -90,6 +91,7 @@ class FastText(BaseEmbedder):
         lowercase: bool = True,
         show_progress: bool = True,
         callbacks: Any = None,
+        deterministic: bool = False,
     ) -> None:
         self.vector_size = vector_size
         self.architecture = architecture
@@ -111,6 +113,7 @@ class FastText(BaseEmbedder):
         self.lowercase = lowercase
         self.show_progress = show_progress
         self.callbacks = callbacks
+        self.deterministic = deterministic
 
     def _check_relations(self, params: Mapping[str, Any]) -> None:
         if params["negative"] == 0 and not params["hs"]:
@@ -218,7 +221,8 @@ class FastText(BaseEmbedder):
         keep = vocab.keep_probabilities(self.sample)
         ids, offsets = encoded.ids, encoded.offsets
         n_sent = encoded.n_sentences
-        block = _BLOCK_TOKENS * n_threads
+        # deterministic mode: blocks and shards fixed whatever the thread count
+        block = _BLOCK_TOKENS * 2 if self.deterministic else _BLOCK_TOKENS * n_threads
         # sentence boundaries of the blocks (about ``block`` tokens each)
         cuts = np.unique(np.searchsorted(offsets, np.arange(0, int(offsets[-1]), block), side="left"))
         blocks = np.append(cuts[cuts < n_sent], n_sent)
@@ -228,6 +232,14 @@ class FastText(BaseEmbedder):
 
         def step(epoch: int, index: int, payload: tuple[int, int], a0: float, a1: float) -> ChunkStats:
             lo, hi = payload
+            if self.deterministic:
+                from ..kernels.deterministic import N_SHARDS, train_block_deterministic
+
+                with numba.parallel_chunksize(1):
+                    loss, pairs = train_block_deterministic(
+                        ids, offsets, lo, hi, indptr, indices, w_in, w_out, syn1, codes, points, lengths, prob, alias,
+                        keep, self.window, self.negative, cbow, a0, a1, seed_states(seed, epoch, index, n=N_SHARDS))
+                return ChunkStats(float(loss), float(pairs), int(offsets[hi] - offsets[lo]))
             states = seed_states(seed, epoch, index, n=n_threads)
             loss, pairs = train_block(ids, offsets, lo, hi, indptr, indices, w_in, w_out, syn1, codes, points,
                                       lengths, prob, alias, keep, self.window, self.negative, cbow, a0, a1,

@@ -3,7 +3,8 @@
 Counting is memory-bounded (:mod:`embedlab.corpus.cooccurrence`), training is AdaGrad over the
 shuffled nonzeros with Hogwild threads (:mod:`embedlab.kernels.glove`), as in the reference C
 implementation. With ``n_threads=1`` and a ``random_state`` the vectors are identical run to
-run; more threads give statistically equivalent vectors.
+run; more threads give statistically equivalent vectors, and ``deterministic=True`` (conflict-free
+strata of the nonzeros, :mod:`embedlab.kernels.deterministic`) identical ones on any thread count.
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ class Glove(BaseEmbedder):
         "random_state": [Interval(int, 0, None), None],
         "show_progress": [Options((True, False))],
         "callbacks": [Callable_(allow_list=True), None],
+        "deterministic": [Options((False, True))],
     }
 
     def __init__(
@@ -131,6 +133,7 @@ class Glove(BaseEmbedder):
         random_state: int | None = None,
         show_progress: bool = True,
         callbacks: Any = None,
+        deterministic: bool = False,
     ) -> None:
         self.vector_size = vector_size
         self.window = window
@@ -148,6 +151,7 @@ class Glove(BaseEmbedder):
         self.random_state = random_state
         self.show_progress = show_progress
         self.callbacks = callbacks
+        self.deterministic = deterministic
 
     def fit(self, data: Any) -> Glove:
         """Count co-occurrences of ``data`` (a path, paths, Corpus or token lists) and train."""
@@ -203,6 +207,14 @@ class Glove(BaseEmbedder):
         gbw, gbc = np.ones_like(bw), np.ones_like(bc)
         rows, cols = cooc.rows, cooc.cols
         K.shuffle_coo(rows, cols, cooc.values, np.uint64(rng.integers(0, 2**63)))
+        spans = [(lo, min(nnz, lo + _CHUNK)) for lo in range(0, nnz, _CHUNK)]
+        starts = None
+        if self.deterministic:  # conflict-free strata: the same vectors on any number of threads
+            from ..kernels.deterministic import GLOVE_STRATA, adagrad_strata, stratify_range
+
+            starts = np.empty((len(spans), GLOVE_STRATA * GLOVE_STRATA + 1), dtype=np.int64)
+            for k, (lo, hi) in enumerate(spans):
+                stratify_range(rows, cols, cooc.values, lo, hi, GLOVE_STRATA, starts[k])
         logx = np.empty(nnz, np.float32)
         fx = np.empty(nnz, np.float32)
         K.log_and_weight(cooc.values, np.float32(self.x_max), np.float32(self.alpha), logx, fx)
@@ -210,6 +222,11 @@ class Glove(BaseEmbedder):
 
         def step(epoch: int, index: int, span: tuple[int, int], eta: float, _: float) -> ChunkStats:
             lo, hi = span
+            if starts is not None:
+                with numba.parallel_chunksize(1):
+                    cost, skipped = adagrad_strata(rows, cols, logx, fx, starts[index], W, C, bw, bc, gW, gC, gbw, gbc,
+                                                   np.float32(eta), np.float32(_BIAS_ETA), clip, GLOVE_STRATA)
+                return ChunkStats(cost, hi - lo - skipped, hi - lo)
             cost, skipped = K.adagrad_epoch(rows, cols, logx, fx, lo, hi, W, C, bw, bc, gW, gC, gbw, gbc,
                                             np.float32(eta), np.float32(_BIAS_ETA), clip, n_threads)
             return ChunkStats(cost, hi - lo - skipped, hi - lo)
@@ -222,7 +239,7 @@ class Glove(BaseEmbedder):
         numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
         try:
             result = run_sgd(
-                step, [((lo, min(nnz, lo + _CHUNK)), min(nnz, lo + _CHUNK) - lo) for lo in range(0, nnz, _CHUNK)],
+                step, [((lo, hi), hi - lo) for lo, hi in spans],
                 epochs=self.epochs, alpha=float(self.learning_rate), min_alpha=float(self.learning_rate),
                 callbacks=self.callbacks, show_progress=self.show_progress, description="glove", unit="pairs",
                 owner="Glove", check_finite=finite, rate_param="learning_rate",
