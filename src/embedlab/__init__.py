@@ -32,6 +32,8 @@ _LAZY: dict[str, str] = {
     "DeepWalk": "embedlab.models.node2vec",
     "Graph": "embedlab.corpus.graph",
     "read_edgelist": "embedlab.corpus.graph",
+    "GraphSAGE": "embedlab.models.gnn",
+    "GCN": "embedlab.models.gnn",
 }
 
 __all__ = ["__version__", *_LAZY]

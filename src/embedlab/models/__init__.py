@@ -18,6 +18,8 @@ MODELS: dict[str, str] = {
     "pca": "embedlab.models.pca:TablePCA",
     "node2vec": "embedlab.models.node2vec:Node2Vec",
     "deepwalk": "embedlab.models.node2vec:DeepWalk",
+    "graphsage": "embedlab.models.gnn:GraphSAGE",
+    "gcn": "embedlab.models.gnn:GCN",
 }
 
 
