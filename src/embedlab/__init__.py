@@ -33,6 +33,8 @@ _LAZY: dict[str, str] = {
     "Graph": "embedlab.corpus.graph",
     "read_edgelist": "embedlab.corpus.graph",
     "embedding_drift": "embedlab.monitoring",
+    "GraphSAGE": "embedlab.models.gnn",
+    "GCN": "embedlab.models.gnn",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -86,3 +86,29 @@ def test_bad_edge_files(cli, tmp_path, text, extra, pattern):
 def test_missing_edges_and_bad_split_fraction(cli, tmp_path, edges):
     assert_cli_error(cli("train", "node2vec", tmp_path / "none.csv", "-o", tmp_path / "o.npz"), r"none.csv")
     assert_cli_error(cli("split-edges", edges[0], "--test-fraction", "1.5", "-o", tmp_path / "s"), r"--test-fraction")
+
+
+def test_tune_node2vec_on_node_classification(cli, edges, tmp_path):
+    """`embedlab tune node2vec EDGES --objective node-classification:FILE`: trials are scored on the
+    validation part of the labelled nodes, the test part is reported beside it."""
+    pytest.importorskip("optuna")
+    path, labels = edges
+    out = tmp_path / "tune"
+    r = cli("tune", "node2vec", path, "--objective", f"node-classification:{labels}", "-n", "2", "-o", out,
+            "--set", "walk_length=8", "--set", "walks_per_node=3", "--set", "vector_size=8", "--set", "n_threads=1",
+            "--set", "sample=0", "--set", "show_progress=false", "--no-report")
+    assert r.exit_code == 0, r.stderr
+    trials = (out / "trials.csv").read_text().splitlines()
+    assert len(trials) == 3
+    header = trials[0].split(",")
+    assert {"value", "test", "p", "q", "window", "walk_length", "vector_size"} <= set(header), header
+    row = dict(zip(header, trials[1].split(",")))
+    assert 0.0 <= float(row["value"]) <= 1.0 and 0.0 <= float(row["test"]) <= 1.0
+
+
+def test_objective_uses_the_planetoid_validation_nodes(shared_data):
+    from embedlab.tuning.objective import Objective
+
+    obj = Objective([f"node-classification:{shared_data / 'graph' / 'planetoid-cora'}"])
+    (split,) = obj.split_description()
+    assert split["n_validation"] == 140 + 500 and split["n_test"] == 140 + 1000

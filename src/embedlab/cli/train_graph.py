@@ -7,12 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
+from ..exceptions import InputFileError
 from . import _common as c
 
-__all__ = ["register", "train_deepwalk", "train_node2vec", "EdgesArg"]
+__all__ = ["register", "train_deepwalk", "train_node2vec", "train_graphsage", "train_gcn", "EdgesArg"]
 
 EdgesArg = Annotated[
-    Path, typer.Argument(metavar="EDGES", help="Edge list: 'source target [weight]' per line (CSV, TSV or spaces; header optional).")
+    Path, typer.Argument(metavar="EDGES", help="Edge list: 'source target [weight]' per line (CSV, TSV or spaces; "
+                         "header optional), or a Planetoid folder (ind.cora.*).")
 ]
 Directed = Annotated[bool, typer.Option("--directed", help="Edges are directed (default: undirected).")]
 Weighted = Annotated[bool, typer.Option("--weighted", help="Read the third column as a positive edge weight.")]
@@ -28,14 +30,22 @@ GraphFormat = Annotated[str | None, typer.Option("--format", "-f", help="Output 
 Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on a terminal.")]
 
 
+def _read_graph(edges: Path, directed: bool, weighted: bool, delimiter: str | None, planetoid: bool = False) -> Any:
+    """The graph of EDGES (an edge-list file, or a Planetoid folder: its PlanetoidData when
+    ``planetoid``, else its graph)."""
+    from ..corpus.graph import is_planetoid_dir, load_planetoid, read_edgelist
+
+    c.check_input_path(edges)
+    if edges.is_dir():
+        if not is_planetoid_dir(edges):
+            raise InputFileError(f"{edges}: is a folder; give an edge-list file or a Planetoid folder (ind.<name>.*)")
+        data = load_planetoid(edges)
+        return data if planetoid else data.graph
+    return read_edgelist(edges, directed=directed, weighted=weighted, delimiter=delimiter)
+
+
 def _edges_loader(edges: Path, directed: bool, weighted: bool, delimiter: str | None) -> Any:
-    def load() -> Any:
-        from ..corpus.graph import read_edgelist
-
-        c.check_input_path(edges)
-        return read_edgelist(edges, directed=directed, weighted=weighted, delimiter=delimiter)
-
-    return load
+    return lambda: _read_graph(edges, directed, weighted, delimiter)
 
 
 def _walk_model(cls: Any, edges: Path, output: Path, fmt: str | None, progress: bool, delimiter: str | None,
@@ -108,6 +118,109 @@ def train_deepwalk(
                 weighted=weighted, threads=threads, seed=seed)
 
 
+LearningRate = Annotated[float, typer.Option("--learning-rate", help="Adam learning rate.")]
+Device = Annotated[str | None, typer.Option("--device", help="torch device (cpu, cuda, cuda:1); default: a GPU when torch sees one.")]
+Features = Annotated[
+    Path | None,
+    typer.Option("--features", help="Node features: 'node f1 f2 ...' rows (CSV/TSV/spaces), .npz (ids, features) or .npy "
+                 "(rows in graph order); a Planetoid folder brings its own."),
+]
+
+
+def _train_gnn(model: Any, edges: Path, output: Path, fmt: str | None, delimiter: str | None, **fit: Any) -> None:
+    """Validate, read, fit (features/labels), save atomically, summarise (as train_and_save)."""
+    import time
+
+    with c.cli_option_names():
+        model._validate_params()
+    c.check_output_path(output)
+    fmt_name = c.resolve_format(output, fmt)
+    for name, path in fit.items():
+        if path is not None:
+            c.check_input_path(path)
+    data = _read_graph(edges, model.directed, model.weighted, delimiter, planetoid=True)
+    start = time.perf_counter()
+    with c.cli_option_names():
+        model.fit(data, **fit)
+    if model.interrupted_:
+        raise c.fail(f"interrupted; nothing written to {output}", c.EXIT_INTERRUPTED)
+    c.write_vectors(model.vectors_, output, fmt_name)
+    c.print_training_summary(model, output, fmt_name, time.perf_counter() - start)
+
+
+def train_graphsage(
+    edges: EdgesArg,
+    output: c.Output,
+    features: Features = None,
+    vector_size: c.VectorSize = 128,
+    hidden_size: Annotated[int, typer.Option("--hidden-size", help="Width of the hidden SAGE layers.")] = 128,
+    num_layers: Annotated[int, typer.Option("--num-layers", help="SAGE layers (neighbourhood hops).")] = 2,
+    aggregator: Annotated[str, typer.Option("--aggregator", help="Neighbour aggregation: mean, max or sum.")] = "mean",
+    walk_length: Annotated[int, typer.Option("--walk-length", "-l", help="Length of the walks that give positive pairs.")] = 5,
+    window: Annotated[int, typer.Option("--window", "-k", help="Co-occurrence window on the walks.")] = 2,
+    negative: Annotated[int, typer.Option(help="Negative nodes per positive pair.")] = 1,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Pairs per optimisation step.")] = 4096,
+    epochs: c.Epochs = 20,
+    learning_rate: LearningRate = 0.01,
+    directed: Directed = False,
+    weighted: Weighted = False,
+    delimiter: Delimiter = None,
+    device: Device = None,
+    threads: c.Threads = None,
+    seed: c.Seed = None,
+    fmt: GraphFormat = None,
+    progress: Progress = True,
+) -> None:
+    """Train unsupervised GraphSAGE (random-walk co-occurrence loss) on EDGES (+ --features) and save node vectors."""
+    from ..models.gnn import GraphSAGE
+
+    model = c.build_model(
+        GraphSAGE, vector_size=vector_size, hidden_size=hidden_size, num_layers=num_layers, aggregator=aggregator,
+        walk_length=walk_length, window=window, negative=negative, batch_size=batch_size, epochs=epochs,
+        learning_rate=learning_rate, directed=directed, weighted=weighted, device=device, threads=threads,
+        seed=seed, show_progress=progress,
+    )
+    _train_gnn(model, edges, output, fmt, delimiter, features=features)
+
+
+def train_gcn(
+    edges: EdgesArg,
+    output: c.Output,
+    features: Features = None,
+    labels: Annotated[
+        Path | None, typer.Option("--labels", help="Training labels: 'node label' rows (a Planetoid folder brings its split).")
+    ] = None,
+    vector_size: Annotated[int, typer.Option("--vector-size", "-d", help="Hidden layer width = vector dimension.")] = 16,
+    epochs: c.Epochs = 200,
+    learning_rate: LearningRate = 0.01,
+    weight_decay: Annotated[float, typer.Option("--weight-decay", help="L2 penalty of the first layer.")] = 5e-4,
+    dropout: Annotated[float, typer.Option(help="Dropout rate.")] = 0.5,
+    directed: Directed = False,
+    weighted: Weighted = False,
+    delimiter: Delimiter = None,
+    device: Device = None,
+    threads: c.Threads = None,
+    seed: c.Seed = None,
+    fmt: GraphFormat = None,
+    progress: Progress = True,
+) -> None:
+    """Train a semi-supervised GCN on EDGES (+ --features, --labels) and save its last hidden layer as node vectors."""
+    from ..models.gnn import GCN
+
+    model = c.build_model(
+        GCN, vector_size=vector_size, epochs=epochs, learning_rate=learning_rate, weight_decay=weight_decay,
+        dropout=dropout, directed=directed, weighted=weighted, device=device, threads=threads, seed=seed,
+        show_progress=progress,
+    )
+    _train_gnn(model, edges, output, fmt, delimiter, features=features, labels=labels)
+
+
 def register(train_app: typer.Typer) -> None:
     train_app.command("node2vec", help="Node2vec: biased (p, q) random walks on a graph + skip-gram.")(train_node2vec)
     train_app.command("deepwalk", help="DeepWalk: uniform random walks on a graph + skip-gram.")(train_deepwalk)
+    train_app.command("graphsage", help="GraphSAGE (PyTorch Geometric): unsupervised GNN encoder with node features.")(
+        train_graphsage
+    )
+    train_app.command("gcn", help="GCN (PyTorch Geometric): semi-supervised graph convolution; vectors = hidden layer.")(
+        train_gcn
+    )

@@ -443,7 +443,8 @@ def _add_edge(path: Path, lineno: int, parts: list[str], index: dict[str, int], 
 
 
 def as_graph(data: Any, *, directed: bool = False, weighted: bool = False, self_loops: bool = False) -> Graph:
-    """A :class:`Graph` from a Graph, an edge-list path, a NetworkX graph or a SciPy/NumPy matrix.
+    """A :class:`Graph` from a Graph, an edge-list path, a Planetoid folder (or
+    :class:`PlanetoidData`), a NetworkX graph or a SciPy/NumPy matrix.
 
     A Graph keeps its own direction (``weighted=False`` drops its weights); a NetworkX graph its
     ``is_directed()``; paths and matrices follow ``directed``.
@@ -454,7 +455,11 @@ def as_graph(data: Any, *, directed: bool = False, weighted: bool = False, self_
         if weighted and data.weights is None:
             raise InvalidParameterError(f"{data.source}: weighted=True but the graph has no weights")
         return data
+    if isinstance(data, PlanetoidData):
+        return data.graph
     if isinstance(data, (str, os.PathLike)):
+        if Path(data).is_dir() and is_planetoid_dir(data):
+            return load_planetoid(data).graph
         return read_edgelist(data, directed=directed, weighted=weighted, self_loops=self_loops)
     if hasattr(data, "is_directed") and hasattr(data, "edges") and hasattr(data, "nodes"):
         return Graph.from_networkx(data, weighted=weighted, self_loops=self_loops)

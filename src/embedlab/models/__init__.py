@@ -25,6 +25,8 @@ MODELS: dict[str, str] = {
     "bpr": "embedlab.models.recommend:BPR",
     "item2vec": "embedlab.models.item2vec:Item2Vec",
     "supervised": "embedlab.models.supervised:SupervisedClassifier",
+    "graphsage": "embedlab.models.gnn:GraphSAGE",
+    "gcn": "embedlab.models.gnn:GCN",
 }
 
 
