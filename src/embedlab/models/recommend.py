@@ -227,9 +227,12 @@ def _implicit_callback(model: Any) -> Any:
     cbs = [] if user is None else ([user] if callable(user) else list(user))
     history: list[dict[str, Any]] = []
     model._epoch_sink = history
+    start = time.perf_counter()
 
-    def bridge(iteration: int, elapsed: float, *stats: Any) -> None:
-        metrics: dict[str, Any] = {"epoch": iteration + 1, "elapsed": float(elapsed)}
+    def bridge(iteration: int, seconds: float, *stats: Any) -> None:
+        # implicit passes the iteration's own seconds; ours is the time since training started
+        elapsed = time.perf_counter() - start
+        metrics: dict[str, Any] = {"epoch": iteration + 1, "elapsed": elapsed, "seconds": float(seconds)}
         if len(stats) == 1 and stats[0] is not None:
             metrics["loss"] = float(stats[0])
         elif len(stats) == 2:

@@ -530,7 +530,8 @@ def _load_best_vectors(vectors_dir: Path, number: int) -> Any:
     from ..vectors.io import load_vectors
 
     kv = load_vectors(path, format="npz")
-    # copy out of any memory map: the file may be removed with a temporary folder
-    from ..vectors import KeyedVectors
-
-    return KeyedVectors(kv.index_to_key, kv.vectors.copy(), kv.counts, kv.metadata)
+    # copy out of any memory map: the file may be removed with a temporary folder (in place, so
+    # that subclasses such as RecommenderVectors keep their users)
+    kv.vectors = kv.vectors.copy()
+    kv.invalidate()
+    return kv

@@ -1,0 +1,367 @@
+"""Recommenders side by side: embedlab item2vec vs gensim-based item2vec, implicit ALS/BPR called
+directly vs through embedlab, popularity, item-kNN and EASE; recall@10, NDCG@10, fit time and
+peak RSS, and the ratios, in one run.
+
+Datasets (``--datasets``):
+
+* ``ml100k``: MovieLens-100k from the ``recbole`` wheel, leave-last-out by timestamp (valid = the
+  second-to-last item); tuning (``--tune-trials``) searches EASE and item2vec on *validation
+  users* (the tuner's seeded half of the test users) and reports the other half, against
+  implicit's ALS with its defaults on the same users;
+* ``recbole``: MovieLens-100k, RecBole's random 80/10/10 per-user split; EASE's ``l2`` and
+  item2vec are tuned on ``valid.csv``, scored once on ``test.csv``;
+* ``groceries``: ``../shared/data/recommendation/groceries.csv``, one random item hidden per
+  basket (hit@10);
+* ``large``: a generated set of ~5M interactions (100k users, 20k items in latent groups with
+  Zipf popularity), leave-last-out.
+
+Every fit runs in its own child process (peak RSS of that child; the time is the fit alone).
+The evaluation is the same for every side: embedlab's full-ranking ``recommendation:DIR``.
+
+    python benchmarks/recommend_vs_implicit.py --datasets ml100k recbole groceries --tune-trials 12
+    python benchmarks/recommend_vs_implicit.py --datasets large --threads 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import python_cmd, run_json_child  # noqa: E402
+
+HERE = Path(__file__).resolve()
+GROCERIES = HERE.parents[1].parent / "shared" / "data" / "recommendation" / "groceries.csv"
+
+
+# ---------------------------------------------------------------------------- children
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _child(args: argparse.Namespace) -> None:
+    """Fit one model on ``split/train.csv``, save its vectors, print {fit_s, rss_mb} as JSON."""
+    from embedlab.corpus.interactions import read_interactions
+    from embedlab.vectors.recommend import RecommenderVectors
+
+    params = json.loads(args.params)
+    inter = read_interactions(Path(args.split) / "train.csv")
+    side, name = args.child.split(":")
+    t0 = time.perf_counter()
+    if side == "embedlab":
+        from embedlab.models import get_model
+
+        model = get_model(name)(**params)
+        model.fit(inter)
+        fit_s = time.perf_counter() - t0
+        model.vectors_.save(args.out)
+    elif side == "implicit":
+        from threadpoolctl import threadpool_limits
+
+        x = inter.to_csr(binary=True)
+        with threadpool_limits(1, "blas"):
+            if name == "als":
+                from implicit.cpu.als import AlternatingLeastSquares as cls
+            else:
+                from implicit.cpu.bpr import BayesianPersonalizedRanking as cls
+            model = cls(**params)
+            model.fit(x, show_progress=False)
+        fit_s = time.perf_counter() - t0
+        RecommenderVectors(inter.item_ids, np.asarray(model.item_factors), user_ids=inter.user_ids,
+                           history_indptr=inter.indptr, history_indices=inter.indices,
+                           user_vectors=np.asarray(model.user_factors), user_mode="stored").save(args.out)
+    else:  # gensim item2vec: Word2Vec over the same sequences, scored like embedlab's
+        from gensim.models import Word2Vec
+
+        sentences = [[inter.item_ids[i] for i in inter.row(u)] for u in range(inter.n_users)]
+        t0 = time.perf_counter()
+        model = Word2Vec(sentences, sg=1, hs=0, min_count=1, **params)
+        fit_s = time.perf_counter() - t0
+        kv = model.wv
+        RecommenderVectors(list(kv.index_to_key), kv.vectors, user_ids=[], history_indptr=np.zeros(1, np.int64),
+                           history_indices=np.zeros(0, np.int64), user_mode="mean", score="dot",
+                           output_vectors=model.syn1neg).save(args.out)
+    print(json.dumps({"fit_s": fit_s, "rss_mb": _peak_mb()}))
+
+
+def _fit(side: str, name: str, split: Path, params: dict, tmp: Path, threads: int) -> tuple[Path, dict]:
+    out = tmp / f"{split.name}-{side}-{name}-{abs(hash(json.dumps(params, sort_keys=True))) % 10**8}.npz"
+    cmd = python_cmd(HERE, "--child", f"{side}:{name}", "--split", str(split), "--out", str(out),
+                     "--params", json.dumps(params))
+    return out, run_json_child(cmd, threads=threads, label=f"{side} {name}")
+
+
+def _evaluate(path: Path, split: Path | str, k: int = 10) -> dict:
+    from embedlab.evaluation.recommendation import Recommendation
+    from embedlab.vectors.io import load_vectors
+
+    res = Recommendation(split, k=k, n_boot=0).evaluate(load_vectors(path))
+    return {**res.metrics, "_result": res}
+
+
+# ---------------------------------------------------------------------------- data
+def _write_split(inter, by: str, folder: Path, *, valid: bool, seed: int = 0, ratios=None) -> Path:
+    from embedlab.corpus.interactions import split_interactions, write_interactions
+
+    folder.mkdir(parents=True, exist_ok=True)
+    s = split_interactions(inter, by, valid=valid, seed=seed, ratios=ratios)
+    write_interactions(s.train, folder / "train.csv")
+    write_interactions(s.test, folder / "test.csv")
+    if s.valid is not None:
+        write_interactions(s.valid, folder / "valid.csv")
+    return folder
+
+
+def _generated(n_users: int = 100_000, n_items: int = 20_000, mean_len: int = 50, seed: int = 0):
+    """Users with 1-3 latent groups of 100 items each; Zipf popularity inside groups; 20% global."""
+    from embedlab.corpus.interactions import from_pairs
+
+    rng = np.random.default_rng(seed)
+    n_groups = n_items // 100
+    lens = np.clip(rng.geometric(1.0 / mean_len, size=n_users), 3, 1000)
+    users = np.repeat(np.arange(n_users), lens)
+    n = users.size
+    ug = rng.integers(0, n_groups, size=(n_users, 3))
+    pick = rng.integers(0, 3, size=n)
+    group = ug[users, pick]
+    zipf = np.minimum(rng.zipf(1.3, size=n) - 1, 99)
+    items = group * 100 + zipf
+    glob = rng.random(n) < 0.2
+    items[glob] = np.minimum(rng.zipf(1.2, size=int(glob.sum())) - 1, n_items - 1)
+    times = np.arange(n, dtype=np.float64)
+    return from_pairs(users.astype(str), items.astype(str), times=times)
+
+
+# ---------------------------------------------------------------------------- runs
+DEFAULTS = {
+    "popularity": {},
+    "itemknn": {},
+    "ease": {},
+}
+
+
+def _row(label: str, m: dict, fit: dict) -> dict:
+    return {"model": label, "recall@10": m.get("recall@10"), "ndcg@10": m.get("ndcg@10"), "hit@10": m.get("hit@10"),
+            "fit_s": fit["fit_s"], "rss_mb": fit["rss_mb"]}
+
+
+def _print(title: str, rows: list[dict]) -> None:
+    print(f"\n## {title}")
+    print(f"{'model':34s} {'recall@10':>9s} {'ndcg@10':>8s} {'hit@10':>7s} {'fit s':>8s} {'peak MB':>8s}")
+    for r in rows:
+        print(f"{r['model']:34s} {r['recall@10']:9.4f} {r['ndcg@10']:8.4f} {r['hit@10']:7.4f} {r['fit_s']:8.2f} {r['rss_mb']:8.0f}")
+    sys.stdout.flush()
+
+
+def _i2v_params(threads: int, seed: int, **over) -> tuple[dict, dict]:
+    """The same item2vec settings for embedlab and gensim (gensim's names)."""
+    p = dict(vector_size=64, window=20, negative=5, ns_exponent=-0.5, sample=0.0, epochs=10, alpha=0.025,
+             min_alpha=0.0001)
+    p.update(over)
+    ours = dict(p, window_mode="sequential", n_threads=threads, random_state=seed, show_progress=False)
+    theirs = dict(p, workers=threads, seed=seed)
+    return ours, theirs
+
+
+def run_common(split: Path, tmp: Path, threads: int, seeds: list[int], i2v_over: dict | None = None,
+               with_wrappers: bool = True) -> tuple[list[dict], dict]:
+    """Popularity, item-kNN, EASE, implicit ALS/BPR (direct + wrapped), item2vec (embedlab + gensim)."""
+    rows: list[dict] = []
+    store: dict = {}
+    for name in ("popularity", "itemknn", "ease"):
+        path, fit = _fit("embedlab", name, split, DEFAULTS[name], tmp, threads)
+        m = _evaluate(path, split)
+        store[name] = (path, m)
+        rows.append(_row(f"embedlab {name}", m, fit))
+    for name in ("als", "bpr"):
+        per = {"implicit": [], "embedlab": []}
+        for seed in seeds:
+            path, fit = _fit("implicit", name, split, {"random_state": seed, "num_threads": threads}, tmp, threads)
+            per["implicit"].append((path, _evaluate(path, split), fit))
+            if with_wrappers:
+                path, fit = _fit("embedlab", name, split, {"random_state": seed, "n_threads": threads,
+                                                             "show_progress": False}, tmp, threads)
+                per["embedlab"].append((path, _evaluate(path, split), fit))
+        for side, runs in per.items():
+            if runs:
+                rows.append(_median_row(f"{side} {name} (defaults)", runs))
+                store[f"{side}-{name}"] = runs
+    per = {"embedlab": [], "gensim": []}
+    for seed in seeds:
+        ours, theirs = _i2v_params(threads, seed, **(i2v_over or {}))
+        path, fit = _fit("embedlab", "item2vec", split, ours, tmp, threads)
+        per["embedlab"].append((path, _evaluate(path, split), fit))
+        path, fit = _fit("gensim", "item2vec", split, theirs, tmp, threads)
+        per["gensim"].append((path, _evaluate(path, split), fit))
+    for side, runs in per.items():
+        rows.append(_median_row(f"{side} item2vec", runs))
+        store[f"{side}-item2vec"] = runs
+    return rows, store
+
+
+def _median_row(label: str, runs: list) -> dict:
+    med = lambda key: statistics.median(r[1][key] for r in runs)  # noqa: E731
+    return {"model": label + (f" x{len(runs)}" if len(runs) > 1 else ""), "recall@10": med("recall@10"),
+            "ndcg@10": med("ndcg@10"), "hit@10": med("hit@10"),
+            "fit_s": statistics.median(r[2]["fit_s"] for r in runs), "rss_mb": max(r[2]["rss_mb"] for r in runs)}
+
+
+def _ratios(rows: list[dict]) -> None:
+    by = {r["model"].split(" x")[0]: r for r in rows}
+    lines = []
+    a, b = by.get("embedlab item2vec"), by.get("gensim item2vec")
+    if a and b:
+        lines.append(f"item2vec: gensim/embedlab fit time {b['fit_s'] / a['fit_s']:.2f}x, NDCG@10 embedlab - gensim "
+                     f"{a['ndcg@10'] - b['ndcg@10']:+.4f}")
+    for name in ("als", "bpr"):
+        a, b = by.get(f"embedlab {name} (defaults)"), by.get(f"implicit {name} (defaults)")
+        if a and b:
+            lines.append(f"{name}: embedlab wrapper / implicit direct: fit time {a['fit_s'] / b['fit_s']:.2f}x, "
+                         f"peak RSS {a['rss_mb'] / b['rss_mb']:.2f}x, NDCG@10 {a['ndcg@10'] - b['ndcg@10']:+.4f}")
+    pop = by.get("embedlab popularity")
+    if pop:
+        worse = [r["model"] for r in rows if r is not pop and r["ndcg@10"] <= pop["ndcg@10"]]
+        lines.append("every model beats popularity on NDCG@10" if not worse else f"not above popularity: {', '.join(worse)}")
+    for line in lines:
+        print("ratio:", line)
+
+
+def _tune(estimator, split_spec: str, train: Path, space: dict, trials: int, validation_fraction: float, seed: int):
+    from embedlab.tuning.study import tune
+
+    return tune(estimator, str(train), split_spec, space=space, n_trials=trials, pruner="none",
+                random_state=seed, validation_fraction=validation_fraction)
+
+
+def ml100k(tmp: Path, args: argparse.Namespace) -> None:
+    from embedlab.corpus.interactions import movielens_100k_path, read_interactions
+    from embedlab.models.item2vec import Item2Vec
+    from embedlab.models.recommend import EASE
+    from embedlab.tuning.objective import Objective
+    from embedlab.vectors.io import load_vectors
+
+    split = _write_split(read_interactions(movielens_100k_path()), "leave-last-out", tmp / "ml100k", valid=True)
+    rows, store = run_common(split, tmp, args.threads, args.seeds)
+    _print("MovieLens-100k, leave-last-out (test: last item; valid: second-to-last)", rows)
+    _ratios(rows)
+    if args.tune_trials <= 0:
+        return
+    # tuning on validation users (the objective's seeded half of the test users), reported on the rest
+    objective = Objective(f"recommendation:{split}")
+    als_runs = store["implicit-als"]
+    als_test = statistics.median(objective.score(load_vectors(p)).test for p, _, _ in als_runs)
+    ease_pop = objective.score(load_vectors(store["ease"][0])).test
+    results = []
+    ease = _tune(EASE(), f"recommendation:{split}", split / "train.csv", {"l2": {"low": 10.0, "high": 3000.0, "log": True}},
+                 args.tune_trials, 0.5, 0)
+    results.append(("ease", ease))
+    i2v = _tune(Item2Vec(n_threads=args.threads, show_progress=False, random_state=0), f"recommendation:{split}",
+                split / "train.csv", {"ns_exponent": (-1.0, 1.0), "window": {"low": 2, "high": 50, "log": True},
+                                      "negative": (2, 20), "vector_size": {"low": 16, "high": 128, "log": True},
+                                      "epochs": (5, 20)}, args.tune_trials, 0.5, 0)
+    results.append(("item2vec", i2v))
+    print("\n## MovieLens-100k tuned on validation users (NDCG@10 on the other half of the test users)")
+    best_test = -1.0
+    for name, res in results:
+        t = res.study.best_trial
+        test = t.user_attrs.get("test_value", None)
+        if test is None:
+            test = t.user_attrs.get("test")
+        print(f"{name:10s} best validation {t.value:.4f}  test users {test}  params {t.params}")
+        if isinstance(test, (int, float)):
+            best_test = max(best_test, float(test))
+    print(f"implicit ALS defaults on the test users: {als_test:.4f}; EASE defaults: {ease_pop:.4f}")
+    if best_test > 0:
+        print(f"ratio: tuned best / implicit ALS defaults = {best_test / als_test:.3f}x (target >= 1.15); "
+              f"tuned best - EASE defaults = {best_test - ease_pop:+.4f}")
+
+
+def recbole(tmp: Path, args: argparse.Namespace) -> None:
+    from embedlab.corpus.interactions import movielens_100k_path, read_interactions
+    from embedlab.models.recommend import EASE
+
+    split = _write_split(read_interactions(movielens_100k_path()), "ratio", tmp / "recbole", valid=True,
+                         ratios=(0.8, 0.1, 0.1))
+    rows, _ = run_common(split, tmp, args.threads, args.seeds[:1], with_wrappers=False,
+                         i2v_over=dict(window=50, epochs=20))
+    if args.tune_trials > 0:
+        res = _tune(EASE(), f"recommendation:{split / 'valid.csv'}", split / "train.csv",
+                    {"l2": {"low": 10.0, "high": 3000.0, "log": True}}, args.tune_trials, 1.0, 0)
+        l2 = res.study.best_trial.params["l2"]
+        path, fit = _fit("embedlab", "ease", split, {"l2": l2}, tmp, args.threads)
+        rows.append(_row(f"embedlab EASE tuned on valid (l2={l2:.0f})", _evaluate(path, split), fit))
+    _print("MovieLens-100k, RecBole random 80/10/10 per user (test; valid items left out)", rows)
+    _ratios(rows)
+
+
+def groceries(tmp: Path, args: argparse.Namespace) -> None:
+    from embedlab.corpus.interactions import read_interactions
+
+    if not GROCERIES.is_file():
+        print(f"\n## groceries: {GROCERIES} not found, skipped")
+        return
+    split = _write_split(read_interactions(GROCERIES), "leave-one-out", tmp / "groceries", valid=False)
+    rows, _ = run_common(split, tmp, args.threads, args.seeds[:1], with_wrappers=False)
+    _print("groceries baskets, one random item hidden per basket", rows)
+    _ratios(rows)
+
+
+def large(tmp: Path, args: argparse.Namespace) -> None:
+    inter = _generated()
+    split = _write_split(inter, "leave-last-out", tmp / "large", valid=False)
+    print(f"\n(large: {inter.n_users:,} users x {inter.n_items:,} items, {inter.nnz:,} interactions)")
+    rows: list[dict] = []
+    path, fit = _fit("embedlab", "popularity", split, {}, tmp, args.threads)
+    rows.append(_row("embedlab popularity", _evaluate(path, split), fit))
+    for name in ("als", "bpr"):
+        path, fit = _fit("implicit", name, split, {"random_state": 0, "num_threads": args.threads}, tmp, args.threads)
+        rows.append(_row(f"implicit {name} (defaults)", _evaluate(path, split), fit))
+        path, fit = _fit("embedlab", name, split, {"random_state": 0, "n_threads": args.threads, "show_progress": False},
+                         tmp, args.threads)
+        rows.append(_row(f"embedlab {name} (defaults)", _evaluate(path, split), fit))
+    ours, theirs = _i2v_params(args.threads, 0, window=5, epochs=args.large_epochs)
+    path, fit = _fit("embedlab", "item2vec", split, ours, tmp, args.threads)
+    rows.append(_row("embedlab item2vec", _evaluate(path, split), fit))
+    path, fit = _fit("gensim", "item2vec", split, theirs, tmp, args.threads)
+    rows.append(_row("gensim item2vec", _evaluate(path, split), fit))
+    _print(f"generated {inter.nnz / 1e6:.1f}M interactions, leave-last-out (item2vec window 5, {args.large_epochs} epochs)", rows)
+    _ratios(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--datasets", nargs="+", default=["ml100k", "recbole", "groceries"],
+                    choices=["ml100k", "recbole", "groceries", "large"])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--tune-trials", type=int, default=12)
+    ap.add_argument("--large-epochs", type=int, default=2)
+    ap.add_argument("--child")
+    ap.add_argument("--split")
+    ap.add_argument("--out")
+    ap.add_argument("--params", default="{}")
+    args = ap.parse_args()
+    if args.child:
+        _child(args)
+        return
+    import logging
+
+    logging.getLogger("embedlab").setLevel(logging.WARNING)
+    print(f"# recommend_vs_implicit: threads {args.threads}, seeds {args.seeds}")
+    with tempfile.TemporaryDirectory(prefix="recbench-") as tmp:
+        for name in args.datasets:
+            t0 = time.perf_counter()
+            {"ml100k": ml100k, "recbole": recbole, "groceries": groceries, "large": large}[name](Path(tmp), args)
+            print(f"({name}: {time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
