@@ -310,7 +310,7 @@ class EntityEmbedder(BaseEmbedder):
                             loss = loss_fn(net(c_t[idx], x_t[idx]), y_t[idx])
                             loss.backward()
                             opt.step()
-                            total += float(loss) * len(idx)
+                            total += float(loss.detach()) * len(idx)
                             bar.advance(len(idx))
                         val = self._evaluate(torch, net, loss_fn, c_t, x_t, y_t, val_idx)
                         train_loss = total / len(tr_idx)
