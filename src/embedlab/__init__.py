@@ -28,6 +28,8 @@ _LAZY: dict[str, str] = {
     "save_vectors": "embedlab.vectors.io",
     "clone": "embedlab.base",
     "BaseEmbedder": "embedlab.base",
+    "SupervisedClassifier": "embedlab.models.supervised",
+    "EntityEmbedder": "embedlab.models.entity",
 }
 
 __all__ = ["__version__", *_LAZY]
