@@ -35,6 +35,8 @@ _LAZY: dict[str, str] = {
     "embedding_drift": "embedlab.monitoring",
     "GraphSAGE": "embedlab.models.gnn",
     "GCN": "embedlab.models.gnn",
+    "SupervisedClassifier": "embedlab.models.supervised",
+    "EntityEmbedder": "embedlab.models.entity",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -63,8 +63,13 @@ def test_train_test_predict(cli, tmp_path, data):
 def test_train_from_tsv_and_char_ngrams(cli, tmp_path):
     train = _write(tmp_path / "train.tsv", 300, 0, fmt="tsv")
     model = tmp_path / "m.npz"
-    result = cli("train", "supervised", train, "-o", model, *FAST, "--maxn", "5", "--bucket", "20000")
+    vec = tmp_path / "words.vec"
+    result = cli("train", "supervised", train, "-o", model, *FAST, "--maxn", "5", "--bucket", "20000", "--vectors", vec)
     assert result.exit_code == 0, result.stderr
+    from embedlab.vectors.io import load_vectors
+
+    kv = load_vectors(vec)
+    assert "king" in kv and kv.vector_size == 16
     result = cli("test", model, _write(tmp_path / "test.tsv", 40, 3, fmt="tsv"))
     assert result.exit_code == 0 and result.stdout.startswith("N\t40")
 

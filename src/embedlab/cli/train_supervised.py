@@ -65,6 +65,7 @@ def train_supervised(
     vector_size: Annotated[int, typer.Option("--vector-size", "-d", help="Dimension of the embedding layer (fastText -dim).")] = 100,
     init_vectors: Annotated[str | None, typer.Option("--init-vectors", help="Pre-trained vectors (a file or a name such as glove-6b-50d) to start from.")] = None,
     lowercase: Annotated[bool, typer.Option("--lowercase/--no-lowercase", help="Lowercase the texts (fastText does not).")] = False,
+    vectors: Annotated[Path | None, typer.Option("--vectors", help="Also save the learned word vectors (the embedding layer) here, in the format of its suffix (.npz, .vec, .bin ...).")] = None,
     text_column: Annotated[str | None, typer.Option(help="Text column of a CSV/TSV/JSONL (default: detected).")] = None,
     label_column: Annotated[str | None, typer.Option(help="Label column of a CSV/TSV/JSONL (default: detected).")] = None,
     threads: c.Threads = None,
@@ -86,6 +87,10 @@ def train_supervised(
     with flag_names(SUPERVISED_FLAGS):
         model._validate_params()
     c.check_output_path(output)
+    vectors_fmt = None
+    if vectors is not None:
+        c.check_output_path(vectors)
+        vectors_fmt = c.resolve_format(vectors, None, "--vectors")
     if not train.exists():
         raise InputFileError(f"{train}: no such file or folder")
     data = read_labelled(train, text_column=text_column, label_column=label_column)
@@ -96,10 +101,12 @@ def train_supervised(
     if model.interrupted_:
         raise c.fail(f"interrupted; nothing written to {output}", c.EXIT_INTERRUPTED)
     model.save(output)
-    _summary(model, output, elapsed)
+    if vectors is not None:
+        c.write_vectors(model.vectors_, vectors, vectors_fmt)
+    _summary(model, output, elapsed, vectors)
 
 
-def _summary(model: Any, output: Path, elapsed: float) -> None:
+def _summary(model: Any, output: Path, elapsed: float, vectors: Path | None = None) -> None:
     from rich.table import Table
 
     meta = model.vectors_.metadata
@@ -117,6 +124,8 @@ def _summary(model: Any, output: Path, elapsed: float) -> None:
     if model.loss_history_:
         table.add_row("final loss", f"{model.loss_history_[-1]:.4f}")
     table.add_row("saved", str(output))
+    if vectors is not None:
+        table.add_row("vectors", str(vectors))
     c.console().print(table)
 
 

@@ -6,7 +6,11 @@ predicted once, by a model that did not see it), or, given a separate test file,
 first file and scored on the test file. Metrics: accuracy (primary) and macro-F1, each with a
 bootstrap 95% CI over (test) texts; per-text predictions are kept for paired comparisons.
 Spec kind ``classification:FILE`` or ``classification:TRAIN_FILE::TEST_FILE`` (any format
-:func:`load_labelled_texts` reads), e.g. SST-2's ``train.tsv::dev.tsv``.
+:func:`load_labelled_texts` reads), e.g. SST-2's ``train.tsv::dev.tsv``. Given a trained text
+classifier instead of vectors (anything with ``predict_topk``, e.g.
+:class:`~embedlab.models.supervised.SupervisedClassifier`), the classifier's own predictions on the
+(test) file are scored (:func:`embedlab.evaluation.supervised.evaluate_classifier`), so that
+``embedlab tune supervised TRAIN --objective classification:VALID`` tunes it on VALID.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A small PyTorch network (optional extra ``torch``) takes one embedding layer per
 column (``min(50, (cardinality + 1) // 2)`` dimensions unless ``embedding_sizes`` says otherwise)
 and the standardised numeric columns, concatenated, through ``hidden`` ReLU layers to the target:
 mean squared error on the standardised target (regression) or cross-entropy (classification).
-Adam, mini-batches, early stopping on a seeded validation split (the best epoch's weights are
+Adam (AdamW with ``weight_decay``), mini-batches, early stopping on a seeded validation split (the best epoch's weights are
 kept). Categories are those of the training rows; a category seen only later (or a missing value)
 maps to a shared "unknown" row. Exports one :class:`~embedlab.vectors.KeyedVectors` per column
 (``column_vectors_``); :meth:`EntityEmbedder.transform` turns a table into those vectors as
@@ -79,6 +79,7 @@ class EntityEmbedder(BaseEmbedder):
         "batch_size": [Interval(int, 1, None, search=(128, 4096), log=True)],
         "hidden": [tuple, list],
         "dropout": [Interval(float, 0, 1, closed="left")],
+        "weight_decay": [Interval(float, 0, None, search=(1e-6, 1e-2), log=True)],
         "validation_fraction": [Interval(float, 0, 1, closed="neither")],
         "n_threads": [Interval(int, 1, None), None],
         "random_state": [Interval(int, 0, None), None],
@@ -98,6 +99,7 @@ class EntityEmbedder(BaseEmbedder):
         batch_size: int = 512,
         hidden: tuple[int, ...] = (128, 64),
         dropout: float = 0.1,
+        weight_decay: float = 0.0,
         validation_fraction: float = 0.2,
         n_threads: int | None = None,
         random_state: int | None = None,
@@ -114,6 +116,7 @@ class EntityEmbedder(BaseEmbedder):
         self.batch_size = batch_size
         self.hidden = hidden
         self.dropout = dropout
+        self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.n_threads = n_threads
         self.random_state = random_state
@@ -286,7 +289,7 @@ class EntityEmbedder(BaseEmbedder):
         torch.manual_seed(seed)
         try:
             net = self._network(torch)
-            opt = torch.optim.Adam(net.parameters(), lr=float(self.lr))
+            opt = torch.optim.AdamW(net.parameters(), lr=float(self.lr), weight_decay=float(self.weight_decay))
             regression = self.task_ == "regression"
             loss_fn = torch.nn.MSELoss() if regression else torch.nn.CrossEntropyLoss()
             c_t = torch.from_numpy(codes)
@@ -310,7 +313,7 @@ class EntityEmbedder(BaseEmbedder):
                             loss = loss_fn(net(c_t[idx], x_t[idx]), y_t[idx])
                             loss.backward()
                             opt.step()
-                            total += float(loss) * len(idx)
+                            total += float(loss.detach()) * len(idx)
                             bar.advance(len(idx))
                         val = self._evaluate(torch, net, loss_fn, c_t, x_t, y_t, val_idx)
                         train_loss = total / len(tr_idx)
