@@ -28,6 +28,9 @@ _LAZY: dict[str, str] = {
     "save_vectors": "embedlab.vectors.io",
     "clone": "embedlab.base",
     "BaseEmbedder": "embedlab.base",
+    "SentenceEncoder": "embedlab.models.transformer",
+    "SentenceFineTuner": "embedlab.models.finetune",
+    "BM25": "embedlab.models.bm25",
 }
 
 __all__ = ["__version__", *_LAZY]
