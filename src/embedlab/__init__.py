@@ -37,6 +37,9 @@ _LAZY: dict[str, str] = {
     "GCN": "embedlab.models.gnn",
     "SupervisedClassifier": "embedlab.models.supervised",
     "EntityEmbedder": "embedlab.models.entity",
+    "SentenceEncoder": "embedlab.models.transformer",
+    "SentenceFineTuner": "embedlab.models.finetune",
+    "BM25": "embedlab.models.bm25",
 }
 
 __all__ = ["__version__", *_LAZY]

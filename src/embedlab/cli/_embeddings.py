@@ -31,9 +31,12 @@ def _is_transformer(spec: str) -> bool:
     return spec in BUNDLED_MODELS or is_model_folder(Path(spec))
 
 
-def load_embedding(spec: str, limit: int | None = None, show_progress: bool = True, nonfinite: str = "error") -> Any:
+def load_embedding(spec: str, limit: int | None = None, show_progress: bool = False, nonfinite: str = "error") -> Any:
     """Word vectors, PooledVectors, a SentenceEncoder or BM25 for ``spec`` (see module doc); word
-    vectors holding NaN/inf are refused, or dropped with ``nonfinite="drop"``."""
+    vectors holding NaN/inf are refused, or dropped with ``nonfinite="drop"``.
+
+    ``show_progress`` gives a sentence model its own encode bar (off under ``compare``, which
+    shows one bar for all its steps: rich allows one live display at a time)."""
     from ..vectors.pretrained import resolve_vectors
 
     if spec == "bm25" and not Path(spec).exists():
@@ -90,7 +93,7 @@ def evaluate_text_model(spec: str, specs: list[str] | None, as_json: bool) -> No
     from ..evaluation import make_evaluator
     from ..evaluation.compare import _cannot_score
 
-    emb = load_embedding(spec)
+    emb = load_embedding(spec, show_progress=True)
     evaluators = [make_evaluator(s) for s in specs]
     for ev in evaluators:
         reason = _cannot_score(ev, emb)

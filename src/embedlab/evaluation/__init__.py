@@ -35,6 +35,8 @@ __all__ = [
     "compare_embeddings",
     "summarize_embedding",
     "compare_results",
+    "PooledVectors",
+    "HybridRanker",
 ]
 
 _LAZY = {
@@ -52,6 +54,8 @@ _LAZY = {
     "compare_embeddings": "compare",
     "summarize_embedding": "compare",
     "compare_results": "stats",
+    "PooledVectors": "encoders",
+    "HybridRanker": "encoders",
 }
 
 

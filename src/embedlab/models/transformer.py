@@ -31,9 +31,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._progress import logger, progress_bar
-from .._validation import Interval, Options
+from .._validation import Interval
 from ..base import BaseEmbedder, check_is_fitted
-from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError, MissingDependencyError
+from ..exceptions import DataError, FormatError, InputFileError, MissingDependencyError
 
 __all__ = [
     "BUNDLED_MODELS",
