@@ -64,3 +64,13 @@ def test_parse_method_options():
     assert got == {"vector_size": 50, "hs": True, "shrink_windows": False, "sample": 0.001}
     with pytest.raises(InvalidParameterError, match="not a word2vec option"):
         parse_method_options("word2vec", ["--callbacks", "x"])
+
+
+def test_cli_stability_on_dask(tmp_path, run_cli):
+    pytest.importorskip("distributed")
+    corpus = write_topic_corpus(tmp_path / "topics.txt", n_sentences=400)
+    r = run_cli("stability", "word2vec", corpus, "--vector-size", 8, "--epochs", 1, "--min-count", 2, "--seeds", 2,
+                "-o", tmp_path / "st", "--dask", "local", "--jobs", 2, "-s", "wordsim353", "--json", "--no-progress")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["dask"] == "local" and data["n_seeds"] == 2 and data["overlap"]["n_pairs"] == 1

@@ -269,8 +269,8 @@ def drift(
 ) -> None:
     """Drift between two embeddings (OLD NEW), of new text (--corpus) or of a service's queries (--queries).
 
-    Query logs are JSON lines, one lookup per line: {"ts": ISO-8601 or unix seconds, "endpoint": str,
-    "key": str, "hit": bool}.
+    Query logs are JSON lines, one lookup per line:
+    {"ts": ISO-8601 or unix seconds, "endpoint": str, "key": str, "hit": bool}.
     """
     if output is None:
         raise InvalidParameterError("drift needs --output OUTDIR (the folder for the JSON and HTML report)")

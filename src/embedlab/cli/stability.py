@@ -102,6 +102,10 @@ def stability(
     k: Annotated[int, typer.Option("--k", help="Neighbours for overlap@k.")] = 10,
     n_keys: Annotated[int, typer.Option("--n-keys", help="Most frequent keys whose neighbour stability is measured.")] = 5000,
     n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap rounds of the A/B test.")] = 2000,
+    dask: Annotated[
+        str | None, typer.Option("--dask", help="Train the seeds on Dask: 'local' (a cluster on 127.0.0.1) or a "
+                                                "scheduler address; --jobs workers for 'local'.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Also print the result as JSON on stdout.")] = False,
     progress: c.Progress = True,
 ) -> None:
@@ -128,9 +132,21 @@ def stability(
         raise InvalidParameterError('--versus needs at least one option, e.g. --versus "--window 10"')
     c.check_input_path(corpus)
     evaluators = build_evaluators(similarity or ["wordsim353", "simlex999"], analogy)
-    data = run(method, str(corpus), params, list(range(1, seeds + 1)), evaluators,
-               versus=b, jobs=jobs, k=k, n_keys=n_keys, n_boot=n_boot, show_progress=progress,
-               describe=(_describe(params), _describe(b or {})))
+    kwargs = dict(versus=b, jobs=jobs, k=k, n_keys=n_keys, n_boot=n_boot, show_progress=progress,
+                  describe=(_describe(params), _describe(b or {})))
+    seed_list = list(range(1, seeds + 1))
+    if dask is None:
+        data = run(method, str(corpus.resolve()), params, seed_list, evaluators, **kwargs)
+    else:
+        from ..tuning.distributed import dask_client
+
+        params.setdefault("n_threads", 1)
+        with dask_client(dask, n_workers=jobs) as client:
+            def runner(fn, calls):  # type: ignore[no-untyped-def]
+                return client.gather([client.submit(fn, *args, pure=False) for args in calls])
+
+            data = run(method, str(corpus.resolve()), params, seed_list, evaluators, runner=runner, **kwargs)
+        data["dask"] = dask
     written = write_report(data, output, "stability", render_stability_html(data))
     if as_json:
         typer.echo(json.dumps(data))

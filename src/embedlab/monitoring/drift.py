@@ -227,11 +227,6 @@ class DriftResult:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
-    def bin_noise(self) -> list[dict[str, Any]]:
-        """Per-bin (label, median, scale) of displacement: the reference a later comparison can use."""
-        return [{"bin": b["bin"], "log_median": b["noise_log_median"], "log_scale": b["noise_log_scale"]}
-                for b in self.bins]
-
     def ranked_keys(self) -> list[str]:
         """Shared keys from most to least moved (frequency-adjusted z-score)."""
         return [self.keys[i] for i in np.argsort(-self.z, kind="stable")]
@@ -319,9 +314,8 @@ def _bin_table(bins: np.ndarray, labels: list[str], disp: np.ndarray, z: np.ndar
 
 
 def _check_inputs(old: KeyedVectors, new: KeyedVectors, k: int) -> None:
-    for name, value, low in (("k", k, 1),):
-        if not isinstance(value, (int, np.integer)) or value < low:
-            raise InvalidParameterError(f"drift: parameter '{name}' must be an int >= {low}; got {value!r}")
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise InvalidParameterError(f"drift: parameter 'k' must be an int >= 1; got {k!r}")
     for label, kv in (("old", old), ("new", new)):
         if len(kv) == 0:
             raise DataError(f"drift: the {label} embedding has no keys")

@@ -1,8 +1,8 @@
 """Stability across seeds: train one configuration with N seeds and measure what the seed changes.
 
 :func:`stability` trains ``method`` with ``params`` once per seed (``jobs`` worker processes, each
-training one seed with ``n_threads = 1`` unless given, vectors passed back through ``.npz`` files)
-and reports:
+training one seed with ``n_threads = 1`` unless given, or tasks on a Dask cluster through a
+``runner``; the word vectors come back as arrays) and reports:
 
 * every benchmark's primary metric per seed, its mean, standard deviation and a Student-t 95%
   confidence interval over seeds;
@@ -22,12 +22,10 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,38 +33,42 @@ import numpy as np
 from .._progress import logger, progress_bar
 from ..exceptions import DataError, InvalidParameterError
 
-__all__ = ["stability", "seed_item_bootstrap", "overlap_stability"]
+__all__ = ["stability", "seed_item_bootstrap", "overlap_stability", "process_runner"]
 
 
-def _train_one(method: str, params: dict[str, Any], corpus: Any, seed: int, out: str) -> str:
-    """Train one seed and save its vectors to ``out`` (runs in a worker process or inline)."""
+def _train_one(method: str, params: dict[str, Any], corpus: Any, seed: int) -> dict[str, Any]:
+    """Train one seed (in a worker process, on a Dask worker or inline); the word vectors as arrays."""
     from ..models import get_model
 
     model = get_model(method)(**{**params, "random_state": seed})
     model.fit(corpus)
     if getattr(model, "interrupted_", False):
         raise KeyboardInterrupt
-    model.vectors_.save(out)
-    return out
+    kv = model.vectors_
+    return {"keys": list(kv.index_to_key), "vectors": np.asarray(kv.vectors, dtype=np.float32),
+            "counts": None if kv.counts is None else np.asarray(kv.counts), "metadata": dict(kv.metadata or {})}
 
 
-def _train_all(method: str, params: dict[str, Any], corpus: Any, seeds: Sequence[int], jobs: int, tmp: Path,
-               tag: str, show_progress: bool) -> list[Any]:
+Runner = Callable[[Callable[..., Any], list[tuple[Any, ...]]], list[Any]]
+
+
+def process_runner(jobs: int) -> Runner:
+    """Run calls inline (``jobs == 1``) or in ``jobs`` spawned worker processes."""
+
+    def run(fn: Callable[..., Any], calls: list[tuple[Any, ...]]) -> list[Any]:
+        if jobs <= 1:
+            return [fn(*args) for args in calls]
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            return [f.result() for f in [pool.submit(fn, *args) for args in calls]]
+
+    return run
+
+
+def _train_all(method: str, params: dict[str, Any], corpus: Any, seeds: Sequence[int], runner: Runner) -> list[Any]:
     from ..vectors import KeyedVectors
 
-    paths = [str(tmp / f"{tag}-{s}.npz") for s in seeds]
-    with progress_bar(len(seeds), f"training {tag} seeds", unit="seeds", enabled=show_progress) as bar:
-        if jobs <= 1:
-            for s, p in zip(seeds, paths):
-                _train_one(method, params, corpus, s, p)
-                bar.advance(1)
-        else:
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-                futures = [pool.submit(_train_one, method, params, corpus, s, p) for s, p in zip(seeds, paths)]
-                for f in futures:
-                    f.result()
-                    bar.advance(1)
-    return [KeyedVectors.load(p) for p in paths]
+    out = runner(_train_one, [(method, params, corpus, s) for s in seeds])
+    return [KeyedVectors(r["keys"], r["vectors"], counts=r["counts"], metadata=r["metadata"]) for r in out]
 
 
 def _t_ci(values: np.ndarray) -> tuple[float, float]:
@@ -176,10 +178,12 @@ def seed_item_bootstrap(tables_a: Sequence[Mapping[str, np.ndarray]], tables_b: 
 
 def stability(method: str, corpus: Any, params: Mapping[str, Any], seeds: Sequence[int], evaluators: Sequence[Any], *,
               versus: Mapping[str, Any] | None = None, jobs: int = 1, k: int = 10, n_keys: int = 5000,
-              n_boot: int = 2000, show_progress: bool = True, describe: tuple[str, str] = ("A", "B")) -> dict[str, Any]:
+              n_boot: int = 2000, show_progress: bool = True, describe: tuple[str, str] = ("A", "B"),
+              runner: Runner | None = None) -> dict[str, Any]:
     """Train ``method`` with ``params`` for every seed (and ``versus`` = B's params) and measure
     metric spread, per-key neighbour stability and, with ``versus``, A against B. Returns a
-    JSON-serialisable dict (see the module docstring)."""
+    JSON-serialisable dict (see the module docstring). ``runner(fn, calls)`` runs the trainings
+    (default: :func:`process_runner` with ``jobs`` processes; the CLI passes a Dask one for ``--dask``)."""
     from ..models import get_model
 
     if len(seeds) < 2:
@@ -199,9 +203,11 @@ def stability(method: str, corpus: Any, params: Mapping[str, Any], seeds: Sequen
     t0 = time.perf_counter()
     warnings: list[str] = []
     corpus_arg = os.fspath(corpus) if isinstance(corpus, os.PathLike) else corpus
-    with tempfile.TemporaryDirectory(prefix="embedlab-stability-") as tmp:
-        kvs = _train_all(method, params, corpus_arg, seeds, jobs, Path(tmp), "A", show_progress)
-        kvs_b = _train_all(method, params_b, corpus_arg, seeds, jobs, Path(tmp), "B", show_progress) if params_b else None
+    run = runner if runner is not None else process_runner(jobs)
+    with progress_bar(len(seeds) * (2 if params_b else 1), "training seeds", unit="runs", enabled=show_progress) as bar:
+        kvs = _train_all(method, params, corpus_arg, seeds, run)
+        bar.advance(len(seeds))
+        kvs_b = _train_all(method, params_b, corpus_arg, seeds, run) if params_b else None
     metrics, versus_rows = [], []
     for ev in evaluators:
         try:
