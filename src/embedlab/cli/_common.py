@@ -160,6 +160,11 @@ Deterministic = Annotated[
     typer.Option("--deterministic", help="Bit-identical vectors for a --seed on any number of --threads "
                  "(fixed shards, mini-batches merged in a fixed order; a little slower)."),
 ]
+NoDeterministic = Annotated[
+    bool,
+    typer.Option("--deterministic", help="Not available for this method (multi-threaded BLAS sums depend on the "
+                 "thread count): refused with a one-line error that names the methods that have it."),
+]
 Force = Annotated[
     bool,
     typer.Option("--force", help="Train even when the memory planner predicts it will not fit "

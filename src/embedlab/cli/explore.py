@@ -26,7 +26,7 @@ def explore(
                                           "(neighbours are computed in the browser).")] = 100_000,
     method: Annotated[Method, typer.Option("--method", help="2-D map: pca, or umap (umap-learn).")] = Method.pca,
     labels: Annotated[Path | None, typer.Option("--labels", help="key<TAB>label file to colour the map by.")] = None,
-    seed: c.Seed = None,
+    seed: c.SeedOnly = None,
 ) -> None:
     """Write a static explorer of VECTORS into a folder (no server needed; serve gives the same page live)."""
     from ..serve.export import export_explorer

@@ -43,7 +43,7 @@ def train_pca(
         Impute | None, typer.Option(help="Fill missing cells (mean/median) or drop their rows.")
     ] = None,
     seed: c.SeedOnly = None,
-    deterministic: c.Deterministic = False,
+    deterministic: c.NoDeterministic = False,
     fmt: c.Format = None,
 ) -> None:
     """Embed the rows of TABLE with PCA or truncated SVD and save the vectors to OUTPUT."""

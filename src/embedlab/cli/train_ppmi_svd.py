@@ -41,7 +41,7 @@ def train_ppmi_svd(
     max_vocab_size: c.MaxVocabSize = None,
     memory_mb: c.MemoryMb = 1024.0,
     seed: c.SeedOnly = None,
-    deterministic: c.Deterministic = False,
+    deterministic: c.NoDeterministic = False,
     *,
     opts: c.CorpusOptions,
 ) -> None:
