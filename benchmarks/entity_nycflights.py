@@ -62,6 +62,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--dropout", type=float, default=0.3)
+    parser.add_argument("--weight-decay", type=float, default=1e-4)
+    parser.add_argument("--sizes", default="", help="Embedding sizes COL=DIM,... (default: min(50, (card+1)//2)).")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
@@ -115,7 +119,8 @@ def main() -> None:
 
     t = time.perf_counter()
     ent = EntityEmbedder(target=TARGET, categorical=CATEGORICAL, numeric=NUMERIC, epochs=args.epochs, patience=3,
-                         batch_size=1024, lr=2e-3, n_threads=args.threads, random_state=args.seed,
+                         embedding_sizes={k: int(v) for k, v in (i.split("=") for i in args.sizes.split(",") if i)} or None,
+                         batch_size=1024, lr=args.lr, dropout=args.dropout, weight_decay=args.weight_decay, n_threads=args.threads, random_state=args.seed,
                          show_progress=False).fit(train)
     n_params = int(sum(p.numel() for p in ent._net.parameters()))
     add(f"entity network (best epoch {ent.best_epoch_}/{ent.epochs_run_})", ent.predict(test),
@@ -134,6 +139,8 @@ def main() -> None:
     for r in rows:
         size = ", ".join(f"{k} {v}" for k, v in r["size"].items())
         print(f"| {r['model']} | {r['rmse']:.3f} | {r['rmse'] - base:+.3f} | {r['seconds']:.1f} | {size} |")
+    print(f"entity network: lr {args.lr}, dropout {args.dropout}, weight decay {args.weight_decay}, batch 1024, "
+          f"hidden (128, 64), patience 3, at most {args.epochs} epochs, sizes {args.sizes or 'rule of thumb'}")
     print(f"load average: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))

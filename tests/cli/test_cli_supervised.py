@@ -133,3 +133,11 @@ def test_tune_supervised_on_a_validation_file(cli, tmp_path, data):
     assert (out / "trials.csv").is_file()
     rows = (out / "trials.csv").read_text().splitlines()
     assert len(rows) == 4  # header + 3 trials
+
+
+def test_divergence_is_one_line_naming_lr_and_writes_nothing(cli, tmp_path, data):
+    train, _ = data
+    model = tmp_path / "m.npz"
+    assert_cli_error(cli("train", "supervised", train, "-o", model, "--lr", "1e6", "--threads", "1", "--no-progress"),
+                     r"diverged in epoch 1/5 .*CLI: --lr")
+    assert not model.exists()

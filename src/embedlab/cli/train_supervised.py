@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..exceptions import InputFileError, InvalidParameterError
+from ..exceptions import InputFileError, InvalidParameterError, TrainingError
 from . import _common as c
 
 __all__ = ["register", "train_supervised", "train_entity"]
@@ -95,8 +95,11 @@ def train_supervised(
         raise InputFileError(f"{train}: no such file or folder")
     data = read_labelled(train, text_column=text_column, label_column=label_column)
     start = time.perf_counter()
-    with flag_names(SUPERVISED_FLAGS):
-        model.fit(data)
+    try:
+        with flag_names(SUPERVISED_FLAGS):
+            model.fit(data)
+    except TrainingError as exc:  # divergence: name this command's flag for the learning rate
+        raise TrainingError(str(exc).replace("CLI: --alpha", "CLI: --lr")) from None
     elapsed = time.perf_counter() - start
     if model.interrupted_:
         raise c.fail(f"interrupted; nothing written to {output}", c.EXIT_INTERRUPTED)

@@ -159,7 +159,7 @@ def line_rows(
     return indptr, rows, n_used
 
 
-@njit(cache=True, nogil=True, fastmath=True)
+@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def softmax_step(h: np.ndarray, grad: np.ndarray, w_out: np.ndarray, target: int, lr: float,
                  scores: np.ndarray) -> float:
     """One softmax step predicting ``target`` from ``h``; updates ``w_out``, adds into ``grad``."""
@@ -191,7 +191,7 @@ def softmax_step(h: np.ndarray, grad: np.ndarray, w_out: np.ndarray, target: int
     return loss
 
 
-@njit(cache=True, nogil=True, fastmath=True)
+@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def ova_step(h: np.ndarray, grad: np.ndarray, w_out: np.ndarray, targets: np.ndarray, lr: float) -> float:
     """One-vs-all step: an independent logistic loss per label, positive for ``targets``."""
     n_out, dim = w_out.shape
@@ -218,7 +218,7 @@ def ova_step(h: np.ndarray, grad: np.ndarray, w_out: np.ndarray, targets: np.nda
     return loss
 
 
-@njit(cache=True, nogil=True, fastmath=True)
+@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def train_slice(
     in_ptr: np.ndarray,
     in_rows: np.ndarray,
