@@ -160,14 +160,14 @@ def test_compare_mixes_encoders_rankers_and_word_vectors(shared_data, minilm):
     from embedlab.models.bm25 import BM25
 
     full = load_retrieval(shared_data / "retrieval" / "cranfield")
-    keep = full.doc_ids[:100]
+    keep = full.doc_ids[:40]
     qrels = {q: {d: r for d, r in rel.items() if d in set(keep)} for q, rel in full.qrels.items()}
     qrels = {q: rel for q, rel in qrels.items() if rel}
-    small = RetrievalData(keep, full.docs[:100], full.query_ids, full.queries, qrels, "cranfield-100")
+    small = RetrievalData(keep, full.docs[:40], full.query_ids, full.queries, qrels, "cranfield-40")
     tasks = [Retrieval(small, n_boot=100), make_evaluator("similarity:wordsim353")]
     data = compare_embeddings({"minilm": minilm, "bm25": BM25(), "glove": glove()}, tasks, n_boot=100,
                               show_progress=False)
-    res = data["results"]["retrieval:cranfield-100"]
+    res = data["results"]["retrieval:cranfield-40"]
     assert set(res) == {"minilm", "bm25", "glove"}
     assert set(data["results"]["similarity:wordsim353"]) == {"glove"}
     assert any("minilm: skipped (word-level task" in w for w in data["warnings"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,13 +18,13 @@ from embedlab.exceptions import InputFileError, InvalidParameterError  # noqa: E
 from embedlab.models.finetune import INFO_FILE, SentenceFineTuner  # noqa: E402
 from embedlab.models.transformer import SentenceEncoder  # noqa: E402
 
+# as tests/conftest.py's shared_data fixture, for the module-scoped data below
+SHARED_DATA = Path(os.environ.get("EMBEDLAB_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
 FAST = dict(batch_size=8, max_seq_length=48, show_progress=False, n_threads=1)
 
 
 @pytest.fixture(scope="module")
 def cranfield_pairs(request) -> Pairs:
-    from conftest import SHARED_DATA
-
     folder = SHARED_DATA / "retrieval" / "cranfield"
     if not folder.is_dir():
         pytest.skip(f"Cranfield not found at {folder}")
@@ -37,8 +39,6 @@ def cranfield_pairs(request) -> Pairs:
 
 @pytest.fixture(scope="module")
 def sts_pairs() -> Pairs:
-    from conftest import SHARED_DATA
-
     path = SHARED_DATA / "sts" / "stsbenchmark" / "sts-train.csv"
     if not path.is_file():
         pytest.skip(f"STS-B not found at {path}")

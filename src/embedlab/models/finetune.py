@@ -17,7 +17,8 @@ reported to ``callbacks(epoch, elapsed, metrics)`` (return True to stop) and sna
 keeps the model of the last finished epoch (``interrupted_`` and ``epochs_completed_`` say so).
 Seeded (``random_state``: data order, dropout, initialisation of new layers); a GPU is used when
 torch sees one. torch's thread count is set for the run (``n_threads``, default 1 on CPU: one
-fine-tuning step on 2 shared vCPUs was measured ~10x faster with 1 thread than with 2).
+fine-tuning step on 2 loaded vCPUs ran ~6x faster with 1 thread than with 2, see
+benchmarks/transformer_threads.py).
 """
 
 from __future__ import annotations
