@@ -202,3 +202,17 @@ def test_downstream_task_as_tuning_objective():
     full = make_evaluator(spec).evaluate(glove()).score
     weighted = (term["validation"] * term["n_validation"] + term["test"] * term["n_test"]) / 200
     assert weighted == pytest.approx(full)  # the split partitions the same per-text predictions
+
+
+def test_cranfield_no_interest_judgements_are_not_top_grade(tmp_path):
+    """The TREC conversion of Cranfield's qrels maps -1 ('no interest') to grade 5; with the
+    original ``cranqrel`` beside it those judgements are dropped, the others kept."""
+    from embedlab.evaluation.taskdata import load_retrieval
+
+    (tmp_path / "cran.all.1400").write_text(".I 1\n.W\nwing flow\n.I 2\n.W\nheat transfer\n.I 3\n.W\nshock\n")
+    (tmp_path / "cran.qry").write_text(".I 001\n.W\nwing\n.I 002\n.W\nheat\n")
+    (tmp_path / "cranqrel").write_text("1 1 1\n1 3 -1\n2 2 2\n")
+    (tmp_path / "QRelsCorrectedforTRECeval").write_text("1 0 1 4\n1 0 3 5\n2 0 2 3\n")
+    data = load_retrieval(tmp_path)
+    assert data.qrels == {"1": {"1": 4.0}, "2": {"2": 3.0}}
+    assert any("marks -1" in w for w in data.warnings)

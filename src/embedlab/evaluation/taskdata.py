@@ -319,6 +319,29 @@ def _parse_qrels(path: Path) -> dict[str, dict[str, float]]:
     return qrels
 
 
+def _no_interest_pairs(path: Path) -> set[tuple[str, str]]:
+    """(query, document) pairs that a 3-column Cranfield ``cranqrel`` marks -1 ("no interest")."""
+    pairs = set()
+    for line in _read_text(path).splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2].lstrip("-").isdigit() and int(parts[2]) < 0:
+            pairs.add((_norm_id(parts[0]), _norm_id(parts[1])))
+    return pairs
+
+
+def _drop_no_interest(qrels: dict[str, dict[str, float]], used: Path, others: list[Path],
+                      warnings: list[str]) -> dict[str, dict[str, float]]:
+    """Cranfield's TREC-converted qrels turn the original's -1 ("references of no interest") into
+    the top grade; when the original file lies beside it, those judgements are dropped."""
+    for other in others:
+        bad = _no_interest_pairs(other)
+        hits = sum(1 for q, d in bad if d in qrels.get(q, {}))
+        if hits:
+            _warn(warnings, f"{used}: dropped {hits} judgement(s) that {other.name} marks -1 (no interest)")
+            qrels = {q: {d: r for d, r in v.items() if (q, d) not in bad} for q, v in qrels.items()}
+    return qrels
+
+
 def _norm_id(x: str) -> str:
     return str(int(x)) if x.isdigit() else x
 
@@ -370,6 +393,8 @@ def load_retrieval(path: str | os.PathLike[str]) -> RetrievalData:
     if qrel_file is None:
         raise InputFileError(f"{p}: no relevance judgements file (qrels)")
     qrels = _parse_qrels(qrel_file)
+    if "rest" in locals():
+        qrels = _drop_no_interest(qrels, qrel_file, [f for f in rest if f != qrel_file], warnings)
     known_q = set(query_ids)
     positions = {str(i + 1) for i in range(len(query_ids))}
     if not set(qrels) <= known_q and set(qrels) <= positions:
