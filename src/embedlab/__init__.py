@@ -28,6 +28,8 @@ _LAZY: dict[str, str] = {
     "save_vectors": "embedlab.vectors.io",
     "clone": "embedlab.base",
     "BaseEmbedder": "embedlab.base",
+    "build_index": "embedlab.search",
+    "load_index": "embedlab.search",
 }
 
 __all__ = ["__version__", *_LAZY]
