@@ -11,7 +11,7 @@ unit vectors for the same queries (rows of the set, each excluded from its own r
 ratio is printed in the same run. Sections:
 
 * exact: batch top-10 QPS of embedlab's exact search (BLAS blocks + compiled merge), numpy
-  (BLAS blocks + argpartition) and faiss ``IndexFlatIP``, each the median of 3 runs; ratio vs faiss.
+  (BLAS blocks + argpartition) and faiss ``IndexFlatIP``, each the median of ``--repeats`` runs; ratio vs faiss.
 * hnsw: faiss HNSW32 through embedlab (build time, memory, recall@10 vs exact at efSearch 16-128,
   single-query QPS: one query per call, as a service does).
 * ivfpq: IVF4096,PQ20 (nprobe 16-64): build time, size, recall@10, batch QPS.
@@ -67,7 +67,7 @@ def recall(truth, found) -> float:
     return hits / truth.size
 
 
-def section_exact(x, queries, k: int, report: dict) -> object:
+def section_exact(x, queries, k: int, report: dict, repeats: int = 3) -> object:
     import faiss
     import numpy as np
 
@@ -76,7 +76,7 @@ def section_exact(x, queries, k: int, report: dict) -> object:
     q = x[queries]
     excl = (np.arange(len(queries) + 1, dtype=np.int64), queries.astype(np.int64))
     exact_topk(x[:1000], q[:2], k)  # compile / load the kernel outside the timing
-    t_ours, (_, ours) = _median_time(lambda: exact_topk(x, q, k, exclude=excl))
+    t_ours, (_, ours) = _median_time(lambda: exact_topk(x, q, k, exclude=excl), repeats)
 
     def numpy_topk():
         out = np.empty((len(q), k), dtype=np.int64)
@@ -90,7 +90,7 @@ def section_exact(x, queries, k: int, report: dict) -> object:
             out[q0 : q0 + step] = np.take_along_axis(part, order, 1)
         return out
 
-    t_np, np_rows = _median_time(numpy_topk)
+    t_np, np_rows = _median_time(numpy_topk, repeats)
     flat = faiss.IndexFlatIP(x.shape[1])
     flat.add(x)
 
@@ -98,7 +98,7 @@ def section_exact(x, queries, k: int, report: dict) -> object:
         _, rows = flat.search(q, k + 1)
         return np.array([[r for r in row if r != qq][:k] for row, qq in zip(rows, queries)])
 
-    t_faiss, faiss_rows = _median_time(faiss_topk)
+    t_faiss, faiss_rows = _median_time(faiss_topk, repeats)
     agree = recall(ours, faiss_rows)
     report["exact"] = {
         "queries": len(q), "embedlab_qps": len(q) / t_ours, "numpy_qps": len(q) / t_np, "faiss_flat_qps": len(q) / t_faiss,
@@ -239,6 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--queries", type=int, default=2000)
     p.add_argument("--sections", default="exact,hnsw,ivfpq,isotropic,glove,milvus")
     p.add_argument("--milvus-n", type=int, default=100_000)
+    p.add_argument("--repeats", type=int, default=3, help="Runs per side in the exact section (median).")
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     _set_threads(args.threads)
@@ -257,7 +258,7 @@ def main(argv: list[str] | None = None) -> None:
     rng = np.random.default_rng(1)
     queries = np.sort(rng.choice(len(x), size=args.queries, replace=False)).astype(np.int64)
     print(f"data: {len(x):,} x {args.dim} clustered low-rank unit vectors ({time.perf_counter() - t0:.1f} s)", flush=True)
-    truth = section_exact(x, queries, 10, report) if "exact" in sections else None
+    truth = section_exact(x, queries, 10, report, args.repeats) if "exact" in sections else None
     if truth is None and sections & {"hnsw", "ivfpq"}:
         truth = _truth(x, queries)
     if "hnsw" in sections:
