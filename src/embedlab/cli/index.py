@@ -82,6 +82,8 @@ def build(
         "--factory", help="faiss index_factory string: Flat, HNSW32, IVF4096,PQ16 ... (default HNSW32).")] = None,
     ef_search: Annotated[int | None, typer.Option("--ef-search", min=1, help="HNSW efSearch (faiss) / ef (Milvus).")] = None,
     nprobe: Annotated[int | None, typer.Option("--nprobe", min=1, help="IVF lists probed per query.")] = None,
+    ef_construction: Annotated[int | None, typer.Option(
+        "--ef-construction", min=1, help="faiss HNSW efConstruction (default 40; higher builds slower, finds more).")] = None,
     uri: Annotated[str | None, typer.Option(
         "--uri", help="Milvus: a Lite file (x.db) or a server (http://host:19530); default: Lite inside the index.")] = None,
     token: TokenOpt = None,
@@ -102,6 +104,10 @@ def build(
 
     params = _backend_params(backend.value, factory, index_type, ef_search, nprobe, uri, token, collection,
                              overwrite, seed or 0)
+    if ef_construction is not None:
+        if backend != Backend.faiss:
+            raise InvalidParameterError("--ef-construction applies to --backend faiss (HNSW factories) only")
+        params["ef_construction"] = ef_construction
     parent = output.parent if str(output.parent) else Path(".")
     if not parent.is_dir():
         raise InputFileError(f"{parent}: output folder does not exist; create it first")

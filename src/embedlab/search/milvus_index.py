@@ -5,7 +5,9 @@ The same code serves both: ``uri="vectors.db"`` (Milvus Lite, embedded), ``uri="
 Milvus Lite database is kept inside the index folder (``milvus.db``). Rows are stored with their
 row number as the primary key and inserted in batches; the collection uses ``IP`` on normalised
 rows for cosine. ``index_type`` is a Milvus index (``AUTOINDEX``, ``FLAT``, ``HNSW``,
-``IVF_FLAT`` ...); search knobs ``ef`` (HNSW) and ``nprobe`` (IVF).
+``IVF_FLAT`` ...); search knobs ``ef`` (HNSW) and ``nprobe`` (IVF). Building flushes and loads the
+collection, so searches can use ``Bounded`` consistency (the default ``consistency``; ``Strong``
+waits for the newest timestamp on every query, hundreds of milliseconds on a server).
 
 Connecting retries a bounded number of times, then raises
 :class:`~embedlab.exceptions.ServiceUnavailableError` naming the URI.
@@ -90,6 +92,7 @@ class MilvusIndex(BaseIndex):
         batch_size: int | None = None,
         retries: int = 3,
         timeout: float = 30.0,
+        consistency: str = "Bounded",
         **params: Any,
     ) -> None:
         if not collection or not set(collection) <= _NAME_OK or collection[0].isdigit():
@@ -97,7 +100,8 @@ class MilvusIndex(BaseIndex):
                 f"collection name {collection!r} is invalid; use letters, digits and underscores, not starting with a digit"
             )
         super().__init__(dim, metric, uri=uri, collection=collection, index_type=str(index_type).upper(), ef=ef,
-                         nprobe=nprobe, batch_size=batch_size, retries=int(retries), timeout=float(timeout), **params)
+                         nprobe=nprobe, batch_size=batch_size, retries=int(retries), timeout=float(timeout),
+                         consistency=str(consistency), **params)
         self._token = token
         self._overwrite = bool(overwrite)
         self._client: Any = None
@@ -197,7 +201,8 @@ class MilvusIndex(BaseIndex):
         for q0 in range(0, n, 1000):
             chunk = queries[q0 : q0 + 1000]
             hits = self._call("searching", self.client.search, self.params["collection"], data=list(chunk),
-                              limit=limit, search_params=self._search_params(), output_fields=[])
+                              limit=limit, search_params=self._search_params(), output_fields=[],
+                              consistency_level=self.params["consistency"])
             for i, result in enumerate(hits):
                 for j, hit in enumerate(result[:k]):
                     rows[q0 + i, j] = int(hit["id"])
