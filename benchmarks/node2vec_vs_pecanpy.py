@@ -130,7 +130,7 @@ def power_law_sbm(n: int, m: int, blocks: int, seed: int, within: float = 0.75, 
             out[sel] = members[k][np.searchsorted(cdfs[k], rng.random(sel.size), side="right").clip(0, len(members[k]) - 1)]
         return out
 
-    src_l, dst_l, have = [], [], 0
+    have = 0
     keys = np.empty(0, dtype=np.int64)
     while have < m:
         k = int((m - have) * 1.3) + 1000

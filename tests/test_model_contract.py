@@ -64,6 +64,13 @@ RECIPES: dict[str, Recipe] = {
     "ppmi-svd": Recipe(dict(vector_size=8, min_count=2, window=3, sample=1e-3, random_state=1, memory_mb=64.0,
                             **_QUIET), "corpus"),
     "pca": Recipe(dict(n_components=3, random_state=1), "table", randomized=False),
+    "node2vec": Recipe(dict(vector_size=8, walk_length=8, walks_per_node=2, window=3, p=0.5, q=2.0, sample=0.0,
+                            random_state=1, n_threads=1, **_QUIET), "graph"),
+    "deepwalk": Recipe(dict(vector_size=8, walk_length=8, walks_per_node=2, window=3, sample=0.0, random_state=1,
+                            n_threads=1, **_QUIET), "graph"),
+    "graphsage": Recipe(dict(vector_size=8, hidden_size=8, input_size=8, epochs=2, batch_size=128, random_state=1,
+                             n_threads=1, **_QUIET), "attributed"),
+    "gcn": Recipe(dict(vector_size=8, epochs=3, random_state=1, n_threads=1, **_QUIET), "attributed"),
 }
 
 NAMES = sorted(MODELS)
@@ -93,10 +100,31 @@ def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _small_graph(attributed: bool) -> Any:
+    """Two 20-node communities (graph models); with features, labels and a split (GNNs)."""
+    from scipy import sparse
+
+    from embedlab.corpus.graph import Graph, PlanetoidData
+
+    rng = np.random.default_rng(0)
+    group = np.repeat([0, 1], 20)
+    pairs = [(i, j) for i in range(40) for j in range(i + 1, 40) if rng.random() < (0.3 if group[i] == group[j] else 0.03)]
+    g = Graph.from_edges(np.array([a for a, _ in pairs]), np.array([b for _, b in pairs]), [f"v{i}" for i in range(40)])
+    if not attributed:
+        return g
+    X = sparse.csr_matrix(np.hstack([np.eye(2)[group], rng.random((40, 4))]).astype(np.float32))
+    return PlanetoidData(g, X, group, np.array([0, 1, 20, 21]), np.arange(2, 10), np.arange(22, 40), "toy")
+
+
 @pytest.fixture
 def data_for(sentences: list[list[str]], table: Path) -> Callable[[str], Any]:
     def get(name: str) -> Any:
-        return {"corpus": sentences, "table": table}[recipe_for(name).data]
+        kind = recipe_for(name).data
+        if kind in ("graph", "attributed"):
+            if kind in ("attributed",):
+                pytest.importorskip("torch_geometric", reason="the 'graph' extra is not installed")
+            return _small_graph(kind == "attributed")
+        return {"corpus": sentences, "table": table}[kind]
 
     return get
 
