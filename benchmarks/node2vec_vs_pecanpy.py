@@ -14,7 +14,7 @@ Graphs: Cora (Planetoid, 2,708 nodes, 5,278 edges; standard split) and a generat
 degree-corrected stochastic block model with power-law degrees (default 50,000 nodes,
 1,000,000 edges, 5 blocks = the labels). Both sides get the same TSV edge list; node2vec
 parameters (both sides): dim 128, window 10, 1 epoch, negative 5, p and q as given
-(default p=1, q=0.5), walk length / walks per node 80 / 10 on Cora and 40 / 4 on the big graph
+(default p=1, q=0.5), walk length / walks per node 80 / 10 on Cora and 20 / 4 on the big graph
 (``--big-walk-length``, ``--big-walks``), so one run stays within minutes on a loaded 2-core box.
 
 Per run: walk time (PecanPy: ``simulate_walks``, which includes its per-run numba compile and
@@ -251,7 +251,7 @@ def main() -> None:
     ap.add_argument("--big-seeds", type=int, default=1)
     ap.add_argument("--big-nodes", type=int, default=50_000)
     ap.add_argument("--big-edges", type=int, default=1_000_000)
-    ap.add_argument("--big-walk-length", type=int, default=40)
+    ap.add_argument("--big-walk-length", type=int, default=20)
     ap.add_argument("--big-walks", type=int, default=4)
     ap.add_argument("--skip-big", action="store_true")
     ap.add_argument("--skip-cora", action="store_true")
