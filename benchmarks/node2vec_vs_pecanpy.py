@@ -14,7 +14,7 @@ Graphs: Cora (Planetoid, 2,708 nodes, 5,278 edges; standard split) and a generat
 degree-corrected stochastic block model with power-law degrees (default 50,000 nodes,
 1,000,000 edges, 5 blocks = the labels). Both sides get the same TSV edge list; node2vec
 parameters (both sides): dim 128, window 10, 1 epoch, negative 5, p and q as given
-(default p=1, q=0.5), walk length / walks per node 80 / 10 on Cora and 40 / 4 on the big graph
+(default p=1, q=0.5), walk length / walks per node 80 / 10 on Cora and 20 / 4 on the big graph
 (``--big-walk-length``, ``--big-walks``), so one run stays within minutes on a loaded 2-core box.
 
 Per run: walk time (PecanPy: ``simulate_walks``, which includes its per-run numba compile and
@@ -22,7 +22,8 @@ the mapping of walks to string ids gensim needs; embedlab: ``walk_seconds_``, th
 inside ``fit``, compiled kernels cached on disk; PecanPy compiles its walk closures with numba in
 every run, which dominates its walk time on Cora: Cora's walk time is about PecanPy's compile cost),
 total wall time (read graph + walk + train + write vectors; imports excluded),
-peak RSS (``ru_maxrss`` of the child). Quality: node-classification accuracy (Cora: standard split,
+peak RSS (``VmHWM`` of the child: its own high-water mark; ``ru_maxrss`` would include the
+parent's, inherited through vfork/exec). Quality: node-classification accuracy (Cora: standard split,
 train 140 / test 1000; big graph: 5-fold CV) and link-prediction ROC-AUC (Hadamard + logistic
 regression) from a second run on the graph without 10% held-out edges (same split for both
 sides); all scored by embedlab's evaluators on both sides' vectors. Figures are medians (time,
@@ -95,7 +96,14 @@ def _child_main(a: argparse.Namespace) -> None:
     import resource
 
     out = _child_embedlab(a) if a.child == "embedlab" else _child_pecanpy(a)
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    # VmHWM: this process's own peak. ru_maxrss is not: a child started by vfork/exec inherits the
+    # parent's high-water mark (Linux keeps the larger of the old and new address space's peaks)
+    out["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    out["peak_rss_mb"] = float("nan")
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                out["peak_rss_mb"] = int(line.split()[1]) / 1024.0
     print(json.dumps(out))
 
 
@@ -130,7 +138,7 @@ def power_law_sbm(n: int, m: int, blocks: int, seed: int, within: float = 0.75, 
             out[sel] = members[k][np.searchsorted(cdfs[k], rng.random(sel.size), side="right").clip(0, len(members[k]) - 1)]
         return out
 
-    src_l, dst_l, have = [], [], 0
+    have = 0
     keys = np.empty(0, dtype=np.int64)
     while have < m:
         k = int((m - have) * 1.3) + 1000
@@ -251,7 +259,7 @@ def main() -> None:
     ap.add_argument("--big-seeds", type=int, default=1)
     ap.add_argument("--big-nodes", type=int, default=50_000)
     ap.add_argument("--big-edges", type=int, default=1_000_000)
-    ap.add_argument("--big-walk-length", type=int, default=40)
+    ap.add_argument("--big-walk-length", type=int, default=20)
     ap.add_argument("--big-walks", type=int, default=4)
     ap.add_argument("--skip-big", action="store_true")
     ap.add_argument("--skip-cora", action="store_true")

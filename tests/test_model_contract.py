@@ -75,6 +75,13 @@ RECIPES: dict[str, Recipe] = {
     "item2vec": Recipe(dict(vector_size=8, epochs=2, random_state=1, n_threads=1, **_QUIET), "interactions"),
     "supervised": Recipe(dict(vector_size=12, epochs=2, word_ngrams=2, bucket=5000, random_state=1, n_threads=1,
                               **_QUIET), "labelled"),
+    "node2vec": Recipe(dict(vector_size=8, walk_length=8, walks_per_node=2, window=3, p=0.5, q=2.0, sample=0.0,
+                            random_state=1, n_threads=1, **_QUIET), "graph"),
+    "deepwalk": Recipe(dict(vector_size=8, walk_length=8, walks_per_node=2, window=3, sample=0.0, random_state=1,
+                            n_threads=1, **_QUIET), "graph"),
+    "graphsage": Recipe(dict(vector_size=8, hidden_size=8, input_size=8, epochs=2, batch_size=128, random_state=1,
+                             n_threads=1, **_QUIET), "attributed"),
+    "gcn": Recipe(dict(vector_size=8, epochs=3, random_state=1, n_threads=1, **_QUIET), "attributed"),
 }
 
 NAMES = sorted(MODELS)
@@ -124,11 +131,32 @@ def labelled(sentences: list[list[str]], tmp_path_factory: pytest.TempPathFactor
     return path
 
 
+def _small_graph(attributed: bool) -> Any:
+    """Two 20-node communities (graph models); with features, labels and a split (GNNs)."""
+    from scipy import sparse
+
+    from embedlab.corpus.graph import Graph, PlanetoidData
+
+    rng = np.random.default_rng(0)
+    group = np.repeat([0, 1], 20)
+    pairs = [(i, j) for i in range(40) for j in range(i + 1, 40) if rng.random() < (0.3 if group[i] == group[j] else 0.03)]
+    g = Graph.from_edges(np.array([a for a, _ in pairs]), np.array([b for _, b in pairs]), [f"v{i}" for i in range(40)])
+    if not attributed:
+        return g
+    X = sparse.csr_matrix(np.hstack([np.eye(2)[group], rng.random((40, 4))]).astype(np.float32))
+    return PlanetoidData(g, X, group, np.array([0, 1, 20, 21]), np.arange(2, 10), np.arange(22, 40), "toy")
+
+
 @pytest.fixture
 def data_for(sentences: list[list[str]], table: Path, interactions: Any, labelled: Path) -> Callable[[str], Any]:
     def get(name: str) -> Any:
+        kind = recipe_for(name).data
+        if kind in ("graph", "attributed"):
+            if kind in ("attributed",):
+                pytest.importorskip("torch_geometric", reason="the 'graph' extra is not installed")
+            return _small_graph(kind == "attributed")
         data = {"corpus": sentences, "table": table, "interactions": interactions, "labelled": labelled}
-        return data[recipe_for(name).data]
+        return data[kind]
 
     return get
 

@@ -44,18 +44,54 @@ def _read_graph(edges: Path, directed: bool, weighted: bool, delimiter: str | No
     return read_edgelist(edges, directed=directed, weighted=weighted, delimiter=delimiter)
 
 
-def _edges_loader(edges: Path, directed: bool, weighted: bool, delimiter: str | None) -> Any:
-    return lambda: _read_graph(edges, directed, weighted, delimiter)
-
-
 def _walk_model(cls: Any, edges: Path, output: Path, fmt: str | None, progress: bool, delimiter: str | None,
                 **params: Any) -> None:
     params["show_progress"] = progress
-    model = c.build_model(cls, **params)
-    c.train_and_save(model, _edges_loader(edges, params["directed"], params["weighted"], delimiter), output, fmt)
-    walk, train = getattr(model, "walk_seconds_", None), getattr(model, "training_seconds_", None)
-    if walk is not None and train is not None:
-        c.console(stderr=True).print(f"{model.graph_}: walks {walk:.1f} s of {train:.1f} s training")
+    _train_graph(c.build_model(cls, **params), edges, output, fmt, delimiter)
+
+
+def _summary(model: Any, output: Path, fmt: str, elapsed: float) -> None:
+    """What was trained on what, how fast, and where the vectors went."""
+    from rich.table import Table
+
+    kv, g = model.vectors_, model.graph_
+    table = Table(title=f"{type(model).__name__} trained", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    kind = "directed" if g.directed else "undirected"
+    table.add_row("graph", f"{g.n_nodes:,} nodes, {g.n_edges:,} edges ({kind}{', weighted' if g.weighted else ''})")
+    table.add_row("vectors", f"{len(kv):,} x {kv.vector_size}")
+    walk = getattr(model, "walk_seconds_", None)
+    table.add_row("time", f"{elapsed:.1f} s" + (f" (walks {walk:.1f} s)" if walk is not None else ""))
+    metrics = getattr(model, "epoch_metrics_", None) or []
+    if walk is not None and metrics:
+        rate = sum(m["words_per_sec"] for m in metrics) / len(metrics)
+        table.add_row("speed", f"{rate:,.0f} walk steps/s")
+    if model.loss_history_:
+        table.add_row("final loss", f"{float(model.loss_history_[-1]):.4f}")
+    table.add_row("saved", f"{output} ({fmt})")
+    c.console().print(table)
+
+
+def _train_graph(model: Any, edges: Path, output: Path, fmt: str | None, delimiter: str | None, **fit: Any) -> None:
+    """Validate (before reading anything), read, fit, save atomically, summarise."""
+    import time
+
+    with c.cli_option_names():
+        model._validate_params()
+    c.check_output_path(output)
+    fmt_name = c.resolve_format(output, fmt)
+    for path in fit.values():
+        if path is not None:
+            c.check_input_path(path)
+    data = _read_graph(edges, model.directed, model.weighted, delimiter, planetoid=bool(fit))
+    start = time.perf_counter()
+    with c.cli_option_names():
+        model.fit(data, **fit)
+    if model.interrupted_:
+        raise c.fail(f"interrupted; nothing written to {output}", c.EXIT_INTERRUPTED)
+    c.write_vectors(model.vectors_, output, fmt_name)
+    _summary(model, output, fmt_name, time.perf_counter() - start)
 
 
 def train_node2vec(
@@ -127,27 +163,6 @@ Features = Annotated[
 ]
 
 
-def _train_gnn(model: Any, edges: Path, output: Path, fmt: str | None, delimiter: str | None, **fit: Any) -> None:
-    """Validate, read, fit (features/labels), save atomically, summarise (as train_and_save)."""
-    import time
-
-    with c.cli_option_names():
-        model._validate_params()
-    c.check_output_path(output)
-    fmt_name = c.resolve_format(output, fmt)
-    for name, path in fit.items():
-        if path is not None:
-            c.check_input_path(path)
-    data = _read_graph(edges, model.directed, model.weighted, delimiter, planetoid=True)
-    start = time.perf_counter()
-    with c.cli_option_names():
-        model.fit(data, **fit)
-    if model.interrupted_:
-        raise c.fail(f"interrupted; nothing written to {output}", c.EXIT_INTERRUPTED)
-    c.write_vectors(model.vectors_, output, fmt_name)
-    c.print_training_summary(model, output, fmt_name, time.perf_counter() - start)
-
-
 def train_graphsage(
     edges: EdgesArg,
     output: c.Output,
@@ -180,7 +195,7 @@ def train_graphsage(
         learning_rate=learning_rate, directed=directed, weighted=weighted, device=device, threads=threads,
         seed=seed, show_progress=progress,
     )
-    _train_gnn(model, edges, output, fmt, delimiter, features=features)
+    _train_graph(model, edges, output, fmt, delimiter, features=features)
 
 
 def train_gcn(
@@ -212,7 +227,7 @@ def train_gcn(
         dropout=dropout, directed=directed, weighted=weighted, device=device, threads=threads, seed=seed,
         show_progress=progress,
     )
-    _train_gnn(model, edges, output, fmt, delimiter, features=features, labels=labels)
+    _train_graph(model, edges, output, fmt, delimiter, features=features, labels=labels)
 
 
 def register(train_app: typer.Typer) -> None:

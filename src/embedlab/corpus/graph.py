@@ -641,7 +641,7 @@ def load_planetoid(path: str | os.PathLike[str], name: str | None = None) -> Pla
         raise InputFileError(f"{index_file}: missing")
     test_index = np.array([int(line) for line in index_file.read_text().split()], dtype=np.int64)
     test_sorted = np.sort(test_index)
-    x, tx, allx = parts["x"], parts["tx"], parts["allx"]
+    tx, allx = parts["tx"], parts["allx"]
     y, ty, ally = (np.asarray(parts[k]) for k in ("y", "ty", "ally"))
     if name == "citeseer":  # isolated test nodes are missing from tx/ty: pad them (as the GCN code)
         full = np.arange(test_sorted.min(), test_sorted.max() + 1)

@@ -195,7 +195,8 @@ class _GNNBase(BaseEmbedder):
                 "versions": {**_versions(), "torch": torch.__version__}, "seed": int(seed),
                 "training_seconds": round(result.seconds, 3), "fit_seconds": round(time.perf_counter() - t0, 3),
                 "epochs_trained": result.epochs_done, "interrupted": result.interrupted, **extra}
-        self.vectors_ = KeyedVectors(graph.nodes, np.ascontiguousarray(Z, dtype=np.float32), metadata=meta)
+        self.vectors_ = KeyedVectors(graph.nodes, np.ascontiguousarray(Z, dtype=np.float32), counts=graph.degrees(),
+                                     metadata=meta)
 
     def current_vectors(self) -> Any:
         live = getattr(self, "_live", None)

@@ -257,7 +257,8 @@ class Node2Vec(BaseEmbedder):
             "final_loss": self.loss_history_[-1] if self.loss_history_ else None,
             "interrupted": result.interrupted,
         }
-        self.vectors_ = KeyedVectors(graph.nodes, syn0, metadata=metadata)
+        # counts = degrees: "frequent" nodes for projections and reports are the best-connected ones
+        self.vectors_ = KeyedVectors(graph.nodes, syn0, counts=graph.degrees(), metadata=metadata)
         logger.info("%s: %d nodes, walks %.1f s of %.1f s training", type(self).__name__, n,
                     self.walk_seconds_, self.training_seconds_)
         return self
