@@ -103,7 +103,8 @@ def test_bm25_and_hybrid_on_cranfield(shared_data):
     bm = task.evaluate(BM25())
     dense = task.evaluate(PooledVectors(glove(), "tfidf"))
     fused = task.evaluate(HybridRanker(BM25(), PooledVectors(glove(), "tfidf")))
-    assert bm.metrics["ndcg@10"] > 0.45 > dense.metrics["ndcg@10"]  # lexical beats generic static on Cranfield
+    # BM25 reaches the published ~0.35 nDCG@10 on all 225 queries and beats generic static vectors
+    assert bm.metrics["ndcg@10"] > 0.33 and bm.metrics["ndcg@10"] > dense.metrics["ndcg@10"] + 0.05
     assert bm.details["doc_method"] == "ranker:BM25" and bm.coverage == 1.0
     assert fused.metrics["recall@100"] > min(bm.metrics["recall@100"], dense.metrics["recall@100"])
 

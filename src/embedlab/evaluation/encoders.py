@@ -92,6 +92,12 @@ class TextCoverage:
     def text_coverage(self) -> float:
         return 1.0 - self.n_empty_texts / self.n_texts if self.n_texts else 0.0
 
+    @property
+    def token_coverage(self) -> float:
+        """What the text tasks report as coverage: a sentence model encodes every token of a
+        non-empty text (its subword vocabulary has no unknown words), so only empty texts count."""
+        return self.text_coverage
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["text_coverage"] = self.text_coverage
