@@ -91,9 +91,10 @@ def main(argv: list[str] | None = None) -> None:
     print("| analogy % | " + " | ".join(f"{100 * mean[s]['analogy_acc']:.2f}" for s in SIDES) + " |")
     print(f"\ndeterministic / gensim words/s: {med['deterministic'] / med['gensim']:.2f}x (target >= 1.5x); "
           f"deterministic / default: {med['deterministic'] / med['default']:.2f}x")
-    print(f"deterministic - default: WS353 {mean['deterministic']['ws353_spearman'] - mean['default']['ws353_spearman']:+.4f}"
-          f" (target within 0.02), analogy "
-          f"{100 * (mean['deterministic']['analogy_acc'] - mean['default']['analogy_acc']):+.2f} pt (target within 1.5)")
+    d_ws = mean["deterministic"]["ws353_spearman"] - mean["default"]["ws353_spearman"]
+    d_an = 100 * (mean["deterministic"]["analogy_acc"] - mean["default"]["analogy_acc"])
+    print(f"deterministic - default: WS353 {d_ws:+.4f} (target within 0.02), analogy {d_an:+.2f} pt "
+          "(target within 1.5)")
 
 
 if __name__ == "__main__":

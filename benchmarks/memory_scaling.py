@@ -74,14 +74,15 @@ def main(argv: list[str] | None = None) -> None:
         side, method, dim = args.worker
         worker(side, method, args.corpus, int(dim), args.min_count, args.epochs, args.threads, args.deterministic)
         return
-    print(f"| method | dim | vocab | embedlab peak MB | gensim peak MB | ratio | embedlab anon end MB | gensim anon end MB |")
+    print("| method | dim | vocab | embedlab peak MB | gensim peak MB | ratio | embedlab anon end MB "
+          "| gensim anon end MB |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
     for method in args.methods:
         for dim in args.dims:
             res = {}
             for side in ("embedlab", "gensim"):
-                cmd = python_cmd(__file__, args.corpus, "--min-count", str(args.min_count), "--epochs", str(args.epochs),
-                                 "--threads", str(args.threads), "--worker", side, method, str(dim))
+                cmd = python_cmd(__file__, args.corpus, "--min-count", str(args.min_count), "--epochs",
+                                 str(args.epochs), "--threads", str(args.threads), "--worker", side, method, str(dim))
                 if args.deterministic:
                     cmd.append("--deterministic")
                 res[side] = run_json_child(cmd, threads=args.threads, label=f"{side} {method} {dim}")

@@ -23,5 +23,6 @@ def test_train_word2vec_deterministic_threads_equal(cli, topic_corpus, tmp_path)
 @pytest.mark.parametrize("method,extra", [("ppmi-svd", ()), ])
 def test_deterministic_refused_naming_the_method(cli, topic_corpus, tmp_path, method, extra):
     result = cli("train", method, topic_corpus, "-o", tmp_path / "v.npz", "--deterministic", *extra)
-    assert_cli_error(result, rf"--deterministic: {method} cannot guarantee bit-identical vectors .*word2vec, fasttext, glove")
+    assert_cli_error(result,
+                     rf"--deterministic: {method} cannot guarantee bit-identical vectors .*word2vec, fasttext, glove")
     assert not (tmp_path / "v.npz").exists()

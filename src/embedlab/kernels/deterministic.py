@@ -9,7 +9,8 @@ Training alternates two phases until every shard is done:
    touches (copied on first touch from the shared matrices, which nobody writes during this
    phase). A shard sees its own updates immediately and the others' at the next mini-batch;
 2. **merge** (``prange`` over row owners): each shard's change (copy minus the snapshot value) is
-   added to the shared rows in shard order. A row is owned by one worker (``row % workers``),
+   added to the shared rows in shard order (Huffman inner nodes get the mean of the shards'
+   changes, see :data:`MERGE_MEAN`). A row is owned by one worker (``row % workers``),
    so every element receives its additions in the same order whatever the number of workers.
 
 Nothing a thread does depends on which thread it is or when it runs, so the result depends only
@@ -44,7 +45,9 @@ __all__ = ["train_chunk_deterministic", "cache_slots", "N_SHARDS", "BATCH", "GLO
 N_SHARDS = 16
 #: centre words per shard and mini-batch
 BATCH = 48
-#: merge a row changed by several shards with the mean of their changes (else the sum)
+#: hierarchical softmax: merge an inner node changed by several shards with the mean of their
+#: changes (the nodes near the root are on every path; summing 16 shards' stale gradients blew up
+#: fastText's HS). Input and negative-sampling rows always get the sum (the mean slows learning).
 MERGE_MEAN = True
 
 
@@ -326,9 +329,9 @@ def _train_chunk_det(
                 ctx, lctx, outs, louts, lpts, llen, obuf, gbuf, tmp, hv, neu1e, gvec, skip_saturated,
             )
         for t in prange(nw):
-            _merge_rows(syn0, r_in, c_in, w_in, o_in, t, nw, t_in, mean)
+            _merge_rows(syn0, r_in, c_in, w_in, o_in, t, nw, t_in, False)
             if negative > 0:
-                _merge_rows(syn1neg, r_ng, c_ng, w_ng, o_ng, t, nw, t_ng, mean)
+                _merge_rows(syn1neg, r_ng, c_ng, w_ng, o_ng, t, nw, t_ng, False)
             if use_hs:
                 _merge_rows(syn1, r_hs, c_hs, w_hs, o_hs, t, nw, t_hs, mean)
         for s in prange(n_shards):
@@ -688,8 +691,8 @@ def _train_block_det(ids, offsets, bounds, sub_indptr, sub_indices, w_in, w_out,
                 w_hs, o_hs, lrows, lpts, llen, h, g, gp,
             )
         for t in prange(nw):
-            _merge_rows(w_in, r_in, c_in, wk_in, o_in, t, nw, t_in, mean)
-            _merge_rows(w_out, r_ng, c_ng, w_ng, o_ng, t, nw, t_ng, mean)
+            _merge_rows(w_in, r_in, c_in, wk_in, o_in, t, nw, t_in, False)
+            _merge_rows(w_out, r_ng, c_ng, w_ng, o_ng, t, nw, t_ng, False)
             _merge_rows(syn1, r_hs, c_hs, w_hs, o_hs, t, nw, t_hs, mean)
         for s in prange(n_shards):
             if c_in[s] > 0:

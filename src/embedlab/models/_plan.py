@@ -538,7 +538,8 @@ def _advice(model: Any, stats: CorpusStats, mem: int) -> list[str]:
         else:
             hi = mid - 1
     if best is not None and best < v_now:
-        out.append(f"max_vocab_size={best} (--max-vocab-size {best}): peak {format_bytes(peak(_with(model, max_vocab_size=best)))}")
+        best_peak = format_bytes(peak(_with(model, max_vocab_size=best)))
+        out.append(f"max_vocab_size={best} (--max-vocab-size {best}): peak {best_peak}")
     for dim in (300, 200, 100, 50, 25):
         if dim < p["vector_size"]:
             m = _with(model, vector_size=dim)
@@ -599,7 +600,8 @@ def check_training_memory(model: Any, vocab: Any, encoded: Any = None, *, nnz: i
     stats = stats_from_vocab(vocab, n, s, 10000)
     p = _params(model)
     if method == "glove" and nnz is not None:
-        stats.glove_nnz = {(len(vocab), int(p["window"]), bool(p["symmetric"])): (nnz, "counted")}  # type: ignore[attr-defined]
+        key = (len(vocab), int(p["window"]), bool(p["symmetric"]))
+        stats.glove_nnz = {key: (nnz, "counted")}  # type: ignore[attr-defined]
     stages, _, _ = _stages(model, stats, len(vocab))
     later = [st for st in stages if st.name in ("training", "output", "subword table")]
     need = max(st.bytes for st in later)

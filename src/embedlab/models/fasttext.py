@@ -202,10 +202,13 @@ class FastText(BaseEmbedder):
         t_start = time.perf_counter()
         indptr, indices, used = self._subword_table(words)
         rng = np.random.default_rng(seed)
-        # uniform on [-1/dim, 1/dim), drawn in float32 in place (no float64 temporary of the whole matrix)
-        w_in = rng.random((n_words + used.shape[0], dim), dtype=np.float32)
-        w_in *= np.float32(2.0 / dim)
-        w_in -= np.float32(1.0 / dim)
+        # uniform on [-1/dim, 1/dim): the same values as one rng.uniform call, drawn in blocks of rows
+        # so that no float64 temporary of the whole (words + n-grams) x dim matrix is ever held
+        w_in = np.empty((n_words + used.shape[0], dim), dtype=np.float32)
+        step = max(1, (1 << 20) // max(dim, 1))
+        for a in range(0, w_in.shape[0], step):
+            b = min(w_in.shape[0], a + step)
+            w_in[a:b] = rng.uniform(-1.0 / dim, 1.0 / dim, size=(b - a, dim))
         w_out = np.zeros((n_words if self.negative else 0, dim), dtype=np.float32)
         if self.hs:
             codes, points, lengths = build_huffman(vocab.counts)

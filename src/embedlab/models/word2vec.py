@@ -264,7 +264,8 @@ class Word2Vec(BaseEmbedder):
             codes, points, lens = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32)
         max_len = int(np.diff(offsets).max())
         if self.deterministic:  # shards and chunks fixed whatever the thread count
-            chunks, n_slices, kernel = _chunks(offsets, _DETERMINISTIC_CHUNK_TOKENS), N_SHARDS, train_chunk_deterministic
+            chunks = _chunks(offsets, _DETERMINISTIC_CHUNK_TOKENS)
+            n_slices, kernel = N_SHARDS, train_chunk_deterministic
         else:  # several slices per thread, dealt dynamically (see train_chunk)
             chunks = _chunks(offsets, _CHUNK_TOKENS_PER_THREAD * n_threads)
             n_slices, kernel = _SLICES_PER_THREAD * n_threads, train_chunk
