@@ -53,7 +53,7 @@ def _paired(label: str, ra, rb, metric: str) -> str:
 
 
 def subset_queries(data, qids):
-    from embedlab.evaluation.taskdata import RetrievalData
+    from embedlab.corpus.taskdata import RetrievalData
 
     keep = set(qids)
     return RetrievalData(data.doc_ids, data.docs, [q for q in data.query_ids if q in keep],
@@ -66,7 +66,7 @@ def cranfield_judgements(data, keep_no_interest: bool = False):
     """Cranfield's judgements as cranqrel means them: its code -1 ("references of no interest") is
     not relevant. ``QRelsCorrectedforTRECeval`` (which the folder loader prefers) maps codes
     1..4 to grades 4..1 but -1 to 5, the top grade (one such judgement per query); drop those."""
-    from embedlab.evaluation.taskdata import RetrievalData
+    from embedlab.corpus.taskdata import RetrievalData
 
     if keep_no_interest or "QRelsCorrectedforTRECeval" not in "".join(data.warnings) + data.source:
         return data
@@ -81,7 +81,7 @@ def cranfield(args, out: dict) -> None:
     from embedlab.evaluation.documents import tokenize
     from embedlab.evaluation.encoders import HybridRanker
     from embedlab.evaluation.retrieval import Retrieval
-    from embedlab.evaluation.taskdata import load_retrieval
+    from embedlab.corpus.taskdata import load_retrieval
     from embedlab.models.bm25 import BM25
     from embedlab.models.finetune import SentenceFineTuner
     from embedlab.models.transformer import SentenceEncoder, torch_threads
@@ -177,7 +177,7 @@ def cranfield(args, out: dict) -> None:
 def sts(args, out: dict) -> None:
     from embedlab.corpus.texts import Pairs
     from embedlab.evaluation.sts import SentenceSimilarity
-    from embedlab.evaluation.taskdata import load_sentence_pairs
+    from embedlab.corpus.taskdata import load_sentence_pairs
     from embedlab.models.finetune import LiveEncoder, SentenceFineTuner
     from embedlab.models.transformer import SentenceEncoder, torch_threads
     from embedlab.vectors.pretrained import resolve_vectors

@@ -40,7 +40,7 @@ def main() -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from embedlab.evaluation.taskdata import load_retrieval, load_sentence_pairs
+    from embedlab.corpus.taskdata import load_retrieval, load_sentence_pairs
     from embedlab.models.transformer import SentenceEncoder
 
     sts = load_sentence_pairs(Path(args.data) / "sts" / "stsbenchmark" / "sts-test.csv")

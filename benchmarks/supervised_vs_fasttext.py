@@ -76,7 +76,7 @@ def split(texts: list[str], labels: list[str], seed: int = 0, test: float = 0.2)
 
 
 def load_sets(names: list[str]) -> dict:
-    from embedlab.evaluation.taskdata import load_labelled_texts
+    from embedlab.corpus.taskdata import load_labelled_texts
 
     out = {}
     for name in names:
@@ -229,7 +229,7 @@ def print_table(rows: list[dict]) -> None:
 def autotune(args) -> dict:
     import fasttext
 
-    from embedlab.evaluation.taskdata import load_labelled_texts
+    from embedlab.corpus.taskdata import load_labelled_texts
     from embedlab.models.supervised import SupervisedClassifier
     from embedlab.tuning import tune
 

@@ -33,7 +33,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from embedlab.corpus.texts import Pairs
-    from embedlab.evaluation.taskdata import load_sentence_pairs
+    from embedlab.corpus.taskdata import load_sentence_pairs
     from embedlab.models.finetune import SentenceFineTuner
     from embedlab.models.transformer import SentenceEncoder
 

@@ -110,7 +110,7 @@ def test_pairs_from_qrels_split_and_from_columns(cli, tmp_path, shared_data):
     read = lambda p: [ln.split("\t") for ln in p.read_text().splitlines()[1:]]  # noqa: E731
     tr, te = read(train), read(test)
     assert tr and te and not {a for a, _ in tr} & {a for a, _ in te}  # no query on both sides
-    from embedlab.evaluation.taskdata import load_retrieval
+    from embedlab.corpus.taskdata import load_retrieval
 
     beir = load_retrieval(held)  # the held-out queries as a retrieval set of their own
     assert len(beir.docs) == 1400 and {" ".join(q.split()) for q in beir.queries} == {a for a, _ in te}

@@ -13,7 +13,7 @@ from embedlab.evaluation.classification import TextClassification
 from embedlab.evaluation.clustering import DocumentClustering
 from embedlab.evaluation.retrieval import Retrieval
 from embedlab.evaluation.stats import compare_results
-from embedlab.evaluation.taskdata import LabelledTexts, load_labelled_texts, load_retrieval
+from embedlab.corpus.taskdata import LabelledTexts, load_labelled_texts, load_retrieval
 from embedlab.evaluation.wordtasks import OutlierDetection, WordCategorization, outlier_position
 from embedlab.exceptions import DataError, FormatError, InputFileError
 from embedlab.vectors import KeyedVectors
@@ -207,7 +207,7 @@ def test_downstream_task_as_tuning_objective():
 def test_cranfield_no_interest_judgements_are_not_top_grade(tmp_path):
     """The TREC conversion of Cranfield's qrels maps -1 ('no interest') to grade 5; with the
     original ``cranqrel`` beside it those judgements are dropped, the others kept."""
-    from embedlab.evaluation.taskdata import load_retrieval
+    from embedlab.corpus.taskdata import load_retrieval
 
     (tmp_path / "cran.all.1400").write_text(".I 1\n.W\nwing flow\n.I 2\n.W\nheat transfer\n.I 3\n.W\nshock\n")
     (tmp_path / "cran.qry").write_text(".I 001\n.W\nwing\n.I 002\n.W\nheat\n")

@@ -46,7 +46,7 @@ def test_pooled_vectors_equal_the_task_default_they_name(shared_data):
     from downstream_helpers import glove
 
     from embedlab.evaluation.sts import SentenceSimilarity
-    from embedlab.evaluation.taskdata import load_sentence_pairs
+    from embedlab.corpus.taskdata import load_sentence_pairs
 
     d = load_sentence_pairs(shared_data / "sts" / "stsbenchmark" / "sts-dev.csv")
     d.s1, d.s2, d.scores = d.s1[:300], d.s2[:300], d.scores[:300]
@@ -125,7 +125,7 @@ def test_sts_with_minilm_beats_glove(shared_data, minilm):
     from downstream_helpers import glove
 
     from embedlab.evaluation.sts import SentenceSimilarity
-    from embedlab.evaluation.taskdata import load_sentence_pairs
+    from embedlab.corpus.taskdata import load_sentence_pairs
 
     d = load_sentence_pairs(shared_data / "sts" / "stsbenchmark" / "sts-dev.csv")
     d.s1, d.s2, d.scores = d.s1[:200], d.s2[:200], d.scores[:200]
@@ -139,7 +139,7 @@ def test_sts_with_minilm_beats_glove(shared_data, minilm):
 def test_classification_and_clustering_accept_an_encoder(shared_data, minilm):
     from embedlab.evaluation.classification import TextClassification
     from embedlab.evaluation.clustering import DocumentClustering
-    from embedlab.evaluation.taskdata import LabelledTexts, load_labelled_texts
+    from embedlab.corpus.taskdata import LabelledTexts, load_labelled_texts
 
     full = load_labelled_texts(shared_data / "classification" / "sentence_polarity.zip")
     rng = np.random.default_rng(0)
@@ -157,7 +157,7 @@ def test_compare_mixes_encoders_rankers_and_word_vectors(shared_data, minilm):
     from embedlab.evaluation import make_evaluator
     from embedlab.evaluation.compare import compare_embeddings
     from embedlab.evaluation.retrieval import Retrieval
-    from embedlab.evaluation.taskdata import RetrievalData, load_retrieval
+    from embedlab.corpus.taskdata import RetrievalData, load_retrieval
     from embedlab.models.bm25 import BM25
 
     full = load_retrieval(shared_data / "retrieval" / "cranfield")

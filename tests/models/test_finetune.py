@@ -29,7 +29,7 @@ def cranfield_pairs(request) -> Pairs:
     if not folder.is_dir():
         pytest.skip(f"Cranfield not found at {folder}")
     from embedlab.cli.pairs import retrieval_pairs
-    from embedlab.evaluation.taskdata import load_retrieval
+    from embedlab.corpus.taskdata import load_retrieval
 
     data = load_retrieval(folder)
     qids = [q for q in data.query_ids if q in data.qrels][:12]
@@ -42,7 +42,7 @@ def sts_pairs() -> Pairs:
     path = SHARED_DATA / "sts" / "stsbenchmark" / "sts-train.csv"
     if not path.is_file():
         pytest.skip(f"STS-B not found at {path}")
-    from embedlab.evaluation.taskdata import load_sentence_pairs
+    from embedlab.corpus.taskdata import load_sentence_pairs
 
     d = load_sentence_pairs(path)
     return Pairs(d.s1[:40], d.s2[:40], scores=d.scores[:40], source="sts-train")

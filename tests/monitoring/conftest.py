@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import logging
 from collections import Counter
 
@@ -34,11 +36,11 @@ def planted(tmp_path_factory) -> dict:
     swapped with 20 others throughout; word2vec (50-d, 5 epochs, one thread) on both: seeds 1 and 2
     of the original, seed 2 of the shifted copy. Written once per session."""
     from embedlab.corpus import Corpus
-    from embedlab.corpus.readers import sample_corpus_path
+    from embedlab.corpus.readers import SAMPLE_KJV_LINES, sample_corpus_path
     from embedlab.models.word2vec import Word2Vec
 
     root = tmp_path_factory.mktemp("planted")
-    sents = list(Corpus(str(sample_corpus_path())))
+    sents = list(itertools.islice(Corpus(str(sample_corpus_path())), SAMPLE_KJV_LINES))  # the KJV part
     counts = Counter(w for s in sents for w in s)
     cands = sorted(w for w, c in counts.items() if 200 <= c <= 5000 and w.isalpha() and len(w) >= 3)
     pick = [str(w) for w in np.random.default_rng(7).choice(cands, 40, replace=False)]

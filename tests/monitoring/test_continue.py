@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import random
 import sys
 from pathlib import Path
@@ -89,14 +91,20 @@ def test_continued_rows_start_from_the_state(halves, tmp_path):
 
 def test_state_bad_input(halves, tmp_path):
     first, second = halves
-    m1 = w2v(checkpoint_every=1, checkpoint_path=str(tmp_path / "ck.npz"), epochs=2).fit(first)
+    ck = tmp_path / "ck.npz"
+
+    def keep_checkpoint(epoch, elapsed, metrics):  # a finished run removes its checkpoint; keep a copy
+        if ck.is_file():
+            shutil.copy(ck, tmp_path / "ck-copy.npz")
+
+    m1 = w2v(checkpoint_every=1, checkpoint_path=str(ck), epochs=2, callbacks=keep_checkpoint).fit(first)
     s1 = m1.save_state(tmp_path / "s1.npz")
     with pytest.raises(InvalidParameterError, match=r"keeps vector_size.*vector_size=8 \(state: 16\)"):
         w2v(vector_size=8).continue_training(second, s1)
     with pytest.raises(FormatError, match="a word2vec state, not fasttext"):
         FastText(vector_size=16, show_progress=False).continue_training(second, s1)
     with pytest.raises(FormatError, match="checkpoint"):
-        w2v().continue_training(second, tmp_path / "ck.npz")
+        w2v().continue_training(second, tmp_path / "ck-copy.npz")
     with pytest.raises(InputFileError, match="not found"):
         w2v().continue_training(second, tmp_path / "none.npz")
     m1.vectors_.save(tmp_path / "vec.npz")

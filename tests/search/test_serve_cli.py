@@ -124,7 +124,7 @@ def test_index_build_refuses_nan_and_query_errors(cli, tmp_path, vectors):
     x[6, 2] = np.nan
     bad = tmp_path / "nan.npz"
     KeyedVectors([f"k{i}" for i in range(10)], x).save(bad)
-    assert_cli_error(cli("index", "build", bad, "-o", tmp_path / "n"), r"key 'k6' \(row 7\) has NaN or inf")
+    assert_cli_error(cli("index", "build", bad, "-o", tmp_path / "n"), r"row 7, key 'k6': the vector holds NaN or inf")
     assert not (tmp_path / "n").exists()
     out = tmp_path / "e"
     assert cli("index", "build", vectors, "-o", out, "--backend", "exact").exit_code == 0

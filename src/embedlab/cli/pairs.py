@@ -101,7 +101,7 @@ def pairs(
         if heldout.exists():
             raise InvalidParameterError(f"--heldout {heldout}: already exists; give a new folder")
     if source.is_dir():
-        from ..evaluation.taskdata import load_retrieval
+        from ..corpus.taskdata import load_retrieval
 
         data = load_retrieval(source)
         qids = [q for q in data.query_ids if q in data.qrels]

@@ -1,5 +1,5 @@
 """Labelled texts for supervised training: fastText ``__label__`` lines (several labels per line)
-or any table / NLTK zip / category folder that :func:`embedlab.evaluation.taskdata.load_labelled_texts`
+or any table / NLTK zip / category folder that :func:`embedlab.corpus.taskdata.load_labelled_texts`
 reads (one label per text), and unlabelled lines for prediction.
 
 fastText's format is one text per line, its labels as tokens starting with ``__label__``
@@ -120,7 +120,7 @@ def read_labelled(
     """
     p = _check(path)
     if not is_fasttext_file(p, prefix):
-        from ..evaluation.taskdata import load_labelled_texts
+        from .taskdata import load_labelled_texts
 
         data = load_labelled_texts(p, text_column=text_column, label_column=label_column)
         return LabelledLines(data.texts, [[y] for y in data.labels], data.source, [], list(data.warnings))

@@ -26,7 +26,7 @@ from ..exceptions import DataError, InvalidParameterError
 from .base import EvalResult, register_evaluator
 from .encoders import doc_method_of, document_embedder
 from .stats import build_result
-from .taskdata import LabelledTexts, _warn, load_labelled_texts
+from ..corpus.taskdata import LabelledTexts, _warn, load_labelled_texts
 
 if TYPE_CHECKING:
     from ..vectors import KeyedVectors

@@ -19,7 +19,7 @@ from .base import EvalResult, register_evaluator
 from .classification import check_labels
 from .encoders import doc_method_of, document_embedder
 from .stats import bootstrap_ci, build_result
-from .taskdata import LabelledTexts, load_labelled_texts
+from ..corpus.taskdata import LabelledTexts, load_labelled_texts
 
 if TYPE_CHECKING:
     from ..vectors import KeyedVectors

@@ -6,7 +6,7 @@ document is ranked for every query. Per-query metrics: reciprocal rank (MRR is t
 primary metric), nDCG@10 with graded relevance (linear gains, as scikit-learn's ``ndcg_score``),
 and recall@k; each with a bootstrap 95% CI over queries. A query without any known word scores
 0 on every metric and counts as not covered. Spec kind ``retrieval:FOLDER`` (see
-:func:`~embedlab.evaluation.taskdata.load_retrieval`).
+:func:`~embedlab.corpus.taskdata.load_retrieval`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..exceptions import DataError, InvalidParameterError
 from .base import EvalResult, register_evaluator
 from .encoders import doc_method_of, retrieval_scorer
 from .stats import build_result
-from .taskdata import RetrievalData, load_retrieval
+from ..corpus.taskdata import RetrievalData, load_retrieval
 
 if TYPE_CHECKING:
     from ..vectors import KeyedVectors

@@ -19,7 +19,7 @@ from ..exceptions import DataError
 from .base import EvalResult, register_evaluator
 from .encoders import doc_method_of, document_embedder
 from .stats import PAIR_METRICS, build_result
-from .taskdata import SentencePairs, load_sentence_pairs
+from ..corpus.taskdata import SentencePairs, load_sentence_pairs
 
 if TYPE_CHECKING:
     from ..vectors import KeyedVectors

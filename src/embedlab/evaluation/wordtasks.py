@@ -24,7 +24,7 @@ from ..exceptions import DataError
 from .base import EvalResult, register_evaluator
 from .documents import lookup_index
 from .stats import build_result
-from .taskdata import OutlierSets, WordCategories, load_outlier_sets, load_word_categories
+from ..corpus.taskdata import OutlierSets, WordCategories, load_outlier_sets, load_word_categories
 
 if TYPE_CHECKING:
     from ..vectors import KeyedVectors

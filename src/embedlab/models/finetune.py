@@ -107,7 +107,7 @@ def _heldout_evaluator(pairs: Any, name: str) -> Any:
     """An embedlab evaluator on held-out pairs: STS for scored pairs, retrieval otherwise."""
     from ..evaluation.retrieval import Retrieval
     from ..evaluation.sts import SentenceSimilarity
-    from ..evaluation.taskdata import RetrievalData, SentencePairs
+    from ..corpus.taskdata import RetrievalData, SentencePairs
 
     if pairs.scores is not None:
         ev = SentenceSimilarity(SentencePairs(list(pairs.anchors), list(pairs.positives), list(pairs.scores), name),
