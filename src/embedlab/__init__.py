@@ -28,6 +28,15 @@ _LAZY: dict[str, str] = {
     "save_vectors": "embedlab.vectors.io",
     "clone": "embedlab.base",
     "BaseEmbedder": "embedlab.base",
+    "Interactions": "embedlab.corpus.interactions",
+    "read_interactions": "embedlab.corpus.interactions",
+    "RecommenderVectors": "embedlab.vectors.recommend",
+    "Item2Vec": "embedlab.models.item2vec",
+    "ALS": "embedlab.models.recommend",
+    "BPR": "embedlab.models.recommend",
+    "EASE": "embedlab.models.recommend",
+    "ItemKNN": "embedlab.models.recommend",
+    "Popularity": "embedlab.models.recommend",
 }
 
 __all__ = ["__version__", *_LAZY]
