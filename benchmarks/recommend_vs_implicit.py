@@ -12,8 +12,8 @@ Datasets (``--datasets``):
   item2vec are tuned on ``valid.csv``, scored once on ``test.csv``;
 * ``groceries``: ``../shared/data/recommendation/groceries.csv``, one random item hidden per
   basket (hit@10);
-* ``large``: a generated set of ~5M interactions (100k users, 20k items in latent groups with
-  Zipf popularity), leave-last-out.
+* ``large``: a generated set of ~5M interactions (70k users, 20k items in latent groups plus a
+  global power-law popularity), leave-last-out.
 
 Every fit runs in its own child process (peak RSS of that child; the time is the fit alone).
 The evaluation is the same for every side: embedlab's full-ranking ``recommendation:DIR``.
@@ -120,24 +120,23 @@ def _write_split(inter, by: str, folder: Path, *, valid: bool, seed: int = 0, ra
     return folder
 
 
-def _generated(n_users: int = 100_000, n_items: int = 20_000, mean_len: int = 50, seed: int = 0):
-    """Users with 1-3 latent groups of 100 items each; Zipf popularity inside groups; 20% global."""
+def _generated(n_users: int = 70_000, n_items: int = 20_000, mean_len: int = 80, seed: int = 0):
+    """Users with 1-3 latent groups of 200 items (uniform inside a group) plus 20% of draws from
+    a global power-law popularity (``p ~ 1 / (rank + 10) ** 0.8``); duplicates summed."""
     from embedlab.corpus.interactions import from_pairs
 
     rng = np.random.default_rng(seed)
-    n_groups = n_items // 100
+    n_groups = n_items // 200
     lens = np.clip(rng.geometric(1.0 / mean_len, size=n_users), 3, 1000)
     users = np.repeat(np.arange(n_users), lens)
     n = users.size
     ug = rng.integers(0, n_groups, size=(n_users, 3))
-    pick = rng.integers(0, 3, size=n)
-    group = ug[users, pick]
-    zipf = np.minimum(rng.zipf(1.3, size=n) - 1, 99)
-    items = group * 100 + zipf
+    group = ug[users, rng.integers(0, 3, size=n)]
+    items = group * 200 + rng.integers(0, 200, size=n)
     glob = rng.random(n) < 0.2
-    items[glob] = np.minimum(rng.zipf(1.2, size=int(glob.sum())) - 1, n_items - 1)
-    times = np.arange(n, dtype=np.float64)
-    return from_pairs(users.astype(str), items.astype(str), times=times)
+    pop = 1.0 / (np.arange(n_items) + 10.0) ** 0.8
+    items[glob] = rng.permutation(n_items)[rng.choice(n_items, size=int(glob.sum()), p=pop / pop.sum())]
+    return from_pairs(users.astype(str), items.astype(str), times=np.arange(n, dtype=np.float64))
 
 
 # ---------------------------------------------------------------------------- runs
