@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import python_cmd, run_json_child  # noqa: E402
+from _common import proc_status_mb, python_cmd, run_json_child  # noqa: E402
 
 HERE = Path(__file__).resolve()
 GROCERIES = HERE.parents[1].parent / "shared" / "data" / "recommendation" / "groceries.csv"
@@ -44,7 +44,10 @@ GROCERIES = HERE.parents[1].parent / "shared" / "data" / "recommendation" / "gro
 
 # ---------------------------------------------------------------------------- children
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """This process's peak RSS: VmHWM (reset by exec, unlike ru_maxrss, which keeps the peak of
+    the parent's pages the child was forked with)."""
+    hwm = proc_status_mb("VmHWM")["VmHWM"]
+    return hwm if hwm == hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _child(args: argparse.Namespace) -> None:
