@@ -42,6 +42,15 @@ _LAZY: dict[str, str] = {
     "BM25": "embedlab.models.bm25",
     "build_index": "embedlab.search",
     "load_index": "embedlab.search",
+    "Interactions": "embedlab.corpus.interactions",
+    "read_interactions": "embedlab.corpus.interactions",
+    "RecommenderVectors": "embedlab.vectors.recommend",
+    "Item2Vec": "embedlab.models.item2vec",
+    "ALS": "embedlab.models.recommend",
+    "BPR": "embedlab.models.recommend",
+    "EASE": "embedlab.models.recommend",
+    "ItemKNN": "embedlab.models.recommend",
+    "Popularity": "embedlab.models.recommend",
 }
 
 __all__ = ["__version__", *_LAZY]
