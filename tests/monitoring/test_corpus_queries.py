@@ -101,3 +101,21 @@ def test_query_log_bad_lines(tmp_path, run_cli):
     r = run_cli("drift", "--queries", log, "-o", tmp_path / "o", "--json", "--period", "day")
     assert r.exit_code == 0 and json.loads(r.stdout)["unknown_keys"][0]["key"] == "covid"
     assert (tmp_path / "o" / "query_drift.html").exists()
+
+
+def test_the_service_query_log_is_read_by_query_drift(tmp_path):
+    """`serve --log-queries` writes what `drift --queries` reads: misses counted, keys kept."""
+    pytest.importorskip("fastapi", reason="the serve extra is not installed: pip install 'embedlab[serve]'")
+    from embedlab.serve.app import QueryLog
+
+    path = tmp_path / "q.jsonl"
+    log = QueryLog(path)
+    for key, hit in [("king", True), ("kinng", False), ("kinng", False), ("queen", True)]:
+        log.write("neighbors", "v", key, hit)
+    log.close()
+    records = list(read_query_log(path))
+    assert [r.key for r in records] == ["king", "kinng", "kinng", "queen"]
+    report = query_drift(path)
+    assert report["summary"]["miss_rate"] == pytest.approx(0.5)
+    assert report["unknown_keys"][0] == {**report["unknown_keys"][0], "key": "kinng", "count": 2}
+    assert report["endpoints"][0]["endpoint"] == "neighbors"
