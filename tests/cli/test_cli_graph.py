@@ -101,7 +101,8 @@ def test_tune_node2vec_on_node_classification(cli, edges, tmp_path):
     trials = (out / "trials.csv").read_text().splitlines()
     assert len(trials) == 3
     header = trials[0].split(",")
-    assert {"value", "test", "p", "q", "window", "walk_length", "vector_size"} <= set(header), header
+    assert {"value", "test", "p", "q", "window"} <= set(header), header  # node2vec's searched parameters
+    assert not {"walk_length", "vector_size"} & set(header), header  # fixed by --set: not searched
     row = dict(zip(header, trials[1].split(",")))
     assert 0.0 <= float(row["value"]) <= 1.0 and 0.0 <= float(row["test"]) <= 1.0
 
