@@ -1,4 +1,5 @@
-"""Continued training and warm starts for Word2Vec (and subclasses) and FastText.
+"""Continued training and warm starts for Word2Vec (and subclasses) and FastText; state files and
+continued training for node2vec / deepwalk / item2vec (:func:`continue_sgns`).
 
 The models expose these as methods (``save_state``, ``continue_training``, ``fit_from_vectors``);
 the state format, vocabulary growth and frozen rows live in :mod:`._state`.
@@ -33,7 +34,7 @@ from ._state import (
 )
 
 __all__ = ["save_word2vec_state", "continue_word2vec", "word2vec_from_vectors", "save_fasttext_state",
-           "continue_fasttext", "fasttext_from_vectors"]
+           "continue_fasttext", "fasttext_from_vectors", "save_sgns_state", "continue_sgns"]
 
 
 def _seed(model: Any) -> int:
@@ -235,4 +236,91 @@ def fasttext_from_vectors(model: Any, corpus: Any, vectors: Any, freeze_existing
     _record(model, None, [w for w, f in zip(vocab.words, found) if f < 0], vocab.total_words, freeze_existing,
             f"init-vectors: {name}", t0)
     model.vectors_.metadata["continued_from"]["initialised_words"] = int((found >= 0).sum())
+    return model
+
+
+# ------------------------------------------------------------------ SGNS models outside Word2Vec
+# Node2Vec / DeepWalk / Item2Vec drive the SGNS kernel themselves: their ``fit`` asks
+# ``model._continue_init`` (a :class:`_SGNSInit`, when continuing) for the starting rows.
+def save_sgns_state(model: Any, path: str | os.PathLike[str]) -> Path:
+    """Write the state of a fitted node2vec / deepwalk / item2vec (input + output rows, keys with counts)."""
+    from ..corpus import Vocabulary
+
+    check_is_fitted(model)
+    kv = model.vectors_
+    counts = getattr(model, "state_counts_", None)
+    if counts is None or len(counts) != len(kv.index_to_key):
+        counts = kv.counts if kv.counts is not None else np.ones(len(kv.index_to_key), np.int64)
+    vocab = Vocabulary(kv.index_to_key, np.asarray(counts, dtype=np.int64))
+    return write_state(path, method=model.name, params=model.get_params(), vocab=vocab,
+                       arrays={"syn0": np.asarray(kv.vectors, dtype=np.float32), "syn1neg": model.syn1neg_},
+                       lr=lr_position(model), seed=model.random_state_,
+                       history=list(getattr(model, "state_history_", []) or [])
+                       or [history_entry(model, int(vocab.counts.sum()), len(vocab), "fit")])
+
+
+class _SGNSInit:
+    """Starting rows for a continued SGNS fit: old keys keep their rows, new ones start as in ``fit``."""
+
+    def __init__(self, state: Any, dim: int, freeze: bool) -> None:
+        self.state, self.dim, self.freeze = state, dim, freeze
+        self.keys: list[str] = []
+        self.counts = np.zeros(0, np.int64)
+        self.source = np.zeros(0, np.int64)
+
+    def union(self, keys: list[str]) -> list[str]:
+        """``keys`` then the state's keys missing from them (so old rows are kept)."""
+        present = set(keys)
+        return list(keys) + [w for w in self.state.vocab.words if w not in present]
+
+    def __call__(self, keys: list[str], counts: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, Any]:
+        old = self.state.vocab.word_to_id
+        self.keys, self.counts = list(keys), np.asarray(counts, dtype=np.int64)
+        self.source = np.array([old.get(k, -1) for k in self.keys], dtype=np.int64)
+        n = len(self.keys)
+        syn0 = moved_rows(self.state.arrays["syn0"], self.source,
+                          uniform_rows(np.random.default_rng(seed), n, self.dim))
+        syn1neg = moved_rows(self.state.arrays["syn1neg"], self.source, np.zeros((n, self.dim), np.float32))
+        frozen = FrozenRows(syn0, np.flatnonzero(self.source >= 0)) if self.freeze else None
+        return syn0, syn1neg, frozen
+
+
+def continue_sgns(model: Any, data: Any, state_path: str | os.PathLike[str], freeze_existing: bool = False) -> Any:
+    """Continue a node2vec / deepwalk / item2vec state on new data (a new graph, new interactions)."""
+    from ..vectors import KeyedVectors
+
+    model._validate_params()
+    state = read_state(state_path, model.name)
+    check_structural(model, state)
+    old0, old1 = state.arrays["syn0"], state.arrays["syn1neg"]
+    if old0.shape != (len(state.vocab), model.vector_size) or old1.shape != old0.shape:
+        raise InvalidParameterError(f"{state.path}: syn0/syn1neg have shapes {old0.shape}/{old1.shape}, not "
+                                    f"({len(state.vocab)}, {model.vector_size}); the state file is damaged")
+    t0 = time.perf_counter()
+    init = _SGNSInit(state, int(model.vector_size), freeze_existing)
+    model._continue_init = init
+    try:
+        model.fit(data)
+    finally:
+        model._continue_init = None
+    src = init.source
+    counts = init.counts + np.where(src >= 0, state.vocab.counts[np.maximum(src, 0)], 0)
+    present = set(init.keys)
+    rest = [i for i, w in enumerate(state.vocab.words) if w not in present]
+    kv = model.vectors_
+    if rest:  # old keys absent from the new data (graph models): rows appended unchanged
+        if type(kv) is not KeyedVectors:
+            raise InvalidParameterError(f"{type(model).__name__}: old keys missing from the continued vectors")
+        keys = list(kv.index_to_key) + [state.vocab.words[i] for i in rest]
+        kv_counts = kv.counts if kv.counts is not None else counts
+        model.vectors_ = KeyedVectors(keys, np.vstack([kv.vectors, old0[rest]]),
+                                      counts=np.concatenate([kv_counts, state.vocab.counts[rest]]),
+                                      metadata=kv.metadata)
+        model.syn1neg_ = np.vstack([model.syn1neg_, old1[rest]])
+        counts = np.concatenate([counts, state.vocab.counts[rest]])
+    model.state_counts_ = counts
+    added = [k for k, s in zip(init.keys, src) if s < 0]
+    logger.info("%s: continued %s: %d old keys, %d new, freeze_existing=%s", type(model).__name__, state.path,
+                len(state.vocab), len(added), freeze_existing)
+    _record(model, state, added, int(init.counts.sum()), freeze_existing, str(state.path), t0)
     return model

@@ -150,6 +150,9 @@ class Item2Vec(RecommenderMixin, BaseEmbedder):
         inter = as_interactions(data)
         if self.min_count > 1:
             inter = inter.filter(1, self.min_count, iterate=False)
+        init = getattr(self, "_continue_init", None)
+        if init is not None:  # continue_training: keep the state's items (old rows)
+            inter = inter.with_items(init.union(list(inter.item_ids)))
         lens = np.diff(inter.indptr)
         if inter.nnz == 0 or int(lens.max()) < 2:
             raise DataError(f"Item2Vec: {inter.source or 'the data'} has no user or basket with two items; "
@@ -162,9 +165,13 @@ class Item2Vec(RecommenderMixin, BaseEmbedder):
         syn0 -= np.float32(1.0)
         syn0 /= np.float32(dim)
         syn1neg = np.zeros((v, dim), dtype=np.float32)
+        frozen = None
+        if init is not None:
+            syn0, syn1neg, frozen = init(list(inter.item_ids), counts, seed)
         keep = Vocabulary(inter.item_ids, counts).keep_probabilities(self.sample)
-        noise = np.where(counts > 0, counts.astype(np.float64), 0.0)
-        noise = np.where(noise > 0, noise ** float(self.ns_exponent), 0.0)
+        noise = np.zeros(counts.shape[0], dtype=np.float64)
+        seen = counts > 0  # items kept from a continued state may have no interactions here
+        noise[seen] = counts[seen].astype(np.float64) ** float(self.ns_exponent)
         alias_p, alias_i = build_alias(noise)
         codes, points, code_lens = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32)
         syn1 = np.zeros((0, dim), dtype=np.float32)
@@ -197,6 +204,8 @@ class Item2Vec(RecommenderMixin, BaseEmbedder):
                     codes, points, code_lens, True, self.negative, False, window, shrink, False, a0, a1, states,
                     res, max_len, skip_saturated=True,
                 )
+            if frozen is not None:
+                frozen.restore(syn0)
             return ChunkStats(float(res[:, 0].sum()), float(res[:, 1].sum()), int(local[-1]))
 
         def check_finite() -> bool:
@@ -225,6 +234,21 @@ class Item2Vec(RecommenderMixin, BaseEmbedder):
                     "basket" if self.window_mode == "basket" else window, result.seconds)
         self.vectors_ = self._vectors(inter, syn0, syn1neg, time.perf_counter() - t0, result)
         return self
+
+    def save_state(self, path: str | os.PathLike[str]) -> Any:
+        """Write the training state (input and output rows, items with counts, learning-rate position,
+        hyperparameters) to ``path`` (.npz with JSON metadata, no pickle)."""
+        from ._continue import save_sgns_state
+
+        return save_sgns_state(self, path)
+
+    def continue_training(self, data: Any, state: str | os.PathLike[str], *, freeze_existing: bool = False) -> Item2Vec:
+        """Train the saved ``state`` further on new interactions ``data``: known items keep their rows,
+        new items start as in ``fit``; ``freeze_existing`` keeps the old items' input rows fixed.
+        Returns ``self``."""
+        from ._continue import continue_sgns
+
+        return continue_sgns(self, data, state, freeze_existing)
 
     def _vectors(self, inter: Any, syn0: np.ndarray, syn1neg: np.ndarray, seconds: float, result: Any = None) -> Any:
         extra = {"n_threads": self._n_threads()}

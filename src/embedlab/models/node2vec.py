@@ -189,6 +189,10 @@ class Node2Vec(BaseEmbedder):
         syn1neg = np.zeros((n, dim), dtype=np.float32)
         syn1 = np.zeros((0, dim), dtype=np.float32)
         counts = walker.expected_counts()
+        frozen = None
+        init = getattr(self, "_continue_init", None)
+        if init is not None:  # continue_training: old nodes start from the state
+            syn0, syn1neg, frozen = init(list(graph.nodes), graph.degrees(), seed)
         from ..corpus import Vocabulary
 
         vocab = Vocabulary(graph.nodes, np.maximum(np.rint(counts), 1).astype(np.int64))
@@ -214,6 +218,8 @@ class Node2Vec(BaseEmbedder):
                     True, int(self.negative), False, int(self.window), bool(self.shrink_windows), True,
                     a0, a1, states, res, L, skip_saturated=True,
                 )
+            if frozen is not None:
+                frozen.restore(syn0)
             return ChunkStats(float(res[:, 0].sum()), float(res[:, 1].sum()), int(offsets[-1]))
 
         def check_finite() -> bool:
@@ -262,6 +268,21 @@ class Node2Vec(BaseEmbedder):
         logger.info("%s: %d nodes, walks %.1f s of %.1f s training", type(self).__name__, n,
                     self.walk_seconds_, self.training_seconds_)
         return self
+
+    def save_state(self, path: str | os.PathLike[str]) -> Any:
+        """Write the training state (input and output rows, nodes with counts, learning-rate position,
+        hyperparameters) to ``path`` (.npz with JSON metadata, no pickle)."""
+        from ._continue import save_sgns_state
+
+        return save_sgns_state(self, path)
+
+    def continue_training(self, data: Any, state: str | os.PathLike[str], *, freeze_existing: bool = False) -> Node2Vec:
+        """Train the saved ``state`` further on the graph ``data``: nodes of the state keep their rows,
+        new nodes start as in ``fit``, old nodes absent from ``data`` are kept unchanged;
+        ``freeze_existing`` keeps the old nodes' input rows fixed. Returns ``self``."""
+        from ._continue import continue_sgns
+
+        return continue_sgns(self, data, state, freeze_existing)
 
     def current_vectors(self) -> Any:
         """The vectors as they stand, also inside epoch callbacks (tuning's pruning)."""
