@@ -113,3 +113,34 @@ def test_objective_uses_the_planetoid_validation_nodes(shared_data):
     obj = Objective([f"node-classification:{shared_data / 'graph' / 'planetoid-cora'}"])
     (split,) = obj.split_description()
     assert split["n_validation"] == 140 + 500 and split["n_test"] == 140 + 1000
+
+
+def test_node2vec_save_state_then_continue_from_on_a_grown_graph(cli, edges, tmp_path):
+    """`train node2vec --save-state`, then `--continue-from` on a graph with new nodes: the new
+    nodes get vectors, --freeze-existing keeps the old ones, a word2vec state is refused."""
+    import numpy as np
+
+    from embedlab.vectors.io import load_vectors
+
+    path, _ = edges
+    state = tmp_path / "n2v.state.npz"
+    r = cli("train", "node2vec", path, "-o", tmp_path / "v1.npz", "--save-state", state, *FAST)
+    assert r.exit_code == 0, r.stderr
+    grown = tmp_path / "grown.csv"
+    grown.write_text(path.read_text() + "".join(f"new{i},g0n{j}\n" for i in range(3) for j in range(5)))
+    r = cli("train", "node2vec", grown, "-o", tmp_path / "v2.npz", "--continue-from", state, "--freeze-existing", *FAST)
+    assert r.exit_code == 0, r.stderr
+    assert "continued from" in r.stderr and "3 new" in r.stderr
+    v1, v2 = load_vectors(tmp_path / "v1.npz"), load_vectors(tmp_path / "v2.npz")
+    assert {"new0", "new1", "new2"} <= set(v2.index_to_key)
+    np.testing.assert_array_equal(v2[v1.index_to_key], v1[v1.index_to_key])
+    r = cli("train", "node2vec", grown, "-o", tmp_path / "v3.npz", "--continue-from", state, "-d", "16", *FAST[:6])
+    assert_cli_error(r, r"--vector-size 16 differs from the state's 8")
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c a b c\n" * 20)
+    w_state = tmp_path / "w2v.state.npz"
+    assert cli("train", "word2vec", corpus, "-o", tmp_path / "w.npz", "--min-count", "1", "-d", "8",
+               "--save-state", w_state).exit_code == 0
+    assert_cli_error(cli("train", "node2vec", grown, "-o", tmp_path / "v4.npz", "--continue-from", w_state, *FAST),
+                     r"a word2vec state, not node2vec")
+    assert not (tmp_path / "v4.npz").exists()

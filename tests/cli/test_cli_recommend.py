@@ -134,3 +134,22 @@ def test_tune_item2vec_on_a_split(cli, events, tmp_path):
     assert isinstance(load_vectors(out / "best_vectors.npz"), RecommenderVectors)
     params = json.loads((out / "best_params.json").read_text())
     assert -1.0 <= params["params"]["ns_exponent"] <= 1.0 if "params" in params else True
+
+
+def test_item2vec_save_state_then_continue_from_new_baskets(cli, tmp_path):
+    from embedlab.vectors.io import load_vectors
+
+    rng = np.random.default_rng(2)
+    first, later = tmp_path / "b1.csv", tmp_path / "b2.csv"
+    first.write_text("\n".join(",".join(rng.choice([f"x{j}" for j in range(8)], size=3, replace=False))
+                               for _ in range(100)) + "\n", encoding="utf-8")
+    later.write_text("\n".join(",".join(rng.choice([f"x{j}" for j in range(4)] + ["new1", "new2"], size=3, replace=False))
+                               for _ in range(100)) + "\n", encoding="utf-8")
+    state = tmp_path / "i2v.state.npz"
+    fast = ["--window-mode", "basket", "-d", "8", "--epochs", "2", "--threads", "1", "--seed", "0"]
+    res = cli("train", "item2vec", first, "-o", tmp_path / "a.npz", "--save-state", state, *fast)
+    assert res.exit_code == 0, res.stderr
+    res = cli("train", "item2vec", later, "-o", tmp_path / "b.npz", "--continue-from", state, *fast)
+    assert res.exit_code == 0, res.stderr
+    keys = set(load_vectors(tmp_path / "b.npz").index_to_key)
+    assert {"new1", "new2"} <= keys and {f"x{j}" for j in range(8)} <= keys  # old items kept

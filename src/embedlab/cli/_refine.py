@@ -1,5 +1,5 @@
 """Train-command options for refinement: ``--save-state``, ``--continue-from``, ``--freeze-existing``,
-``--init-vectors`` (word2vec, fastText and any method built on their models).
+``--init-vectors`` (word2vec, fastText; the first three also for node2vec, deepwalk and item2vec).
 
 ``--continue-from STATE``: the structural hyperparameters (``models._state.STRUCTURAL``: vector
 size, architecture, hierarchical softmax, n-gram range ...) come from the state; giving one of
@@ -21,7 +21,7 @@ import typer
 
 from ..exceptions import FormatError, InputFileError, InvalidParameterError
 
-__all__ = ["SaveState", "ContinueFrom", "FreezeExisting", "InitVectors", "Refinement", "refinement"]
+__all__ = ["SaveState", "ContinueFrom", "FreezeExisting", "FreezeStateKeys", "InitVectors", "Refinement", "refinement"]
 
 SaveState = Annotated[
     Path | None,
@@ -34,6 +34,10 @@ ContinueFrom = Annotated[
 FreezeExisting = Annotated[
     bool,
     typer.Option("--freeze-existing", help="With --continue-from/--init-vectors: keep the old words' vectors fixed."),
+]
+FreezeStateKeys = Annotated[
+    bool,
+    typer.Option("--freeze-existing", help="With --continue-from: keep the vectors of the state's keys fixed."),
 ]
 InitVectors = Annotated[
     str | None,

@@ -9,6 +9,7 @@ import typer
 
 from ..exceptions import InputFileError
 from . import _common as c
+from . import _refine as r
 
 __all__ = ["register", "train_deepwalk", "train_node2vec", "train_graphsage", "train_gcn", "EdgesArg"]
 
@@ -45,9 +46,14 @@ def _read_graph(edges: Path, directed: bool, weighted: bool, delimiter: str | No
 
 
 def _walk_model(cls: Any, edges: Path, output: Path, fmt: str | None, progress: bool, delimiter: str | None,
-                **params: Any) -> None:
+                refine: dict[str, Any] | None = None, **params: Any) -> None:
     params["show_progress"] = progress
-    _train_graph(c.build_model(cls, **params), edges, output, fmt, delimiter)
+    ref = None
+    if refine is not None:
+        structural = {"vector_size": params["vector_size"]}
+        ref = r.refinement(cls.name, structural, init_vectors=None, **refine)
+        params.update(structural)
+    _train_graph(c.build_model(cls, **params), edges, output, fmt, delimiter, refine=ref)
 
 
 def _summary(model: Any, output: Path, fmt: str, elapsed: float) -> None:
@@ -73,7 +79,8 @@ def _summary(model: Any, output: Path, fmt: str, elapsed: float) -> None:
     c.console().print(table)
 
 
-def _train_graph(model: Any, edges: Path, output: Path, fmt: str | None, delimiter: str | None, **fit: Any) -> None:
+def _train_graph(model: Any, edges: Path, output: Path, fmt: str | None, delimiter: str | None, refine: Any = None,
+                 **fit: Any) -> None:
     """Validate (before reading anything), read, fit, save atomically, summarise."""
     import time
 
@@ -87,10 +94,18 @@ def _train_graph(model: Any, edges: Path, output: Path, fmt: str | None, delimit
     data = _read_graph(edges, model.directed, model.weighted, delimiter, planetoid=bool(fit))
     start = time.perf_counter()
     with c.cli_option_names():
-        model.fit(data, **fit)
+        if refine is not None and refine.replaces_fit:
+            model = refine.fit(model, data)
+        else:
+            model.fit(data, **fit)
     if model.interrupted_:
         raise c.fail(f"interrupted; nothing written to {output}", c.EXIT_INTERRUPTED)
     c.write_vectors(model.vectors_, output, fmt_name)
+    if refine is not None:
+        refine.after(model)
+        note = refine.summary(model)
+        if note:
+            c.console(stderr=True).print(note, soft_wrap=True)
     _summary(model, output, fmt_name, time.perf_counter() - start)
 
 
@@ -115,6 +130,9 @@ def train_node2vec(
     seed: c.Seed = None,
     fmt: GraphFormat = None,
     progress: Progress = True,
+    save_state: r.SaveState = None,
+    continue_from: r.ContinueFrom = None,
+    freeze_existing: r.FreezeStateKeys = False,
 ) -> None:
     """Train node2vec (biased p/q random walks + skip-gram) on EDGES and save one vector per node to OUTPUT."""
     from ..models.node2vec import Node2Vec
@@ -122,7 +140,8 @@ def train_node2vec(
     _walk_model(Node2Vec, edges, output, fmt, progress, delimiter, p=p, q=q, walk_length=walk_length,
                 walks_per_node=walks_per_node, window=window, vector_size=vector_size, epochs=epochs,
                 negative=negative, sample=sample, alpha=alpha, min_alpha=min_alpha, directed=directed,
-                weighted=weighted, threads=threads, seed=seed)
+                weighted=weighted, threads=threads, seed=seed,
+                refine=dict(save_state=save_state, continue_from=continue_from, freeze_existing=freeze_existing))
 
 
 def train_deepwalk(
@@ -144,6 +163,9 @@ def train_deepwalk(
     seed: c.Seed = None,
     fmt: GraphFormat = None,
     progress: Progress = True,
+    save_state: r.SaveState = None,
+    continue_from: r.ContinueFrom = None,
+    freeze_existing: r.FreezeStateKeys = False,
 ) -> None:
     """Train DeepWalk (uniform random walks + skip-gram) on EDGES and save one vector per node to OUTPUT."""
     from ..models.node2vec import DeepWalk
@@ -151,7 +173,8 @@ def train_deepwalk(
     _walk_model(DeepWalk, edges, output, fmt, progress, delimiter, walk_length=walk_length,
                 walks_per_node=walks_per_node, window=window, vector_size=vector_size, epochs=epochs,
                 negative=negative, sample=sample, alpha=alpha, min_alpha=min_alpha, directed=directed,
-                weighted=weighted, threads=threads, seed=seed)
+                weighted=weighted, threads=threads, seed=seed,
+                refine=dict(save_state=save_state, continue_from=continue_from, freeze_existing=freeze_existing))
 
 
 LearningRate = Annotated[float, typer.Option("--learning-rate", help="Adam learning rate.")]

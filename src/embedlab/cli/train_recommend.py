@@ -22,6 +22,7 @@ import typer
 
 from .._progress import logger
 from . import _common as c
+from . import _refine as r
 
 __all__ = ["register", "InteractionOptions", "interaction_options", "read_interactions_cli", "fit_and_save"]
 
@@ -106,7 +107,8 @@ def read_interactions_cli(path: Path, opts: InteractionOptions) -> Any:
     )
 
 
-def fit_and_save(model: Any, path: Path, output: Path, fmt: str | None, opts: InteractionOptions) -> Any:
+def fit_and_save(model: Any, path: Path, output: Path, fmt: str | None, opts: InteractionOptions,
+                 refine: Any = None) -> Any:
     """Validate, read, fit, save atomically (npz keeps users and histories) and print a summary."""
     with c.cli_option_names():
         model._validate_params()
@@ -114,7 +116,10 @@ def fit_and_save(model: Any, path: Path, output: Path, fmt: str | None, opts: In
     fmt_name = c.resolve_format(output, fmt)
     inter = read_interactions_cli(path, opts)
     start = time.perf_counter()
-    model.fit(inter)
+    if refine is not None and refine.replaces_fit:
+        model = refine.fit(model, inter)  # --continue-from: a saved state trained further on these data
+    else:
+        model.fit(inter)
     elapsed = time.perf_counter() - start
     if getattr(model, "interrupted_", False):
         raise c.fail(f"interrupted; nothing written to {output}", c.EXIT_INTERRUPTED)
@@ -123,6 +128,11 @@ def fit_and_save(model: Any, path: Path, output: Path, fmt: str | None, opts: In
         logger.warning("%s: the %s format keeps the item vectors only; `embedlab recommend` and "
                        "`--eval recommendation:DIR` need the users too (write .npz)", output, fmt_name)
     c.write_vectors(kv, output, fmt_name)
+    if refine is not None:
+        refine.after(model)
+        note = refine.summary(model)
+        if note:
+            c.console(stderr=True).print(note, soft_wrap=True)
     from rich.table import Table
 
     table = Table(title=f"{type(model).__name__} trained", show_header=False, title_justify="left")
@@ -255,18 +265,23 @@ def train_item2vec(
     recency_half_life: Annotated[float, typer.Option(help="Half-life in items of the recency weighting.")] = 10.0,
     scoring: Annotated[Scoring, typer.Option(help="Score users against the output vectors (dot) or the item vectors (cosine).")] = Scoring.output,
     threads: Threads = None, seed: Seed = None, progress: Progress = True, fmt: c.Format = None,
+    save_state: r.SaveState = None, continue_from: r.ContinueFrom = None, freeze_existing: r.FreezeStateKeys = False,
     *, inter_opts: InteractionOptions,
 ) -> None:
     """item2vec: skip-gram negative sampling over baskets, sessions or user histories."""
     from ..models.item2vec import Item2Vec
 
+    structural = {"vector_size": vector_size}
+    refine = r.refinement("item2vec", structural, save_state=save_state, continue_from=continue_from,
+                          freeze_existing=freeze_existing, init_vectors=None)
+    vector_size = structural["vector_size"]
     model = c.build_model(
         Item2Vec, vector_size=vector_size, window_mode=window_mode, window=window, negative=negative,
         ns_exponent=ns_exponent, sample=sample, min_count=min_count, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
         user_vectors=user_vectors, recency_half_life=recency_half_life, scoring=scoring, threads=threads, seed=seed,
         show_progress=progress,
     )
-    fit_and_save(model, data, output, fmt, inter_opts)
+    fit_and_save(model, data, output, fmt, inter_opts, refine=refine)
 
 
 def register(train_app: typer.Typer) -> None:
