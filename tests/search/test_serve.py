@@ -96,7 +96,9 @@ def test_token_is_required(server):
     assert httpx.get(f"{url}/health").json()["status"] == "ok"  # liveness needs no token
     assert httpx.get(f"{url}/").status_code == 200  # the page holds no data
     assert "/neighbors" in httpx.get(f"{url}/openapi.json").json()["paths"]
-    assert httpx.get(f"{url}/docs").status_code == 200
+    page = httpx.get(f"{url}/docs")
+    assert page.status_code == 200 and "/neighbors" in page.text
+    assert "http" not in page.text.replace("openapi.json", "")  # self-contained: nothing from a CDN
 
 
 @pytest.mark.parametrize(

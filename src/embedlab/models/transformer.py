@@ -63,8 +63,7 @@ def _require_st() -> Any:
     except ImportError as exc:
         raise MissingDependencyError(
             "sentence-transformers is needed for transformer embeddings; install it with: "
-            f"pip install 'embedlab[{EXTRA}]' (CPU torch: pip install torch --index-url "
-            "https://download.pytorch.org/whl/cpu)"
+            f"pip install torch==2.13.0 (the CPU build) && pip install 'embedlab[{EXTRA}]'"
         ) from exc
 
 

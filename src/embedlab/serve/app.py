@@ -64,6 +64,31 @@ class Limits:
         self.max_k = int(max_k)
 
 
+def openapi_html(spec: dict[str, Any]) -> str:
+    """The API documentation as one self-contained page (no script, nothing fetched), from the
+    OpenAPI schema that ``/openapi.json`` serves."""
+    import html
+
+    esc = html.escape
+    rows = []
+    for path, ops in sorted(spec.get("paths", {}).items()):
+        for method, op in ops.items():
+            params = ", ".join(
+                f"<code>{esc(p['name'])}</code>{'' if p.get('required') else '?'}" for p in op.get("parameters", [])
+            )
+            body = " (JSON body)" if "requestBody" in op else ""
+            rows.append(f"<tr><td><b>{esc(method.upper())}</b></td><td><code>{esc(path)}</code></td>"
+                        f"<td>{esc(op.get('summary', ''))}</td><td>{params}{body}</td></tr>")
+    info = spec.get("info", {})
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(info.get('title', 'API'))}</title>"
+            "<meta name='viewport' content='width=device-width'><style>body{font-family:sans-serif;margin:1em}"
+            "td{padding:.3em .6em;border-bottom:1px solid #ddd;vertical-align:top}</style></head><body>"
+            f"<h1>{esc(info.get('title', 'API'))}</h1><p>{esc(info.get('description', ''))}</p>"
+            "<p>Machine-readable schema: <a href='openapi.json'>openapi.json</a>. With a token, send "
+            "<code>Authorization: Bearer TOKEN</code>.</p><table><tr><th>method</th><th>path</th><th>what</th>"
+            f"<th>parameters</th></tr>{''.join(rows)}</table></body></html>")
+
+
 class QueryLog:
     """Append one JSON line per key looked up (see the module docstring for the format)."""
 
@@ -239,8 +264,12 @@ def create_app(
         if query_log is not None:
             query_log.close()
 
-    app = FastAPI(title=f"{title} vector service", version="1", docs_url="/docs", redoc_url=None, lifespan=lifespan,
+    app = FastAPI(title=f"{title} vector service", version="1", docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Nearest neighbours, similarities and analogies over embedlab vectors.")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:  # FastAPI's own /docs page loads Swagger UI from a CDN
+        return Response(openapi_html(app.openapi()), media_type="text/html")
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
