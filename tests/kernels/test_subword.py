@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embedlab.kernels._rng import seed_states, xorshift_next
+from embedlab.kernels._rng import rand_u32, seed_states, xorshift_next
 from embedlab.kernels.hs import build_huffman
 from embedlab.kernels.sampling import alias_draw, build_alias
 from embedlab.kernels.subword import compose_rows, fnv1a_hash, subword_csr, train_block
@@ -92,8 +92,8 @@ def _sig(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _oracle_step(w_in, w_out, syn1, tree, sent, sub, lr, cbow, negative, state, prob, alias):
-    """window 1, no subsampling; hierarchical softmax (``tree``) then ``negative`` noise words drawn
+def _oracle_step(w_in, w_out, syn1, tree, sent, sub, lr, cbow, negative, state, prob, alias, window=1):
+    """no subsampling; windows of 1..``window`` words drawn as the kernel draws them; hierarchical softmax (``tree``) then ``negative`` noise words drawn
     with the kernels' own generator (xorshift + alias table): fastText's updates, one per skip-gram
     pair (centre rows recomputed and updated each time), in float64."""
     w_in = w_in.astype(np.float64).copy()
@@ -121,8 +121,9 @@ def _oracle_step(w_in, w_out, syn1, tree, sent, sub, lr, cbow, negative, state, 
         return state
 
     for pos in range(len(sent)):
-        state = np.uint64(xorshift_next(np.uint64(state)))  # the window draw (always 1 here)
-        ctx = [c for c in (pos - 1, pos + 1) if 0 <= c < len(sent)]
+        state = np.uint64(xorshift_next(np.uint64(state)))  # the window draw
+        b = 1 + int(rand_u32(state)) % window
+        ctx = [c for c in range(pos - b, pos + b + 1) if c != pos and 0 <= c < len(sent)]
         if cbow:  # one update: the context words' rows predict the centre word
             updates = [([r for c in ctx for r in sub[sent[c]]], sent[pos])]
         else:  # fastText's Model::update per pair: centre rows predict one context word at a time
@@ -139,9 +140,12 @@ def _oracle_step(w_in, w_out, syn1, tree, sent, sub, lr, cbow, negative, state, 
 NO_HS = (np.zeros((0, 1), np.uint8), np.zeros((0, 1), np.int32), np.zeros(0, np.int32))
 
 
+@pytest.mark.parametrize("window", [1, 3])
 @pytest.mark.parametrize("cbow", [False, True])
-@pytest.mark.parametrize("hs,negative", [(False, 2), (True, 0), (True, 3)])
-def test_train_block_matches_numpy_oracle(cbow, hs, negative):
+@pytest.mark.parametrize("hs,negative", [(False, 2), (True, 0), (True, 3), (False, 6)])
+def test_train_block_matches_numpy_oracle(cbow, hs, negative, window):
+    """Also with more noise draws than words (a row drawn twice in one pair is re-scored after its
+    first update, as in fastText's sequential loop) and windows wider than one word."""
     rng = np.random.default_rng(2)
     n_words, n_rows, dim = 5, 9, 8
     sub = [[0, 5, 6], [1, 6], [2, 7, 8, 5], [3], [4, 8]]
@@ -157,10 +161,11 @@ def test_train_block_matches_numpy_oracle(cbow, hs, negative):
     keep = np.ones(n_words, dtype=np.float32)
     states = seed_states(3, n=1)
     exp_in, exp_out, exp_syn1 = _oracle_step(w_in, w_out, syn1, tree if hs else None, sent.tolist(), sub, 0.1,
-                                             cbow, negative, states[0], prob, alias)
+                                             cbow, negative, states[0], prob, alias, window)
     loss, pairs = train_block(sent, offsets, 0, 1, indptr, indices, w_in, w_out, syn1, *tree, prob, alias, keep,
-                              1, negative, cbow, 0.1, 0.1, states)
-    assert pairs == (len(sent) if cbow else 2 * (len(sent) - 1))
+                              window, negative, cbow, 0.1, 0.1, states)
+    if window == 1:
+        assert pairs == (len(sent) if cbow else 2 * (len(sent) - 1))
     assert loss > 0
     np.testing.assert_allclose(w_in, exp_in, atol=5e-4)  # table sigmoid vs exact
     np.testing.assert_allclose(w_out, exp_out, atol=5e-4)  # table sigmoid vs exact

@@ -18,6 +18,12 @@ cost: adding a gradient to every row moves their mean by that gradient, so the c
 vector is summed once per window and then shifted after each pair in O(dim), and the rows are
 written once per window with the sum of the pair gradients. Single-threaded this equals fastText's
 per-pair update up to rounding (and up to n-gram rows listed twice for one word).
+
+Memory stalls, not arithmetic, set the speed (measured: benchmarks README, fasttext_vs_fasttext):
+each pair's output rows are scored before any is updated, so that their loads overlap (a row
+drawn twice in one pair is scored again after its first update, keeping fastText's result), the
+noise words of a whole window are drawn first with their rows prefetched, and the next centre
+word's n-gram rows are prefetched one window ahead (:mod:`._prefetch`).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from numba import njit, prange
 
 from ._rng import rand_float, rand_u32, xorshift_next
 from ._sigmoid import neg_log_sigmoid, sigmoid
+from ._prefetch import prefetch_row
 from .hs import hs_accumulate
 from .sampling import alias_draw
 
@@ -139,36 +146,64 @@ def compose_rows(matrix: np.ndarray, indptr: np.ndarray, indices: np.ndarray) ->
     return out
 
 
+@njit(cache=True, nogil=True, fastmath=True, inline="always")
+def _draw(target, negative, prob, alias, state, w_out, tgt):
+    """Write ``target`` and its ``negative`` noise draws into ``tgt`` (a draw equal to the target is
+    skipped) and prefetch their output rows; returns ``(count, state)``."""
+    tgt[0] = target
+    prefetch_row(w_out, target)
+    m = 1
+    for _ in range(negative):
+        state = xorshift_next(state)
+        t = alias_draw(state, prob, alias)
+        if t == target:
+            continue
+        tgt[m] = t
+        prefetch_row(w_out, t)
+        m += 1
+    return m, state
+
+
 @njit(cache=True, nogil=True, fastmath=True)
-def _predict(h, g, w_out, syn1, codes, points, lengths, target, negative, prob, alias, state, lr):
+def _predict(h, g, w_out, syn1, codes, points, lengths, target, tgt, m, lr, sc):
     """Predict ``target`` from hidden ``h``: hierarchical softmax (when ``lengths`` is not empty)
-    and/or the target plus ``negative`` noise words (a noise draw equal to the target is skipped),
-    each output row updated right after its score, as fastText does. Adds the input grad to ``g``."""
+    and/or the outputs ``tgt[:m]`` (``tgt[0]`` the target, then the drawn noise words), each output
+    row updated right after its score, as fastText does. Adds the input grad to ``g``.
+
+    Every score is computed before the first update, so that the row loads overlap; ``h`` does not
+    change within a pair, so a score differs from fastText's only for a row drawn twice, and that
+    one is scored again after the earlier update (the result is fastText's, bit for bit)."""
     loss = 0.0
     if lengths.shape[0] > 0:
         loss += hs_accumulate(h, syn1, codes, points, lengths, target, lr, g)
-    if negative == 0:
-        return loss, state
+    if m == 0:
+        return loss
     dim = h.shape[0]
-    for k in range(negative + 1):
-        if k == 0:
-            t = target
-            label = np.float32(1.0)
-        else:
-            state = xorshift_next(state)
-            t = alias_draw(state, prob, alias)
-            if t == target:
-                continue
-            label = np.float32(0.0)
+    for k in range(m):
+        t = tgt[k]
         f = np.float32(0.0)
         for d in range(dim):
             f += h[d] * w_out[t, d]
-        loss += neg_log_sigmoid(f) if k == 0 else neg_log_sigmoid(-f)
-        alpha = np.float32(lr) * (label - sigmoid(f))
+        sc[k] = f
+    for k in range(m):
+        t = tgt[k]
+        f = sc[k]
+        for j in range(k):
+            if tgt[j] == t:
+                f = np.float32(0.0)
+                for d in range(dim):
+                    f += h[d] * w_out[t, d]
+                break
+        if k == 0:
+            loss += neg_log_sigmoid(f)
+            alpha = np.float32(lr) * (np.float32(1.0) - sigmoid(f))
+        else:
+            loss += neg_log_sigmoid(-f)
+            alpha = np.float32(lr) * (np.float32(0.0) - sigmoid(f))
         for d in range(dim):
             g[d] += alpha * w_out[t, d]
             w_out[t, d] += alpha * h[d]
-    return loss, state
+    return loss
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -180,6 +215,9 @@ def _train_slice(ids, offsets, s_lo, s_hi, sub_indptr, sub_indices, w_in, w_out,
     g = np.empty(dim, dtype=np.float32)
     gp = np.empty(dim, dtype=np.float32)
     sent = np.empty(max_len, dtype=np.int32)
+    tgt = np.empty((2 * window + 1, negative + 1), dtype=np.int64)  # outputs of each pair of a window
+    cnt_t = np.zeros(2 * window + 1, dtype=np.int64)
+    sc = np.empty(negative + 1, dtype=np.float32)
     total = offsets[s_hi] - offsets[s_lo]
     done = 0
     loss = 0.0
@@ -220,9 +258,10 @@ def _train_slice(ids, offsets, s_lo, s_hi, sub_indptr, sub_indices, w_in, w_out,
                 inv = np.float32(1.0 / cnt)
                 for d in range(dim):
                     h[d] *= inv
-                ls, state = _predict(h, g, w_out, syn1, codes, points, lengths, sent[pos], negative, prob,
-                                     alias, state, lr)
-                loss += ls
+                m = 0
+                if negative > 0:
+                    m, state = _draw(sent[pos], negative, prob, alias, state, w_out, tgt[0])
+                loss += _predict(h, g, w_out, syn1, codes, points, lengths, sent[pos], tgt[0], m, lr, sc)
                 pairs += 1
                 for c in range(lo, hi):
                     if c == pos:
@@ -233,6 +272,17 @@ def _train_slice(ids, offsets, s_lo, s_hi, sub_indptr, sub_indices, w_in, w_out,
                         for d in range(dim):
                             w_in[r, d] += g[d]
             else:
+                # the next centre word's rows are read in the next window: ask for them now
+                if pos + 1 < n:
+                    nw = sent[pos + 1]
+                    for k in range(sub_indptr[nw], sub_indptr[nw + 1]):
+                        prefetch_row(w_in, sub_indices[k])
+                # every pair's noise words first (the same draws in the same order), rows prefetched
+                if negative > 0:
+                    for c in range(lo, hi):
+                        if c != pos:
+                            cnt_t[c - lo], state = _draw(sent[c], negative, prob, alias, state, w_out,
+                                                         tgt[c - lo])
                 cw = sent[pos]
                 klo = sub_indptr[cw]
                 khi = sub_indptr[cw + 1]
@@ -251,9 +301,8 @@ def _train_slice(ids, offsets, s_lo, s_hi, sub_indptr, sub_indices, w_in, w_out,
                         continue
                     for d in range(dim):
                         gp[d] = 0.0
-                    ls, state = _predict(h, gp, w_out, syn1, codes, points, lengths, sent[c], negative,
-                                         prob, alias, state, lr)
-                    loss += ls
+                    loss += _predict(h, gp, w_out, syn1, codes, points, lengths, sent[c], tgt[c - lo],
+                                     cnt_t[c - lo], lr, sc)
                     pairs += 1
                     # fastText adds this pair's gradient to every centre row before the next pair, which
                     # moves their mean by exactly gp: track it in h, write the rows once per window.
