@@ -79,3 +79,19 @@ def run_json_child(cmd: list[str], *, threads: int | None = None, label: str = "
 def python_cmd(script: str | os.PathLike, *args: str) -> list[str]:
     """``[python, script, *args]`` for a child run of a benchmark script."""
     return [sys.executable, str(Path(script).resolve()), *args]
+
+
+def processor() -> str:
+    """The CPU as ``lscpu`` names it, its vector extensions of note, cores and the load average."""
+    info = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            info.setdefault(key.strip(), value.strip())
+    except OSError:
+        return "processor: unknown"
+    flags = set(info.get("flags", "").split())
+    simd = [f for f in ("avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni") if f in flags]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"processor: {info.get('model name', 'unknown')}, {os.cpu_count()} logical CPUs, "
+            f"{' '.join(simd) or 'no AVX'}; load average {load:.2f}")

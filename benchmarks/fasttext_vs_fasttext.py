@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import peak_rss_mb, run_json_child, tokenize_to_file
+from _common import peak_rss_mb, processor, run_json_child, tokenize_to_file
 
 HERE = Path(__file__).resolve()
 RW = Path(os.environ.get("EMBEDLAB_SHARED_DATA", HERE.parents[2] / "shared" / "data")) / "word-similarity" / "EN-RW-STANFORD.txt"
@@ -141,6 +141,7 @@ def main() -> None:
     n_tokens = tokenize_to_file(args.corpus, tok, skip_empty=True)
     print(f"corpus {args.corpus}: {n_tokens:,} tokens; {args.threads} threads, {args.epochs} epochs, "
           f"dim {args.dim}, {args.arch}; {args.repeats} repeat(s), medians", flush=True)
+    print(processor(), flush=True)
     kinds = ["fasttext", "embedlab"] + ([] if args.no_word2vec else ["word2vec"])
     runs: dict[str, list[dict]] = {k: [] for k in kinds}
     for r in range(args.repeats):
@@ -169,6 +170,12 @@ def main() -> None:
           f"{a['words_per_cpu_sec'] / b['words_per_cpu_sec']:.2f}x per CPU-second; "
           f"WS353 diff {a['ws353'] - b['ws353']:+.3f}; analogy diff {100 * (a['analogy'] - b['analogy']):+.1f} points; "
           f"RSS ratio {a['rss_mb'] / b['rss_mb']:.2f}")
+    mean = {k: {q: statistics.fmean(r[q] for r in runs[k]) for q in ("ws353", "analogy")} for k in ("embedlab", "fasttext")}
+    print(f"means over {args.repeats} run(s): WS353 {mean['embedlab']['ws353']:.3f} vs {mean['fasttext']['ws353']:.3f} "
+          f"({mean['embedlab']['ws353'] - mean['fasttext']['ws353']:+.3f}); analogy "
+          f"{100 * mean['embedlab']['analogy']:.2f}% vs {100 * mean['fasttext']['analogy']:.2f}% "
+          f"({100 * (mean['embedlab']['analogy'] - mean['fasttext']['analogy']):+.2f} points)")
+    print(processor(), flush=True)
 
 
 if __name__ == "__main__":
