@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/node2vec_vs_pecanpy.py [--threads 2] [--seeds 3] [--big-seeds 1]
         [--pecanpy-python /work/venvs/pecanpy/bin/python] [--skip-big] [--json OUT.json]
+        [--compare-shared]
 
 PecanPy pins numpy < 2, so it runs from its own virtual environment
 (``python -m venv /work/venvs/pecanpy && /work/venvs/pecanpy/bin/pip install pecanpy``); every
@@ -28,6 +29,10 @@ train 140 / test 1000; big graph: 5-fold CV) and link-prediction ROC-AUC (Hadama
 regression) from a second run on the graph without 10% held-out edges (same split for both
 sides); all scored by embedlab's evaluators on both sides' vectors. Figures are medians (time,
 RSS) and means (quality) over seeds; ratios are PecanPy / embedlab for time and RSS.
+
+embedlab runs with its defaults (per-pair negatives for the graph methods, as gensim);
+``--compare-shared`` adds a third side, embedlab with ``shared_negatives=True`` (one negative set
+per centre node, the word2vec kernel's default), in the same run and order.
 """
 
 from __future__ import annotations
@@ -56,7 +61,8 @@ def _child_embedlab(a: argparse.Namespace) -> dict:
     t0 = time.perf_counter()
     g = read_edgelist(a.edges, delimiter="\t", header=False)
     m = Node2Vec(vector_size=a.dim, walk_length=a.walk_length, walks_per_node=a.walks, window=a.window,
-                 p=a.p, q=a.q, epochs=1, n_threads=a.threads, random_state=a.seed, show_progress=False).fit(g)
+                 p=a.p, q=a.q, epochs=1, n_threads=a.threads, random_state=a.seed, show_progress=False,
+                 shared_negatives=a.child == "embedlab-shared").fit(g)
     np.savez(a.out, ids=np.array(m.vectors_.index_to_key), vectors=m.vectors_.vectors)
     wall = time.perf_counter() - t0
     return {"walk_s": m.walk_seconds_, "train_s": m.training_seconds_ - m.walk_seconds_, "wall_s": wall}
@@ -95,7 +101,7 @@ def _child_pecanpy(a: argparse.Namespace) -> dict:
 def _child_main(a: argparse.Namespace) -> None:
     import resource
 
-    out = _child_embedlab(a) if a.child == "embedlab" else _child_pecanpy(a)
+    out = _child_pecanpy(a) if a.child == "pecanpy" else _child_embedlab(a)
     # VmHWM: this process's own peak. ru_maxrss is not: a child started by vfork/exec inherits the
     # parent's high-water mark (Linux keeps the larger of the old and new address space's peaks)
     out["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -162,7 +168,7 @@ def _run(side: str, args: argparse.Namespace, edges: Path, out: Path, seed: int,
          warm: bool = False) -> dict:
     from _common import run_json_child
 
-    python = sys.executable if side == "embedlab" else args.pecanpy_python
+    python = args.pecanpy_python if side == "pecanpy" else sys.executable
     cmd = [python, str(Path(__file__).resolve()), "--child", side, "--edges", str(edges), "--out", str(out),
            "--seed", str(seed), "--threads", str(args.threads), "--p", str(args.p), "--q", str(args.q),
            "--walk-length", str(walk_length), "--walks", str(walks), "--dim", str(args.dim),
@@ -201,9 +207,10 @@ def _bench_graph(name: str, graph, labels, args, tmp: Path, seeds: int, walk_len
                       split.labels, f"{name}-split")
     node_eval = NodeClassification(labels, n_boot=0)
     link_eval = LinkPrediction(pairs, n_boot=0)
-    rows: dict[str, list[dict]] = {"pecanpy": [], "embedlab": []}
+    sides = ["pecanpy", "embedlab"] + (["embedlab-shared"] if args.compare_shared else [])
+    rows: dict[str, list[dict]] = {side: [] for side in sides}
     for s in range(seeds):
-        order = ["pecanpy", "embedlab"] if s % 2 == 0 else ["embedlab", "pecanpy"]
+        order = sides if s % 2 == 0 else sides[::-1]
         for side in order:
             vec = tmp / f"{name}-{side}-{s}.npz"
             r = _run(side, args, full, vec, s + 1, walk_length, walks, warm=args.warm_walks)
@@ -212,7 +219,7 @@ def _bench_graph(name: str, graph, labels, args, tmp: Path, seeds: int, walk_len
             _run(side, args, train_tsv, lvec, s + 1, walk_length, walks)
             r["auc"] = link_eval.evaluate(_kv(lvec)).score
             rows[side].append(r)
-            print(f"  {name} seed {s + 1} {side:8s}: walk {r['walk_s']:.1f} s, wall {r['wall_s']:.1f} s, "
+            print(f"  {name} seed {s + 1} {side:15s}: walk {r['walk_s']:.1f} s, wall {r['wall_s']:.1f} s, "
                   f"RSS {r['peak_rss_mb']:.0f} MB, acc {r['accuracy']:.3f}, AUC {r['auc']:.3f}", flush=True)
     summary = {}
     for side, rs in rows.items():
@@ -233,6 +240,13 @@ def _print_table(name: str, res: dict) -> None:
     print(f"\n{name}: {res['graph']}, walk length {res['walk_length']}, {res['walks_per_node']} walks/node, "
           f"{res['seeds']} seed(s)")
     print(f"{'':22s}{'PecanPy':>12s}{'embedlab':>12s}{'ratio':>10s}")
+    _print_rows(pc, el)
+    if "embedlab-shared" in res:
+        print(f"{'':22s}{'PecanPy':>12s}{'shared neg':>12s}{'ratio':>10s}   (embedlab, shared_negatives=True)")
+        _print_rows(pc, res["embedlab-shared"])
+
+
+def _print_rows(pc: dict, el: dict) -> None:
     keys = (("walk_s", "walk time (s)", "{:.2f}"),) + (
         (("walk_warm_s", "  walks again (warm)", "{:.2f}"),) if any("walk_warm_s" in r for r in pc["runs"]) else ())
     for key, label, fmt in keys + (("wall_s", "wall time (s)", "{:.2f}"),
@@ -244,7 +258,7 @@ def _print_table(name: str, res: dict) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--child", choices=["embedlab", "pecanpy"])
+    ap.add_argument("--child", choices=["embedlab", "embedlab-shared", "pecanpy"])
     ap.add_argument("--edges")
     ap.add_argument("--out")
     ap.add_argument("--seed", type=int, default=1)
@@ -268,6 +282,8 @@ def main() -> None:
     ap.add_argument("--warm-walks", action="store_true",
                     help="time PecanPy's walks a second time after each run (it recompiles its walk closures, so "
                          "this only removes part of the compile)")
+    ap.add_argument("--compare-shared", action="store_true",
+                    help="also run embedlab with shared_negatives=True (a third side, same seeds and splits)")
     ap.add_argument("--json")
     args = ap.parse_args()
     if args.child:

@@ -72,6 +72,34 @@ def cbow_neg(syn0, syn1neg, ctx, outs, alpha, cbow_mean=True, skip_saturated=Fal
     return syn0, syn1neg, loss
 
 
+def sg_neg_pairs(syn0, syn1neg, ctx, centre, negatives, alpha, skip_saturated=False):
+    """Skip-gram NS with negatives per (centre, context) pair (gensim's ``fast_sentence_sg_neg``).
+
+    ``negatives[j]`` are the raw noise draws of pair ``j`` (draws equal to ``centre`` are dropped).
+    Pairs run in order, each one a full step that sees the rows the earlier pairs changed: scores
+    from the current rows, output rows updated in order (the input gradient reads each row just
+    before its own update), then the input row. Returns (new syn0, new syn1neg, loss)."""
+    syn0 = syn0.astype(np.float64).copy()
+    syn1neg = syn1neg.astype(np.float64).copy()
+    loss = 0.0
+    for r, draws in zip(ctx, negatives):
+        outs = [centre] + [int(x) for x in draws if x != centre]
+        h = syn0[r].copy()
+        scores = syn1neg[outs] @ h
+        labels = np.zeros(len(outs))
+        labels[0] = 1.0
+        loss += float(neg_log_sigmoid(scores * (2 * labels - 1)).sum())
+        g = (labels - saturated_sigmoid(scores)) * alpha
+        if skip_saturated:
+            g[np.abs(scores) >= MAX_EXP] = 0.0
+        neu1e = np.zeros_like(h)
+        for k, o in enumerate(outs):
+            neu1e += g[k] * syn1neg[o]
+            syn1neg[o] += g[k] * h
+        syn0[r] += neu1e
+    return syn0, syn1neg, loss
+
+
 def huffman_paths(counts):
     """Huffman codes by the textbook heap algorithm: {word: (codes, inner-node depth)} lengths only."""
     import heapq

@@ -10,7 +10,7 @@ from embedlab.kernels._rng import seed_states
 from embedlab.kernels._sigmoid import neg_log_sigmoid, sigmoid
 from embedlab.kernels.hs import build_huffman, hs_accumulate
 from embedlab.kernels.sampling import build_alias, sample_alias_many, uniform_many
-from embedlab.kernels.sgns import neg_accumulate, sg_neg_window, train_chunk
+from embedlab.kernels.sgns import neg_accumulate, sg_neg_pairs, sg_neg_window, train_chunk
 
 import reference as ref
 
@@ -59,6 +59,37 @@ def test_sg_neg_window_matches_oracle(seed, skip_saturated, scale):
         assert np.array_equal(syn0[1], original[1])
     untouched = [i for i in range(12) if i not in (1, 2, 5)]
     assert np.array_equal(syn0[untouched], original[untouched])
+
+
+@_SATURATION
+def test_sg_neg_pairs_matches_oracle(seed, skip_saturated, scale):
+    rng = np.random.default_rng(seed)
+    syn0, syn1 = _mats(rng, scale=scale)
+    original0, original1 = syn0.copy(), syn1.copy()
+    ctx = np.array([1, 2, 5, 2], dtype=np.int32)  # a repeated context word: its second pair sees the first's update
+    centre, negative = 3, 6
+    # noise mass on the centre (3) and on few rows: draws of the centre and repeats within a pair happen
+    prob, alias = build_alias(np.array([1, 0, 0, 6, 0, 0, 0, 3, 0, 2, 0, 0], dtype=np.float64))
+    state = seed_states(seed, n=1)[0]
+    draws, end_state = sample_alias_many(state, prob, alias, negative * len(ctx))
+    per_pair = draws.reshape(len(ctx), negative)  # the kernel draws pair by pair from one stream
+    assert (per_pair == centre).any() and any(len(set(row[row != centre])) < (row != centre).sum() for row in per_pair)
+    assert len({tuple(row) for row in per_pair}) == len(ctx)  # fresh negatives for every pair
+    want0, want1, want_loss = ref.sg_neg_pairs(syn0, syn1, ctx, centre, per_pair, 0.05, skip_saturated)
+    outs = np.empty(negative + 1, np.int32)
+    loss, state_after = sg_neg_pairs(syn0, syn1, ctx, len(ctx), centre, negative, prob, alias, state, 0.05, outs,
+                                     np.empty(DIM, np.float32), np.empty(negative + 1, np.float32), skip_saturated)
+    assert state_after == end_state
+    tol = 2e-4 * max(1.0, scale**2)
+    assert np.allclose(syn0, want0, atol=tol) and np.allclose(syn1, want1, atol=tol)
+    assert loss == pytest.approx(want_loss, rel=5e-3)
+    # a per-window (shared) update from the first pair's negatives gives something else
+    first = np.array([centre] + [x for x in per_pair[0] if x != centre])
+    shared0, _, _ = ref.sg_neg_window(original0, original1, ctx, first, 0.05, skip_saturated)
+    assert not np.allclose(want0, shared0, atol=10 * tol)
+    untouched = [i for i in range(12) if i not in (1, 2, 5)]
+    assert np.array_equal(syn0[untouched], original0[untouched])
+    assert np.array_equal(syn1[[1, 2, 4, 5, 6, 8, 10, 11]], original1[[1, 2, 4, 5, 6, 8, 10, 11]])
 
 
 @pytest.mark.parametrize("cbow_mean", [True, False])
@@ -145,7 +176,7 @@ def _toy_corpus(rng, v=60, n_sent=300, length=30):
 
 
 def _train(ids, offsets, counts, *, skipgram=True, hs=False, negative=5, threads=1, seed=1, epochs=3,
-           keep=None, dim=DIM):
+           keep=None, dim=DIM, shared=True):
     v = len(counts)
     rng = np.random.default_rng(seed)
     syn0 = ((rng.random((v, dim)) - 0.5) / dim).astype(np.float32)
@@ -166,7 +197,7 @@ def _train(ids, offsets, counts, *, skipgram=True, hs=False, negative=5, threads
         bounds = np.linspace(0, n_sent, threads + 1).astype(np.int64)
         res = np.zeros((threads, 4))
         train_chunk(ids, offsets, bounds, syn0, syn1neg, syn1, keep, prob, alias, codes, points, lens,
-                    skipgram, negative, hs, 3, True, True, 0.05, 0.02, states, res, 64)
+                    skipgram, negative, hs, 3, True, True, 0.05, 0.02, states, res, 64, shared_negatives=shared)
         losses.append(res[:, 0].sum() / res[:, 1].sum())
         trained.append(res[:, 2].sum())
     return syn0, losses, trained
@@ -204,3 +235,55 @@ def test_subsampling_keeps_expected_share(seed):
     _, _, trained = _train(ids, offsets, counts, seed=seed, epochs=1, keep=keep)
     expected = float(keep[ids].sum())
     assert trained[0] == pytest.approx(expected, rel=0.03)
+
+
+def test_train_chunk_per_pair_matches_oracle_on_tiny_chunk(seed):
+    """shared_negatives=False, one thread, no subsampling, fixed window, constant alpha: the chunk
+    is the per-pair oracle applied centre by centre, with negatives from the slice's one stream."""
+    rng = np.random.default_rng(seed)
+    v, negative, window, alpha = 9, 3, 2, 0.05
+    ids = np.array([0, 3, 3, 5, 8, 1, 2, 7, 4, 6, 6], dtype=np.int32)
+    offsets = np.array([0, 5, 11], dtype=np.int64)
+    syn0, syn1neg = _mats(rng, v=v)
+    prob, alias = build_alias(np.arange(1, v + 1, dtype=np.float64))
+    state = seed_states(seed, 0, 0, n=1)
+    want0, want1, want_loss, s = syn0.astype(np.float64), syn1neg.astype(np.float64), 0.0, state[0]
+    terms = 0
+    for a0, a1 in zip(offsets[:-1], offsets[1:]):
+        sent = ids[a0:a1]
+        for i, centre in enumerate(sent):
+            ctx = [sent[j] for j in range(max(0, i - window), min(len(sent), i + window + 1)) if j != i]
+            # np.uint64: a Python int would be typed int64 and break the xorshift stream
+            draws, s = sample_alias_many(np.uint64(s), prob, alias, negative * len(ctx))
+            want0, want1, loss = ref.sg_neg_pairs(want0, want1, ctx, int(centre), draws.reshape(len(ctx), negative),
+                                                  alpha, True)
+            want_loss += loss
+            terms += len(ctx)
+    empty = np.zeros((0, DIM), np.float32)
+    codes, points, lens = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32)
+    res = np.zeros((1, 4))
+    numba.set_num_threads(1)
+    train_chunk(ids, offsets, np.array([0, 2], np.int64), syn0, syn1neg, empty, np.ones(v, np.float32), prob, alias,
+                codes, points, lens, True, negative, False, window, False, True, alpha, alpha, state, res, 8,
+                skip_saturated=True, shared_negatives=False)
+    assert state[0] == s  # the kernel drew exactly negative draws per pair, nothing else
+    assert np.allclose(syn0, want0, atol=1e-3) and np.allclose(syn1neg, want1, atol=1e-3)
+    assert res[0, 0] == pytest.approx(want_loss, rel=5e-3)
+    assert res[0, 1] == terms and res[0, 2] == len(ids) and res[0, 3] == len(ids)
+
+
+def test_train_chunk_per_pair_learns_groups_and_is_seeded(seed):
+    ids, offsets, counts, groups = _toy_corpus(np.random.default_rng(seed))
+    a, losses, _ = _train(ids, offsets, counts, seed=seed, epochs=4, shared=False)
+    b, _, _ = _train(ids, offsets, counts, seed=seed, epochs=4, shared=False)
+    shared, _, _ = _train(ids, offsets, counts, seed=seed, epochs=4)
+    assert np.array_equal(a, b) and not np.array_equal(a, shared)
+    assert losses[-1] < losses[0]
+    unit = a / np.linalg.norm(a, axis=1, keepdims=True)
+    label = np.zeros(len(counts), int)
+    for g, members in enumerate(groups):
+        label[members] = g
+    same = label[:, None] == label[None, :]
+    np.fill_diagonal(same, False)
+    sims = unit @ unit.T
+    assert sims[same].mean() > sims[label[:, None] != label[None, :]].mean() + 0.3

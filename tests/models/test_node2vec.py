@@ -36,6 +36,25 @@ def test_registered_and_defaults_follow_node2vec():
     assert (m.vector_size, m.walk_length, m.walks_per_node, m.window, m.p, m.q) == (128, 80, 10, 10, 1.0, 1.0)
     assert "p" not in DeepWalk().get_params()
     assert clone(Node2Vec(p=0.5)).p == 0.5
+    # negatives per (centre, context) pair as gensim / PecanPy (benchmarks/README.md: closes the AUC gap)
+    assert Node2Vec().shared_negatives is False and DeepWalk().shared_negatives is False
+    assert clone(DeepWalk(shared_negatives=True)).shared_negatives is True
+
+
+@pytest.mark.parametrize("cls", [Node2Vec, DeepWalk])
+def test_shared_negatives_switch_selects_the_other_kernel_path(cls):
+    g = _caveman()
+    per_pair = cls(n_threads=1, random_state=3, **FAST).fit(g).vectors_
+    again = cls(n_threads=1, random_state=3, shared_negatives=False, **FAST).fit(g).vectors_
+    shared_a = cls(n_threads=1, random_state=3, shared_negatives=True, **FAST).fit(g).vectors_
+    shared_b = cls(n_threads=1, random_state=3, shared_negatives=True, **FAST).fit(g).vectors_
+    assert np.array_equal(per_pair.vectors, again.vectors)
+    assert np.array_equal(shared_a.vectors, shared_b.vectors)  # seeded on both paths
+    assert not np.array_equal(per_pair.vectors, shared_a.vectors)
+    assert per_pair.metadata["params"]["shared_negatives"] is False
+    for kv in (per_pair, shared_a):  # both paths learn the cliques
+        hits = sum(int(k[1:]) // 8 == i // 8 for i in range(2, 48, 8) for k, _ in kv.most_similar(f"n{i}", topn=5))
+        assert hits >= 0.8 * 30
 
 
 def test_seed_and_one_thread_give_identical_vectors():
@@ -82,6 +101,7 @@ def test_generate_walks_are_the_training_walks_per_epoch():
     ({"q": -1.0}, r"parameter 'q'"),
     ({"walk_length": 1}, r"parameter 'walk_length'.*\[2, inf\)"),
     ({"window": 0}, r"parameter 'window'"),
+    ({"shared_negatives": "no"}, r"parameter 'shared_negatives'"),
 ])
 def test_invalid_parameters(params, pattern):
     with pytest.raises(InvalidParameterError, match=pattern):

@@ -7,7 +7,10 @@ Skip-gram with negative sampling follows Ji et al. (2016): for one centre word t
 words' input rows and one shared set of ``[centre + K negatives]`` output rows form a small
 ``(n_ctx x (K+1))`` block of dot products; gradients are applied as two small matrix products.
 This reads K output rows per centre word instead of K per (centre, context) pair, which is where
-word2vec.c spends its time (cache misses), at equal quality.
+word2vec.c spends its time (cache misses), at equal quality on text. :func:`sg_neg_pairs` is the
+per-pair alternative (word2vec.c / gensim: K fresh negatives for every (centre, context) pair),
+selected with ``shared_negatives=False``; the graph methods use it (node2vec's link prediction
+gains from up to 2 * window times more distinct negatives).
 
 :func:`train_chunk` is the entry point: one call trains a chunk of sentences, split into one
 contiguous slices spread over the threads (``numba.prange``, lock-free Hogwild updates). Each
@@ -26,7 +29,7 @@ from ._sigmoid import MAX_EXP, neg_log_sigmoid, sigmoid
 from .hs import hs_accumulate
 from .sampling import alias_draw
 
-__all__ = ["sg_neg_window", "neg_accumulate", "train_chunk", "RESULT_FIELDS"]
+__all__ = ["sg_neg_window", "sg_neg_pairs", "neg_accumulate", "train_chunk", "RESULT_FIELDS"]
 
 RESULT_FIELDS = ("loss_sum", "loss_terms", "words_trained", "words_seen")
 
@@ -139,10 +142,54 @@ def neg_accumulate(
 
 
 @njit(cache=True, nogil=True, fastmath=True)
+def sg_neg_pairs(
+    syn0: np.ndarray,
+    syn1neg: np.ndarray,
+    ctx: np.ndarray,
+    n_ctx: int,
+    centre: int,
+    negative: int,
+    alias_p: np.ndarray,
+    alias_i: np.ndarray,
+    state: np.uint64,
+    alpha: float,
+    outs: np.ndarray,
+    neu1e: np.ndarray,
+    gvec: np.ndarray,
+    skip_saturated: bool = False,
+) -> tuple[float, np.uint64]:
+    """Skip-gram negative-sampling updates for one centre word, negatives drawn per pair.
+
+    For each context word ``ctx[j]`` in order (gensim's ``fast_sentence_sg_neg``): ``negative``
+    fresh noise draws (draws equal to ``centre`` are dropped), then :func:`neg_accumulate` from
+    the input row ``syn0[ctx[j]]`` with ``centre`` as the positive output, then the input row is
+    updated. ``outs`` (length ``negative + 1``), ``neu1e`` (dim) and ``gvec`` are scratch.
+    Returns (summed loss over the pairs, advanced RNG state)."""
+    dim = syn0.shape[1]
+    loss = 0.0
+    outs[0] = centre
+    for j in range(n_ctx):
+        n_out = 1
+        for _k in range(negative):
+            state = xorshift_next(state)
+            x = alias_draw(state, alias_p, alias_i)
+            if x != centre:
+                outs[n_out] = x
+                n_out += 1
+        r = ctx[j]
+        for d in range(dim):
+            neu1e[d] = 0.0
+        loss += neg_accumulate(syn0[r], syn1neg, outs, n_out, alpha, neu1e, gvec, skip_saturated)
+        for d in range(dim):
+            syn0[r, d] += neu1e[d]
+    return loss, state
+
+
+@njit(cache=True, nogil=True, fastmath=True)
 def _train_slice(
     ids, offsets, s_lo, s_hi, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points,
     code_lens, skipgram, negative, use_hs, window, shrink, cbow_mean, alpha0, alpha1, state,
-    out, sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec, skip_saturated,
+    out, sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec, skip_saturated, shared_negatives,
 ):
     dim = syn0.shape[1]
     total = offsets[s_hi] - offsets[s_lo]
@@ -186,7 +233,8 @@ def _train_slice(
                 continue
             w = sent[i]
             n_out = 0
-            if negative > 0:
+            per_pair = skipgram and not shared_negatives
+            if negative > 0 and not per_pair:
                 outs[0] = w
                 n_out = 1
                 for _k in range(negative):
@@ -204,7 +252,11 @@ def _train_slice(
                         loss += hs_accumulate(syn0[r], syn1, codes, points, code_lens, w, alpha, neu1e)
                         for d in range(dim):
                             syn0[r, d] += neu1e[d]
-                if negative > 0:
+                if negative > 0 and per_pair:
+                    pl, state = sg_neg_pairs(syn0, syn1neg, ctx, nc, w, negative, alias_p, alias_i, state,
+                                             alpha, outs, neu1e, gvec, skip_saturated)
+                    loss += pl
+                elif negative > 0:
                     loss += sg_neg_window(syn0, syn1neg, ctx, nc, outs, n_out, alpha, obuf, gbuf, tmp,
                                           skip_saturated)
                 terms += nc
@@ -265,6 +317,7 @@ def train_chunk(
     results: np.ndarray,
     max_len: int,
     skip_saturated: bool = False,
+    shared_negatives: bool = True,
 ) -> None:
     """Train sentences ``bounds[0]..bounds[-1]`` (indices into ``offsets``) in place.
 
@@ -276,7 +329,10 @@ def train_chunk(
     ``ids`` are int32 word ids, ``offsets`` int64 sentence starts with a final end;
     ``keep`` float32 keep probabilities; ``alias_p``/``alias_i`` the noise alias table;
     ``skip_saturated``: negative-sampling pairs with ``|x| >= MAX_EXP`` are skipped, as gensim does
-    (Word2Vec passes True: +0.3 to +0.5 analogy points over three seeds on ~11M tokens).
+    (Word2Vec passes True: +0.3 to +0.5 analogy points over three seeds on ~11M tokens);
+    ``shared_negatives``: skip-gram shares one negative set per centre word over its window
+    (:func:`sg_neg_window`, the default); False draws them per pair (:func:`sg_neg_pairs`).
+    CBOW ignores it.
     """
     n_slices = bounds.shape[0] - 1
     dim = syn0.shape[1]
@@ -299,5 +355,5 @@ def train_chunk(
             ids, offsets, bounds[t], bounds[t + 1], syn0, syn1neg, syn1, keep, alias_p, alias_i,
             codes, points, code_lens, skipgram, negative, use_hs, window, shrink, cbow_mean,
             alpha0 + (alpha1 - alpha0) * f0, alpha0 + (alpha1 - alpha0) * f1, states[t], results[t],
-            sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec, skip_saturated,
+            sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec, skip_saturated, shared_negatives,
         )
