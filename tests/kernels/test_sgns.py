@@ -76,7 +76,7 @@ def test_sg_neg_pairs_matches_oracle(seed, skip_saturated, scale):
     assert (per_pair == centre).any() and any(len(set(row[row != centre])) < (row != centre).sum() for row in per_pair)
     assert len({tuple(row) for row in per_pair}) == len(ctx)  # fresh negatives for every pair
     want0, want1, want_loss = ref.sg_neg_pairs(syn0, syn1, ctx, centre, per_pair, 0.05, skip_saturated)
-    outs = np.empty(negative + 1, np.int32)
+    outs = np.empty((len(ctx), negative + 2), np.int32)
     loss, state_after = sg_neg_pairs(syn0, syn1, ctx, len(ctx), centre, negative, prob, alias, state, 0.05, outs,
                                      np.empty(DIM, np.float32), np.empty(negative + 1, np.float32), skip_saturated)
     assert state_after == end_state

@@ -26,6 +26,7 @@ from numba import njit, prange
 
 from ._rng import rand_float, rand_u32, xorshift_next
 from ._sigmoid import MAX_EXP, neg_log_sigmoid, sigmoid
+from ._prefetch import prefetch_row
 from .hs import hs_accumulate
 from .sampling import alias_draw
 
@@ -163,23 +164,30 @@ def sg_neg_pairs(
     For each context word ``ctx[j]`` in order (gensim's ``fast_sentence_sg_neg``): ``negative``
     fresh noise draws (draws equal to ``centre`` are dropped), then :func:`neg_accumulate` from
     the input row ``syn0[ctx[j]]`` with ``centre`` as the positive output, then the input row is
-    updated. ``outs`` (length ``negative + 1``), ``neu1e`` (dim) and ``gvec`` are scratch.
+    updated. ``outs`` (``n_ctx x (negative + 2)`` int32: count, then outputs per pair), ``neu1e``
+    (dim) and ``gvec`` are scratch.
     Returns (summed loss over the pairs, advanced RNG state)."""
     dim = syn0.shape[1]
     loss = 0.0
-    outs[0] = centre
+    # every pair's draws first (the same draws in the same order), their rows and the input rows
+    # prefetched, so that the cache misses of the window overlap instead of queueing pair by pair
     for j in range(n_ctx):
+        outs[j, 1] = centre
         n_out = 1
         for _k in range(negative):
             state = xorshift_next(state)
             x = alias_draw(state, alias_p, alias_i)
             if x != centre:
-                outs[n_out] = x
+                outs[j, 1 + n_out] = x
+                prefetch_row(syn1neg, x)
                 n_out += 1
+        outs[j, 0] = n_out
+        prefetch_row(syn0, ctx[j])
+    for j in range(n_ctx):
         r = ctx[j]
         for d in range(dim):
             neu1e[d] = 0.0
-        loss += neg_accumulate(syn0[r], syn1neg, outs, n_out, alpha, neu1e, gvec, skip_saturated)
+        loss += neg_accumulate(syn0[r], syn1neg, outs[j, 1:], outs[j, 0], alpha, neu1e, gvec, skip_saturated)
         for d in range(dim):
             syn0[r, d] += neu1e[d]
     return loss, state
@@ -189,7 +197,7 @@ def sg_neg_pairs(
 def _train_slice(
     ids, offsets, s_lo, s_hi, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points,
     code_lens, skipgram, negative, use_hs, window, shrink, cbow_mean, alpha0, alpha1, state,
-    out, sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec, skip_saturated, shared_negatives,
+    out, sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec, skip_saturated, shared_negatives, pouts,
 ):
     dim = syn0.shape[1]
     total = offsets[s_hi] - offsets[s_lo]
@@ -254,7 +262,7 @@ def _train_slice(
                             syn0[r, d] += neu1e[d]
                 if negative > 0 and per_pair:
                     pl, state = sg_neg_pairs(syn0, syn1neg, ctx, nc, w, negative, alias_p, alias_i, state,
-                                             alpha, outs, neu1e, gvec, skip_saturated)
+                                             alpha, pouts, neu1e, gvec, skip_saturated)
                     loss += pl
                 elif negative > 0:
                     loss += sg_neg_window(syn0, syn1neg, ctx, nc, outs, n_out, alpha, obuf, gbuf, tmp,
@@ -342,6 +350,7 @@ def train_chunk(
         sent = np.empty(max_len, dtype=np.int32)
         ctx = np.empty(2 * window, dtype=np.int32)
         outs = np.empty(negative + 1, dtype=np.int32)
+        pouts = np.empty((2 * window if not shared_negatives else 0, negative + 2), dtype=np.int32)
         obuf = np.empty((negative + 1, dim), dtype=np.float32)
         gbuf = np.empty((2 * window, negative + 1), dtype=np.float32)
         tmp = np.empty(dim, dtype=np.float32)
@@ -355,5 +364,5 @@ def train_chunk(
             ids, offsets, bounds[t], bounds[t + 1], syn0, syn1neg, syn1, keep, alias_p, alias_i,
             codes, points, code_lens, skipgram, negative, use_hs, window, shrink, cbow_mean,
             alpha0 + (alpha1 - alpha0) * f0, alpha0 + (alpha1 - alpha0) * f1, states[t], results[t],
-            sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec, skip_saturated, shared_negatives,
+            sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec, skip_saturated, shared_negatives, pouts,
         )
