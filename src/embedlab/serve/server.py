@@ -132,5 +132,6 @@ def run_server(app: Any, host: str = "127.0.0.1", port: int = 8000, log_level: s
     uvicorn = require("uvicorn", "serve")
     set_search_threads(threads)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                            timeout_keep_alive=30, server_header=False, limit_concurrency=4096)
+                            timeout_keep_alive=30, server_header=False, limit_concurrency=4096,
+                            proxy_headers=False)
     uvicorn.Server(config).run()
