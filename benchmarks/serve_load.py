@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/serve_load.py [--keys 100000] [--dim 100] [--clients 200] [--seconds 30]
                                     [--index exact|hnsw] [--max-requests 2000000]
-                                    [--client auto|wrk|python] [--json OUT]
+                                    [--client auto|wrk|python] [--workers N] [--json OUT]
 
 Starts the real ``embedlab serve`` command in a subprocess on 127.0.0.1 (a free port, a token) over
 ``--keys`` clustered vectors, with an HNSW32 index (``--index hnsw``, built first with ``embedlab
@@ -47,19 +47,39 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the --workers processes)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as fh:
+                todo += [int(c) for c in fh.read().split()]
+        except OSError:
+            pass
+    return out
+
+
 def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process (its threads included)."""
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of a process and its descendants (threads included)."""
+    total = 0.0
+    for p in _tree(pid):
+        with open(f"/proc/{p}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
+    """Resident memory of a process and its descendants."""
+    total = 0.0
+    for p in _tree(pid):
+        with open(f"/proc/{p}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024.0
+    return total
 
 
 async def _client(host: str, port: int, keys: list[str], deadline: float, stats: dict, budget: list[int]) -> None:
@@ -150,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
                    help="load generator: wrk (C, far less CPU per request), the asyncio client in this "
                         "process, or auto = wrk when it is on PATH")
+    p.add_argument("--workers", type=int, default=1, help="embedlab serve --workers (server processes)")
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     client = args.client
@@ -176,6 +197,8 @@ def main(argv: list[str] | None = None) -> None:
         subprocess.run([sys.executable, "-m", "embedlab", "index", "build", str(tmp / "v.npz"), "-o", str(tmp / "idx"),
                         "--factory", "HNSW32", "--ef-search", "32", "--recall-queries", "500"], check=True, env=env)
         cmd += ["--index", str(tmp / "idx")]
+    if args.workers > 1:
+        cmd += ["--workers", str(args.workers)]
     port = _free_port()
     server = subprocess.Popen(cmd + ["--port", str(port)], env=env, stderr=subprocess.PIPE, text=True)
     try:
@@ -214,6 +237,7 @@ def main(argv: list[str] | None = None) -> None:
         p50, p99, mean = q(0.5), q(0.99), statistics.fmean(lat) * 1000 if n else float("nan")
     result = {
         "keys": args.keys, "dim": args.dim, "index": args.index, "clients": args.clients, "client": client,
+        "workers": args.workers,
         "seconds": stats["elapsed"], "requests": n, "throughput_rps": n / stats["elapsed"], "p50_ms": p50,
         "p99_ms": p99, "mean_ms": mean, "errors": stats["errors"],
         "server_rss_mb_before": rss_before, "server_rss_mb_after": rss_after,
@@ -221,7 +245,9 @@ def main(argv: list[str] | None = None) -> None:
         "load_average_after": os.getloadavg()[0],
         "server_cpu_ms_per_request": 1000 * server_cpu / max(n, 1), "client_cpu_ms_per_request": 1000 * client_cpu / max(n, 1),
     }
-    print(f"/neighbors on {args.keys:,} keys ({args.index}), {args.clients} clients ({client}), {stats['elapsed']:.1f} s: "
+    procs = f"{args.workers} server processes" if args.workers > 1 else "1 server process"
+    print(f"/neighbors on {args.keys:,} keys ({args.index}, {procs}), {args.clients} clients ({client}), "
+          f"{stats['elapsed']:.1f} s: "
           f"{result['throughput_rps']:,.0f} requests/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
           f"{result['errors']} errors, server RSS {rss_before:.0f} -> {rss_after:.0f} MB "
           f"({result['rss_growth_pct']:+.1f}%); load average {load_before:.1f} -> {result['load_average_after']:.1f}")
