@@ -3,13 +3,17 @@
 Usage::
 
     python benchmarks/serve_load.py [--keys 100000] [--dim 100] [--clients 200] [--seconds 30]
-                                    [--index exact|hnsw] [--max-requests 2000000] [--json OUT]
+                                    [--index exact|hnsw] [--max-requests 2000000]
+                                    [--client auto|wrk|python] [--workers N] [--json OUT]
 
 Starts the real ``embedlab serve`` command in a subprocess on 127.0.0.1 (a free port, a token) over
 ``--keys`` clustered vectors, with an HNSW32 index (``--index hnsw``, built first with ``embedlab
-index build``) or exact search, then opens ``--clients`` keep-alive HTTP/1.1 connections from an
-asyncio client in this process (one connection per client, one request in flight each, random
-keys) for ``--seconds``, bounded also by ``--max-requests``. Reports throughput, p50/p99 latency
+index build``) or exact search, then opens ``--clients`` keep-alive HTTP/1.1 connections (one
+request in flight each, random keys) for ``--seconds``: from ``wrk`` (``--client wrk``, one C
+thread with a Lua script; ``apt-get install wrk``) or from an asyncio client in this process
+(``--client python``, also bounded by ``--max-requests``); ``auto`` (default) takes wrk when it
+is on PATH. The Python client costs more CPU per request than the server, so on a small machine
+it takes cores the server would use. Reports throughput, p50/p99 latency
 (client-side), errors (non-200 or broken connections) and the server's RSS before and after.
 Client and server share the machine's cores (a loopback test), so the figures are a lower bound.
 """
@@ -21,6 +25,8 @@ import asyncio
 import json
 import os
 import random
+import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -41,19 +47,39 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the --workers processes)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as fh:
+                todo += [int(c) for c in fh.read().split()]
+        except OSError:
+            pass
+    return out
+
+
 def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process (its threads included)."""
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of a process and its descendants (threads included)."""
+    total = 0.0
+    for p in _tree(pid):
+        with open(f"/proc/{p}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
+    """Resident memory of a process and its descendants."""
+    total = 0.0
+    for p in _tree(pid):
+        with open(f"/proc/{p}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024.0
+    return total
 
 
 async def _client(host: str, port: int, keys: list[str], deadline: float, stats: dict, budget: list[int]) -> None:
@@ -87,6 +113,42 @@ async def _client(host: str, port: int, keys: list[str], deadline: float, stats:
         writer.close()
 
 
+_WRK_LUA = """
+local n = %d
+math.randomseed(%d)
+wrk.headers["Authorization"] = "Bearer %s"
+request = function()
+  return wrk.format("GET", "/neighbors?key=w" .. math.random(0, n - 1) .. "&k=10")
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRKJSON {\\"requests\\": %%d, \\"duration_us\\": %%d, \\"errors\\": %%d, "
+    .. "\\"non_2xx\\": %%d, \\"p50_us\\": %%d, \\"p99_us\\": %%d, \\"mean_us\\": %%f}\\n",
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(99), latency.mean))
+end
+"""
+
+
+def _run_wrk(port: int, n_keys: int, clients: int, seconds: float, tmp: Path) -> tuple[dict, float]:
+    """Drive the server with wrk (C, one thread, ``clients`` keep-alive connections, random keys
+    ``w0``..``w{n-1}`` from a Lua script); returns the stats and wrk's CPU seconds."""
+    script = tmp / "neighbors.lua"
+    script.write_text(_WRK_LUA % (n_keys, random.randrange(1 << 30), TOKEN), encoding="utf-8")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+                          "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk printed no summary: {out.stdout}{out.stderr}")
+    w = json.loads(line[8:])
+    stats = {"requests": w["requests"], "elapsed": w["duration_us"] / 1e6, "errors": w["errors"] + w["non_2xx"],
+             "p50_ms": w["p50_us"] / 1000, "p99_ms": w["p99_us"] / 1000, "mean_ms": w["mean_us"] / 1000}
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return stats, cpu
+
+
 async def _run_clients(port: int, keys: list[str], clients: int, seconds: float, max_requests: int) -> dict:
     stats = {"latency": [], "errors": 0}
     deadline = time.perf_counter() + seconds
@@ -105,8 +167,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=float, default=30.0)
     p.add_argument("--index", choices=("exact", "hnsw"), default="hnsw")
     p.add_argument("--max-requests", type=int, default=2_000_000)
+    p.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
+                   help="load generator: wrk (C, far less CPU per request), the asyncio client in this "
+                        "process, or auto = wrk when it is on PATH")
+    p.add_argument("--workers", type=int, default=1, help="embedlab serve --workers (server processes)")
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
+    client = args.client
+    if client == "auto":
+        client = "wrk" if shutil.which("wrk") else "python"
+    elif client == "wrk" and not shutil.which("wrk"):
+        raise SystemExit("--client wrk: wrk is not on PATH (apt-get install wrk)")
     if args.clients > 1000 or args.seconds > 120:
         raise SystemExit("bounded: at most 1000 clients and 120 s")
     try:  # a faster event loop for the client too, when uvicorn[standard] brought it
@@ -126,6 +197,8 @@ def main(argv: list[str] | None = None) -> None:
         subprocess.run([sys.executable, "-m", "embedlab", "index", "build", str(tmp / "v.npz"), "-o", str(tmp / "idx"),
                         "--factory", "HNSW32", "--ef-search", "32", "--recall-queries", "500"], check=True, env=env)
         cmd += ["--index", str(tmp / "idx")]
+    if args.workers > 1:
+        cmd += ["--workers", str(args.workers)]
     port = _free_port()
     server = subprocess.Popen(cmd + ["--port", str(port)], env=env, stderr=subprocess.PIPE, text=True)
     try:
@@ -145,25 +218,36 @@ def main(argv: list[str] | None = None) -> None:
         rss_before = _rss_mb(server.pid)
         load_before = os.getloadavg()[0]
         cpu_before, client_before = _cpu_s(server.pid), time.process_time()
-        stats = asyncio.run(_run_clients(port, kv.index_to_key, args.clients, args.seconds, args.max_requests))
-        server_cpu, client_cpu = _cpu_s(server.pid) - cpu_before, time.process_time() - client_before
+        if client == "wrk":
+            stats, client_cpu = _run_wrk(port, args.keys, args.clients, args.seconds, tmp)
+            server_cpu = _cpu_s(server.pid) - cpu_before
+        else:
+            stats = asyncio.run(_run_clients(port, kv.index_to_key, args.clients, args.seconds, args.max_requests))
+            server_cpu, client_cpu = _cpu_s(server.pid) - cpu_before, time.process_time() - client_before
         rss_after = _rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    lat = sorted(stats["latency"])
-    n = len(lat)
-    q = (lambda f: lat[min(n - 1, int(f * n))] * 1000) if n else (lambda f: float("nan"))
+    if client == "wrk":
+        n, p50, p99, mean = stats["requests"], stats["p50_ms"], stats["p99_ms"], stats["mean_ms"]
+    else:
+        lat = sorted(stats["latency"])
+        n = len(lat)
+        q = (lambda f: lat[min(n - 1, int(f * n))] * 1000) if n else (lambda f: float("nan"))
+        p50, p99, mean = q(0.5), q(0.99), statistics.fmean(lat) * 1000 if n else float("nan")
     result = {
-        "keys": args.keys, "dim": args.dim, "index": args.index, "clients": args.clients, "seconds": stats["elapsed"],
-        "requests": n, "throughput_rps": n / stats["elapsed"], "p50_ms": q(0.5), "p99_ms": q(0.99),
-        "mean_ms": statistics.fmean(lat) * 1000 if n else float("nan"), "errors": stats["errors"],
+        "keys": args.keys, "dim": args.dim, "index": args.index, "clients": args.clients, "client": client,
+        "workers": args.workers,
+        "seconds": stats["elapsed"], "requests": n, "throughput_rps": n / stats["elapsed"], "p50_ms": p50,
+        "p99_ms": p99, "mean_ms": mean, "errors": stats["errors"],
         "server_rss_mb_before": rss_before, "server_rss_mb_after": rss_after,
         "rss_growth_pct": 100 * (rss_after - rss_before) / rss_before, "load_average_before": load_before,
         "load_average_after": os.getloadavg()[0],
         "server_cpu_ms_per_request": 1000 * server_cpu / max(n, 1), "client_cpu_ms_per_request": 1000 * client_cpu / max(n, 1),
     }
-    print(f"/neighbors on {args.keys:,} keys ({args.index}), {args.clients} clients, {stats['elapsed']:.1f} s: "
+    procs = f"{args.workers} server processes" if args.workers > 1 else "1 server process"
+    print(f"/neighbors on {args.keys:,} keys ({args.index}, {procs}), {args.clients} clients ({client}), "
+          f"{stats['elapsed']:.1f} s: "
           f"{result['throughput_rps']:,.0f} requests/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
           f"{result['errors']} errors, server RSS {rss_before:.0f} -> {rss_after:.0f} MB "
           f"({result['rss_growth_pct']:+.1f}%); load average {load_before:.1f} -> {result['load_average_after']:.1f}")

@@ -115,6 +115,29 @@ def test_bad_query_parameters(server, params, status, pattern):
     assert resp.status_code == status and pattern in resp.json()["error"]
 
 
+def test_plain_neighbors_fast_path_answers_as_the_route(server):
+    """The plain request is answered before FastAPI; one with more than 8 query fields goes to the
+    FastAPI route (unknown fields are ignored there): both give the same bytes."""
+    client, url, _ = server
+    extra = {f"x{i}": "1" for i in range(8)}
+    for params in ({"key": "w3", "k": 7}, {"key": "w5"}, {"key": "w8", "k": 4, "set": "two"}):
+        fast = client.get("/neighbors", params=params)
+        routed = client.get("/neighbors", params={**params, **extra})
+        assert fast.status_code == routed.status_code == 200
+        assert fast.content == routed.content and fast.headers["content-type"] == "application/json"
+    # what the fast path declines still gets the route's checks and messages
+    long_key = client.get("/neighbors", params={"key": "w" * 1001})
+    assert long_key.status_code == 422 and "key: String should have at most 1000 characters" in long_key.json()["error"]
+    for k in ("05", "\u0663", " 5", "-1", "1e1"):
+        fast = client.get("/neighbors", params={"key": "w1", "k": k})
+        routed = client.get("/neighbors", params={"key": "w1", "k": k, **extra})
+        assert (fast.status_code, fast.content) == (routed.status_code, routed.content), k
+    assert len(client.get("/neighbors", params={"key": "w1", "k": "05"}).json()["neighbors"]) == 5
+    assert httpx.get(f"{url}/neighbors", params={"key": "w1"},
+                     headers=[("Authorization", "Bearer wrong"), ("Authorization", f"Bearer {TOKEN}")]).status_code == 401
+    assert client.post("/neighbors", params={"key": "w1"}).status_code == 405
+
+
 def test_unknown_key_gives_404_with_close_spellings(server):
     client, _, _ = server
     resp = client.get("/neighbors", params={"key": "w1x"})

@@ -55,13 +55,16 @@ def test_index_from_other_vectors_is_refused(cli, vectors, tmp_path):
                      r"--index .*idx: built from other vectors than these .*rebuild it")
 
 
-def test_serve_command_end_to_end(vectors, tmp_path):
-    """The real command in a subprocess: prints its URL, answers with the token, stops on SIGINT."""
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_command_end_to_end(vectors, tmp_path, workers):
+    """The real command in a subprocess: prints its URL, answers with the token, stops on SIGINT
+    (with --workers 2 too: two processes on the one port, both logging queries to the one file)."""
     httpx = pytest.importorskip("httpx")
     port = free_port()
     log = tmp_path / "q.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "embedlab", "serve", str(vectors), "--port", str(port),
-                             "--token", "tok", "--log-queries", str(log)], stderr=subprocess.PIPE, text=True)
+                             "--token", "tok", "--log-queries", str(log), "--workers", str(workers)],
+                            stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -73,11 +76,18 @@ def test_serve_command_end_to_end(vectors, tmp_path):
                 assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
                 time.sleep(0.3)
         assert r.status_code == 200 and len(r.json()["neighbors"]) == 2
+        expected = [k for k, _ in KeyedVectors.load(vectors).most_similar("w5", topn=3)]
+        for _ in range(6):  # new connections: with two workers both answer
+            r = httpx.get(f"http://127.0.0.1:{port}/neighbors", params={"key": "w5", "k": 3},
+                          headers={"Authorization": "Bearer tok"}, timeout=5)
+            assert [n["key"] for n in r.json()["neighbors"]] == expected
+        assert httpx.get(f"http://127.0.0.1:{port}/neighbors", params={"key": "w5"}, timeout=5).status_code == 401
     finally:
         proc.send_signal(2)
         _, err = proc.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/" in err and "Traceback" not in err
-    assert json.loads(log.read_text().splitlines()[0])["key"] == "w1"
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["key"] for r in lines] == ["w1"] + ["w5"] * 6
 
 
 # ---------------------------------------------------------------- embedlab index build / query

@@ -32,31 +32,44 @@ def serve(
         "--milvus-token", envvar="EMBEDLAB_MILVUS_TOKEN", help="Token of a Milvus --index server.")] = None,
     threads: Annotated[int, typer.Option("--threads", "-t", min=1, help="Threads per search batch (faiss, BLAS, "
                                          "numba); 1 suits many small concurrent queries.")] = 1,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, max=64, help="Server processes on the one port, "
+                                         "each holding its own copy of the vectors and index.")] = 1,
     print_token: Annotated[bool, typer.Option(
         "--generate-token", help="Make up a random token and print it (with the page's URL).")] = False,
 ) -> None:
     """Serve VECTORS over HTTP: /neighbors, /search, /vector, /similarity, /analogy, /metrics, /docs and
     the explorer page at /."""
     from ..serve.app import Limits, QueryLog, create_app
-    from ..serve.server import check_bind, load_sets, run_server
+    from ..serve.server import check_bind, load_sets, run_server, run_workers
 
     if print_token and token is None:
         token = secrets.token_urlsafe(18)
     check_bind(host, port, token, insecure)
     if log_queries is not None:
         c.check_output_path(log_queries)
-    sets = load_sets(vectors, index, labels, milvus_token)
-    qlog = QueryLog(log_queries) if log_queries is not None else None
-    app = create_app(sets, token=token, limits=Limits(max_body_bytes=int(max_body_mb * (1 << 20)), max_batch=max_batch),
-                     query_log=qlog)
+    spec = {"vectors": list(vectors), "index": [str(p) for p in index or []],
+            "labels": str(labels) if labels is not None else None, "milvus_token": milvus_token,
+            "log_queries": str(log_queries) if log_queries is not None else None, "token": token,
+            "max_body_bytes": int(max_body_mb * (1 << 20)), "max_batch": max_batch, "threads": threads}
+    sets = load_sets(vectors, index, labels, milvus_token)  # with --workers: only checked here, then dropped
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     fragment = f"#token={token}" if token and print_token else ""
     err = c.console(stderr=True)
     described = ", ".join(f"{s.name} ({len(s.kv):,} x {s.kv.vector_size}, {s.index.backend})" for s in sets)
-    err.print(f"serving {described} on http://{shown}:{port}/{fragment} (API docs at /docs; Ctrl-C stops)",
+    procs = f" in {workers} processes" if workers > 1 else ""
+    err.print(f"serving {described}{procs} on http://{shown}:{port}/{fragment} (API docs at /docs; Ctrl-C stops)",
               soft_wrap=True)
     if token and not print_token:
         err.print("token required: open the page and paste the token, or add #token=TOKEN to its URL", soft_wrap=True)
+    if workers > 1:
+        for vs in sets:
+            vs.close()
+        del sets
+        run_workers(spec, workers, host=host, port=port)
+        return
+    qlog = QueryLog(log_queries) if log_queries is not None else None
+    app = create_app(sets, token=token, limits=Limits(max_body_bytes=spec["max_body_bytes"], max_batch=max_batch),
+                     query_log=qlog)
     run_server(app, host=host, port=port, threads=threads)
 
 

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import json
+import os
 import socket
 from pathlib import Path
 from typing import Any
 
 from ..exceptions import DataError, InputFileError, InvalidParameterError, require
 
-__all__ = ["is_loopback", "check_bind", "load_sets", "read_labels", "run_server", "set_name"]
+__all__ = ["is_loopback", "check_bind", "load_sets", "read_labels", "run_server", "run_workers", "set_name",
+           "build_app", "app_from_env", "SPEC_ENV"]
+
+SPEC_ENV = "EMBEDLAB_SERVE_SPEC"  # what each --workers process builds its app from
 
 
 def is_loopback(host: str) -> bool:
@@ -132,5 +137,36 @@ def run_server(app: Any, host: str = "127.0.0.1", port: int = 8000, log_level: s
     uvicorn = require("uvicorn", "serve")
     set_search_threads(threads)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                            timeout_keep_alive=30, server_header=False, limit_concurrency=4096)
+                            timeout_keep_alive=30, server_header=False, limit_concurrency=4096,
+                            proxy_headers=False)
     uvicorn.Server(config).run()
+
+
+def build_app(spec: dict[str, Any]) -> Any:
+    """The app for ``spec`` (the ``serve`` options as plain values): load the sets, open the query log."""
+    from .app import Limits, QueryLog, create_app
+
+    sets = load_sets(spec["vectors"], [Path(p) for p in spec["index"]],
+                     Path(spec["labels"]) if spec["labels"] else None, spec["milvus_token"])
+    qlog = QueryLog(spec["log_queries"]) if spec["log_queries"] else None
+    return create_app(sets, token=spec["token"], query_log=qlog,
+                      limits=Limits(max_body_bytes=spec["max_body_bytes"], max_batch=spec["max_batch"]))
+
+
+def app_from_env() -> Any:
+    """uvicorn's app factory in each worker process: the spec comes in ``EMBEDLAB_SERVE_SPEC``."""
+    spec = json.loads(os.environ[SPEC_ENV])
+    set_search_threads(int(spec["threads"]))
+    return build_app(spec)
+
+
+def run_workers(spec: dict[str, Any], workers: int, host: str = "127.0.0.1", port: int = 8000,
+                log_level: str = "warning") -> None:
+    """Run ``workers`` uvicorn processes on one listening socket, each loading its own copy of the
+    vectors and index (memory grows by that much per worker); ``/metrics`` counts the process
+    that answers. The spec (with the token) reaches them through their environment."""
+    uvicorn = require("uvicorn", "serve")
+    os.environ[SPEC_ENV] = json.dumps(spec)
+    uvicorn.run("embedlab.serve.server:app_from_env", factory=True, workers=workers, host=host, port=port,
+                log_level=log_level, access_log=False, timeout_keep_alive=30, server_header=False,
+                limit_concurrency=4096, proxy_headers=False)
