@@ -56,8 +56,8 @@ def _tree(pid: int) -> list[int]:
         try:
             with open(f"/proc/{p}/task/{p}/children") as fh:
                 todo += [int(c) for c in fh.read().split()]
-        except OSError:
-            pass
+        except OSError:  # the process ended while the tree was walked: it has no children left
+            continue
     return out
 
 

@@ -46,14 +46,10 @@ def sg_neg_window(syn0, syn1neg, ctx, outs, alpha, skip_saturated=False):
     return syn0, syn1neg, loss
 
 
-def cbow_neg(syn0, syn1neg, ctx, outs, alpha, cbow_mean=True, skip_saturated=False):
-    """CBOW NS step: all scores from the old output rows, then the output rows updated in order
-    (the input gradient reads each row just before its own update)."""
-    syn0 = syn0.astype(np.float64).copy()
-    syn1neg = syn1neg.astype(np.float64).copy()
-    h = syn0[ctx].sum(axis=0)
-    if cbow_mean:
-        h /= len(ctx)
+def _neg_step(h, syn1neg, outs, alpha, skip_saturated):
+    """One hidden vector ``h`` against outputs ``outs`` (``outs[0]`` positive): all scores from the
+    old rows, then the rows updated in order (the input gradient reads each row just before its own
+    update). Updates ``syn1neg`` in place; returns (input gradient, loss)."""
     scores = syn1neg[outs] @ h
     labels = np.zeros(len(outs))
     labels[0] = 1.0
@@ -65,6 +61,18 @@ def cbow_neg(syn0, syn1neg, ctx, outs, alpha, cbow_mean=True, skip_saturated=Fal
     for k, o in enumerate(outs):
         neu1e += g[k] * syn1neg[o]
         syn1neg[o] += g[k] * h
+    return neu1e, loss
+
+
+def cbow_neg(syn0, syn1neg, ctx, outs, alpha, cbow_mean=True, skip_saturated=False):
+    """CBOW NS step: all scores from the old output rows, then the output rows updated in order
+    (the input gradient reads each row just before its own update)."""
+    syn0 = syn0.astype(np.float64).copy()
+    syn1neg = syn1neg.astype(np.float64).copy()
+    h = syn0[ctx].sum(axis=0)
+    if cbow_mean:
+        h /= len(ctx)
+    neu1e, loss = _neg_step(h, syn1neg, outs, alpha, skip_saturated)
     if not cbow_mean:
         neu1e /= len(ctx)
     for c in ctx:
@@ -84,18 +92,8 @@ def sg_neg_pairs(syn0, syn1neg, ctx, centre, negatives, alpha, skip_saturated=Fa
     loss = 0.0
     for r, draws in zip(ctx, negatives):
         outs = [centre] + [int(x) for x in draws if x != centre]
-        h = syn0[r].copy()
-        scores = syn1neg[outs] @ h
-        labels = np.zeros(len(outs))
-        labels[0] = 1.0
-        loss += float(neg_log_sigmoid(scores * (2 * labels - 1)).sum())
-        g = (labels - saturated_sigmoid(scores)) * alpha
-        if skip_saturated:
-            g[np.abs(scores) >= MAX_EXP] = 0.0
-        neu1e = np.zeros_like(h)
-        for k, o in enumerate(outs):
-            neu1e += g[k] * syn1neg[o]
-            syn1neg[o] += g[k] * h
+        neu1e, pair_loss = _neg_step(syn0[r].copy(), syn1neg, outs, alpha, skip_saturated)
+        loss += pair_loss
         syn0[r] += neu1e
     return syn0, syn1neg, loss
 
