@@ -109,7 +109,7 @@ def _oracle_step(w_in, w_out, syn1, tree, sent, sub, lr, cbow, negative, state, 
                 g += a * syn1[p]
                 syn1[p] += a * h
         outs = [(t, 1.0)] if negative else []
-        for _ in range(negative):
+        while negative and len(outs) <= negative:  # fastText's getNegative: a draw equal to the target is redrawn
             state = np.uint64(xorshift_next(np.uint64(state)))  # np.uint64: keep numba's unsigned typing
             o = alias_draw(state, prob, alias)
             if o != t:

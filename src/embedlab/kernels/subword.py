@@ -146,14 +146,22 @@ def compose_rows(matrix: np.ndarray, indptr: np.ndarray, indices: np.ndarray) ->
     return out
 
 
+#: draws allowed per negative before giving up on finding one that differs from the target
+_MAX_TRIES = 64
+
+
 @njit(cache=True, nogil=True, fastmath=True, inline="always")
 def _draw(target, negative, prob, alias, state, w_out, tgt):
-    """Write ``target`` and its ``negative`` noise draws into ``tgt`` (a draw equal to the target is
-    skipped) and prefetch their output rows; returns ``(count, state)``."""
+    """Write ``target`` and its ``negative`` noise draws into ``tgt`` and prefetch their output rows;
+    returns ``(count, state)``. A draw equal to the target is drawn again, as fastText's
+    ``getNegative`` does (word2vec.c skips it instead), up to ``_MAX_TRIES`` draws per negative so
+    that a noise distribution concentrated on one word cannot loop forever."""
     tgt[0] = target
     prefetch_row(w_out, target)
     m = 1
-    for _ in range(negative):
+    tries = 0
+    while m <= negative and tries < negative * _MAX_TRIES:
+        tries += 1
         state = xorshift_next(state)
         t = alias_draw(state, prob, alias)
         if t == target:

@@ -149,19 +149,19 @@ class FastText(BaseEmbedder):
 
     def fit(self, data: Any) -> FastText:
         """Build the vocabulary from ``data`` (a path, paths, a Corpus or token lists) and train."""
-        from ..corpus import Vocabulary, encode
+        from ..corpus import build_and_encode
 
         self._validate_params()
         t0 = time.perf_counter()
-        sentences = self._sentences(data)
-        vocab = Vocabulary.build(sentences, self.min_count, self.max_vocab_size, show_progress=self.show_progress)
-        if len(vocab) < 2:
-            raise DataError(
-                f"the vocabulary has {len(vocab)} word(s) with min_count={self.min_count}; "
-                "negative sampling needs at least 2: lower min_count or give more text"
-            )
-        encoded = encode(sentences, vocab)
+        # one pass: the corpus is read and tokenized once for the vocabulary and the ids
+        vocab, encoded = build_and_encode(self._sentences(data), self.min_count, self.max_vocab_size,
+                                          show_progress=self.show_progress)
         try:
+            if len(vocab) < 2:
+                raise DataError(
+                    f"the vocabulary has {len(vocab)} word(s) with min_count={self.min_count}; "
+                    "negative sampling needs at least 2: lower min_count or give more text"
+                )
             from ._plan import check_training_memory
 
             check_training_memory(self, vocab, encoded)
