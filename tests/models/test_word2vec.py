@@ -140,10 +140,16 @@ def test_sigint_stops_after_current_chunk(kjv):
     def interrupt(epoch, elapsed, metrics):
         os.kill(os.getpid(), signal.SIGINT)
 
-    model = _fast(epochs=3, callbacks=interrupt).fit(kjv[:4000])
-    assert model.interrupted_ is True
-    assert len(model.loss_history_) == 1  # the signal arrived after epoch 1; epoch 2 stopped early
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # a runner started in the background inherits SIGINT ignored: install Python's own handler, as
+    # an interactive session has it, and check that training puts it back
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        model = _fast(epochs=3, callbacks=interrupt).fit(kjv[:4000])
+        assert model.interrupted_ is True
+        assert len(model.loss_history_) == 1  # the signal arrived after epoch 1; epoch 2 stopped early
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)
 
 
 def test_checkpoint_resume_equals_uninterrupted_run(small, tmp_path):
