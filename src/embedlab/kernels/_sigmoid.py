@@ -3,6 +3,10 @@
 ``sigmoid(x)`` and ``neg_log_sigmoid(x)`` read a table of bin centres on ``[-MAX_EXP, MAX_EXP]``;
 outside it the sigmoid saturates to 0/1 (as in word2vec.c) and the loss uses its asymptote, so
 the reported loss stays the true logistic loss up to the table resolution (< 0.3% of a term).
+
+``sigmoid_ft``/``neg_log_sigmoid_ft`` are the same on ``[-FT_MAX_EXP, FT_MAX_EXP]`` = [-8, 8],
+fastText's range (its ``MAX_SIGMOID``): scores between 6 and 8 still get a small gradient there,
+which the fastText-style kernels use to train as fastText does.
 """
 
 from __future__ import annotations
@@ -10,16 +14,26 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["MAX_EXP", "TABLE_SIZE", "sigmoid", "neg_log_sigmoid"]
+__all__ = ["FT_MAX_EXP", "MAX_EXP", "TABLE_SIZE", "neg_log_sigmoid", "neg_log_sigmoid_ft", "sigmoid", "sigmoid_ft"]
 
 MAX_EXP = 6.0
 TABLE_SIZE = 2048
-_SCALE = TABLE_SIZE / (2.0 * MAX_EXP)
-_X = ((np.arange(TABLE_SIZE) + 0.5) / _SCALE - MAX_EXP).astype(np.float64)
-SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-_X))).astype(np.float32)
-NLS_TABLE = np.log1p(np.exp(-_X)).astype(np.float32)
+FT_MAX_EXP = 8.0
+FT_TABLE_SIZE = 4096  # 256 bins per unit, finer than the word2vec table's 171
+
+
+def _tables(max_exp: float, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sigmoid and -log(sigmoid) at the centres of ``size`` bins on ``[-max_exp, max_exp]``."""
+    x = ((np.arange(size) + 0.5) / (size / (2.0 * max_exp)) - max_exp).astype(np.float64)
+    return (1.0 / (1.0 + np.exp(-x))).astype(np.float32), np.log1p(np.exp(-x)).astype(np.float32)
+
+
+SIGMOID_TABLE, NLS_TABLE = _tables(MAX_EXP, TABLE_SIZE)
+FT_SIGMOID_TABLE, FT_NLS_TABLE = _tables(FT_MAX_EXP, FT_TABLE_SIZE)
 _MAXF = np.float32(MAX_EXP)
-_SCALEF = np.float32(_SCALE)
+_SCALEF = np.float32(TABLE_SIZE / (2.0 * MAX_EXP))
+_FT_MAXF = np.float32(FT_MAX_EXP)
+_FT_SCALEF = np.float32(FT_TABLE_SIZE / (2.0 * FT_MAX_EXP))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -40,3 +54,23 @@ def neg_log_sigmoid(x: float) -> float:
     if x <= -_MAXF:
         return -x
     return NLS_TABLE[min(int((x + _MAXF) * _SCALEF), TABLE_SIZE - 1)]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def sigmoid_ft(x: float) -> np.float32:
+    """Table sigmoid on fastText's range; exactly 0 below -8 and 1 above 8."""
+    if x >= _FT_MAXF:
+        return np.float32(1.0)
+    if x <= -_FT_MAXF:
+        return np.float32(0.0)
+    return FT_SIGMOID_TABLE[min(int((x + _FT_MAXF) * _FT_SCALEF), FT_TABLE_SIZE - 1)]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def neg_log_sigmoid_ft(x: float) -> float:
+    """``-log(sigmoid(x))`` on fastText's range; the asymptotes outside it."""
+    if x >= _FT_MAXF:
+        return np.exp(-x)
+    if x <= -_FT_MAXF:
+        return -x
+    return FT_NLS_TABLE[min(int((x + _FT_MAXF) * _FT_SCALEF), FT_TABLE_SIZE - 1)]

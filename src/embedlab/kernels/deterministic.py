@@ -33,7 +33,7 @@ from numba import njit, prange
 from ._rng import rand_float, rand_u32, xorshift_next
 from .glove import _FASTMATH as _GLOVE_FASTMATH
 from .glove import _adagrad_range
-from ._sigmoid import neg_log_sigmoid, sigmoid
+from ._sigmoid import neg_log_sigmoid_ft, sigmoid_ft
 from .hs import hs_accumulate
 from .sampling import alias_draw
 from .sgns import neg_accumulate, sg_neg_window
@@ -458,6 +458,7 @@ def adagrad_strata(rows, cols, logx, fx, starts, W, C, bw, bc, gW, gC, gbw, gbc,
 
 
 # ---------------------------------------------------------------- fastText-style subword training
+_FT_MAX_TRIES = 64  # subword._MAX_TRIES: draws per noise word before giving up on a non-target
 @njit(cache=True, nogil=True, fastmath=True)
 def _ft_predict(s, h, g, target, negative, prob, alias, state, lr, use_hs, codes, points, lengths, lpts, llen,
                 syn1, k_hs, v_hs, r_hs, c_hs, w_hs, o_hs, w_out, k_ng, v_ng, r_ng, c_ng, w_ng, o_ng):
@@ -472,13 +473,17 @@ def _ft_predict(s, h, g, target, negative, prob, alias, state, lr, use_hs, codes
         return loss, state
     dim = h.shape[0]
     wo = w_ng[s]
+    tries = 0
     for k in range(negative + 1):
         if k == 0:
             t = target
             label = np.float32(1.0)
         else:
-            state = xorshift_next(state)
-            t = alias_draw(state, prob, alias)
+            t = target
+            while t == target and tries < negative * _FT_MAX_TRIES:  # getNegative: redraw the target
+                tries += 1
+                state = xorshift_next(state)
+                t = alias_draw(state, prob, alias)
             if t == target:
                 continue
             label = np.float32(0.0)
@@ -486,8 +491,8 @@ def _ft_predict(s, h, g, target, negative, prob, alias, state, lr, use_hs, codes
         f = np.float32(0.0)
         for d in range(dim):
             f += h[d] * wo[lt, d]
-        loss += neg_log_sigmoid(f) if k == 0 else neg_log_sigmoid(-f)
-        alpha = np.float32(lr) * (label - sigmoid(f))
+        loss += neg_log_sigmoid_ft(f) if k == 0 else neg_log_sigmoid_ft(-f)
+        alpha = np.float32(lr) * (label - sigmoid_ft(f))
         for d in range(dim):
             g[d] += alpha * wo[lt, d]
             wo[lt, d] += alpha * h[d]

@@ -10,7 +10,9 @@ Hashing follows ``Dictionary::computeSubwords`` and ``Dictionary::hash`` of fast
 * the row of an n-gram is ``nwords + hash % bucket``.
 
 Training (``train_block``) is Hogwild over ``n_threads`` contiguous slices of a block of sentences,
-with negative sampling and/or hierarchical softmax (the shared ``hs`` kernel's step).
+with negative sampling and/or hierarchical softmax (the shared ``hs`` kernel's step). Negative
+sampling uses fastText's sigmoid range (saturating at |x| = 8, not word2vec's 6) and redraws a
+noise word equal to the target, as ``getNegative`` does.
 The input vector of a word is the mean of its subword rows (word row + n-gram rows); the gradient
 is added unscaled to every one of those rows, as fastText does. Skip-gram follows fastText's order
 (each context word is predicted from the centre rows as updated by the previous pairs) without its
@@ -32,7 +34,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._rng import rand_float, rand_u32, xorshift_next
-from ._sigmoid import neg_log_sigmoid, sigmoid
+from ._sigmoid import neg_log_sigmoid_ft, sigmoid_ft
 from ._prefetch import prefetch_row
 from .hs import hs_accumulate
 from .sampling import alias_draw
@@ -203,11 +205,11 @@ def _predict(h, g, w_out, syn1, codes, points, lengths, target, tgt, m, lr, sc):
                     f += h[d] * w_out[t, d]
                 break
         if k == 0:
-            loss += neg_log_sigmoid(f)
-            alpha = np.float32(lr) * (np.float32(1.0) - sigmoid(f))
+            loss += neg_log_sigmoid_ft(f)
+            alpha = np.float32(lr) * (np.float32(1.0) - sigmoid_ft(f))
         else:
-            loss += neg_log_sigmoid(-f)
-            alpha = np.float32(lr) * (np.float32(0.0) - sigmoid(f))
+            loss += neg_log_sigmoid_ft(-f)
+            alpha = np.float32(lr) * (np.float32(0.0) - sigmoid_ft(f))
         for d in range(dim):
             g[d] += alpha * w_out[t, d]
             w_out[t, d] += alpha * h[d]
