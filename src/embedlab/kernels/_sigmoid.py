@@ -29,11 +29,16 @@ def _tables(max_exp: float, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 SIGMOID_TABLE, NLS_TABLE = _tables(MAX_EXP, TABLE_SIZE)
-FT_SIGMOID_TABLE, FT_NLS_TABLE = _tables(FT_MAX_EXP, FT_TABLE_SIZE)
+_, FT_NLS_TABLE = _tables(FT_MAX_EXP, FT_TABLE_SIZE)
+# fastText's own sigmoid table (Loss::t_sigmoid_): 513 values at the bins' left edges, i * 16 / 512 - 8
+FT_SIGMOID_BINS = 512
+FT_SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-(np.arange(FT_SIGMOID_BINS + 1) * (2.0 * FT_MAX_EXP / FT_SIGMOID_BINS)
+                                          - FT_MAX_EXP)))).astype(np.float32)
 _MAXF = np.float32(MAX_EXP)
 _SCALEF = np.float32(TABLE_SIZE / (2.0 * MAX_EXP))
 _FT_MAXF = np.float32(FT_MAX_EXP)
 _FT_SCALEF = np.float32(FT_TABLE_SIZE / (2.0 * FT_MAX_EXP))
+_FT_SIG_SCALEF = np.float32(FT_SIGMOID_BINS / (2.0 * FT_MAX_EXP))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -58,12 +63,13 @@ def neg_log_sigmoid(x: float) -> float:
 
 @njit(cache=True, nogil=True, inline="always")
 def sigmoid_ft(x: float) -> np.float32:
-    """Table sigmoid on fastText's range; exactly 0 below -8 and 1 above 8."""
-    if x >= _FT_MAXF:
+    """fastText's sigmoid (``Loss::sigmoid``): 0 below -8, 1 above 8, else its table at the left
+    edge of ``x``'s bin (512 bins; so it reads up to 0.008 low, as fastText's does)."""
+    if x > _FT_MAXF:
         return np.float32(1.0)
-    if x <= -_FT_MAXF:
+    if x < -_FT_MAXF:
         return np.float32(0.0)
-    return FT_SIGMOID_TABLE[min(int((x + _FT_MAXF) * _FT_SCALEF), FT_TABLE_SIZE - 1)]
+    return FT_SIGMOID_TABLE[int((x + _FT_MAXF) * _FT_SIG_SCALEF)]
 
 
 @njit(cache=True, nogil=True, inline="always")
