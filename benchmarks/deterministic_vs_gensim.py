@@ -43,8 +43,14 @@ def worker(side: str, path: str, architecture: str, threads: int, epochs: int, s
         from embedlab.corpus import Corpus
         from embedlab.models.word2vec import Word2Vec
 
-        model = Word2Vec(architecture=architecture, epochs=epochs, n_threads=threads, random_state=seed,
-                         show_progress=False, deterministic=side == "deterministic", **PARAMS)
+        params = dict(architecture=architecture, n_threads=threads, random_state=seed, show_progress=False,
+                      deterministic=side == "deterministic", **PARAMS)
+        # compile (or load from numba's cache) the kernels first: a one-time cost, not training speed
+        warm = os.path.join(tempfile.mkdtemp(), "warm.txt")
+        with open(warm, "w", encoding="utf-8") as fh:
+            fh.write("the quick brown fox jumps over the lazy dog\n" * 50)
+        Word2Vec(**{**params, "epochs": 1, "min_count": 1}).fit(Corpus(warm, tokenizer="whitespace", lowercase=False))
+        model = Word2Vec(epochs=epochs, **params)
         model.fit(Corpus(path, tokenizer="whitespace", lowercase=False))
         train_s, words = model.training_seconds_, model.vocab_.total_words
         keys, vectors = model.vectors_.index_to_key, np.asarray(model.vectors_.vectors)
