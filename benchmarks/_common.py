@@ -14,12 +14,22 @@ import sys
 from pathlib import Path
 
 __all__ = ["peak_rss_mb", "children_peak_rss_mb", "proc_status_mb", "tokenize_to_file", "run_json_child",
-           "python_cmd"]
+           "python_cmd", "warm_up_file"]
 
 
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far (``ru_maxrss``, KiB on Linux), in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def warm_up_file() -> Path:
+    """A tiny corpus in a new temporary folder: fit on it first, so that numba compiles (or loads
+    from its cache) the kernels before the timed fit; that one-time cost is not training speed."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="warm-")) / "warm.txt"
+    path.write_text("the quick brown fox jumps over the lazy dog\n" * 50, encoding="utf-8")
+    return path
 
 
 def children_peak_rss_mb() -> float:

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 
-from _common import peak_rss_mb, run_json_child, tokenize_to_file
+from _common import peak_rss_mb, run_json_child, tokenize_to_file, warm_up_file
 from word2vec_vs_gensim import PARAMS, _evaluate
 
 SIDES = ("default", "deterministic", "gensim")
@@ -45,11 +45,8 @@ def worker(side: str, path: str, architecture: str, threads: int, epochs: int, s
 
         params = dict(architecture=architecture, n_threads=threads, random_state=seed, show_progress=False,
                       deterministic=side == "deterministic", **PARAMS)
-        # compile (or load from numba's cache) the kernels first: a one-time cost, not training speed
-        warm = os.path.join(tempfile.mkdtemp(), "warm.txt")
-        with open(warm, "w", encoding="utf-8") as fh:
-            fh.write("the quick brown fox jumps over the lazy dog\n" * 50)
-        Word2Vec(**{**params, "epochs": 1, "min_count": 1}).fit(Corpus(warm, tokenizer="whitespace", lowercase=False))
+        Word2Vec(**{**params, "epochs": 1, "min_count": 1}).fit(
+            Corpus(str(warm_up_file()), tokenizer="whitespace", lowercase=False))  # compile first
         model = Word2Vec(epochs=epochs, **params)
         model.fit(Corpus(path, tokenizer="whitespace", lowercase=False))
         train_s, words = model.training_seconds_, model.vocab_.total_words

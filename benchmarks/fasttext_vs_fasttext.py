@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import peak_rss_mb, processor, run_json_child, tokenize_to_file
+from _common import peak_rss_mb, processor, run_json_child, tokenize_to_file, warm_up_file
 
 HERE = Path(__file__).resolve()
 RW = Path(os.environ.get("EMBEDLAB_SHARED_DATA", HERE.parents[2] / "shared" / "data")) / "word-similarity" / "EN-RW-STANFORD.txt"
@@ -76,9 +76,7 @@ def _run_embedlab(corpus: str, args: argparse.Namespace, subwords: bool) -> dict
 
     params = dict(vector_size=args.dim, epochs=args.epochs, n_threads=args.threads, random_state=args.seed,
                   show_progress=False, max_n=6 if subwords else 0, architecture=args.arch)
-    warm = Path(tempfile.mkdtemp()) / "warm.txt"
-    warm.write_text("the quick brown fox jumps over the lazy dog\n" * 50, encoding="utf-8")
-    FastText(**{**params, "epochs": 1, "min_count": 1}).fit(str(warm))  # compile kernels (cached)
+    FastText(**{**params, "epochs": 1, "min_count": 1}).fit(str(warm_up_file()))  # compile kernels (cached)
     t0, c0 = time.perf_counter(), time.process_time()
     model = FastText(**params).fit(corpus)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0

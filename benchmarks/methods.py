@@ -40,7 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import peak_rss_mb, python_cmd, run_json_child, tokenize_to_file
+from _common import peak_rss_mb, python_cmd, run_json_child, tokenize_to_file, warm_up_file
 
 from embedlab._fileio import atomic_open
 
@@ -120,9 +120,7 @@ def _train(method: str, path: str, args: argparse.Namespace) -> tuple[float, flo
     from embedlab.corpus import Corpus
     from embedlab.exceptions import VocabularyError
 
-    warm = Path(tempfile.mkdtemp(prefix="methods-warm-")) / "warm.txt"
-    warm.write_text("the quick brown fox jumps over the lazy dog again and again\n" * 60, encoding="utf-8")
-    _embedlab_model(method, args, epochs=1, min_count=1, dim=4).fit(Corpus(str(warm), tokenizer="whitespace"))
+    _embedlab_model(method, args, epochs=1, min_count=1, dim=4).fit(Corpus(str(warm_up_file()), tokenizer="whitespace"))
     t0 = time.perf_counter()
     model = _embedlab_model(method, args).fit(Corpus(path, tokenizer="whitespace", lowercase=False))
     seconds, rss = time.perf_counter() - t0, peak_rss_mb()

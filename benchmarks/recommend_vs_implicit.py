@@ -101,7 +101,8 @@ def _child(args: argparse.Namespace) -> None:
         RecommenderVectors(list(kv.index_to_key), kv.vectors, user_ids=[], history_indptr=np.zeros(1, np.int64),
                            history_indices=np.zeros(0, np.int64), user_mode="mean", score="dot",
                            output_vectors=model.syn1neg).save(args.out)
-    print(json.dumps({"fit_s": fit_s, "rss_mb": _peak_mb(), "fit_mb": _peak_mb() - base_mb}))
+    peak = _peak_mb()
+    print(json.dumps({"fit_s": fit_s, "rss_mb": peak, "fit_mb": peak - base_mb}))
 
 
 def _fit(side: str, name: str, split: Path, params: dict, tmp: Path, threads: int) -> tuple[Path, dict]:

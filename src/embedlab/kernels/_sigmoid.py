@@ -4,9 +4,10 @@
 outside it the sigmoid saturates to 0/1 (as in word2vec.c) and the loss uses its asymptote, so
 the reported loss stays the true logistic loss up to the table resolution (< 0.3% of a term).
 
-``sigmoid_ft``/``neg_log_sigmoid_ft`` are the same on ``[-FT_MAX_EXP, FT_MAX_EXP]`` = [-8, 8],
-fastText's range (its ``MAX_SIGMOID``): scores between 6 and 8 still get a small gradient there,
-which the fastText-style kernels use to train as fastText does.
+``sigmoid_ft`` is fastText's own sigmoid (``Loss::sigmoid``: saturating at |x| = 8, its
+``MAX_SIGMOID``, read at the left edges of 512 bins), so scores between 6 and 8 still get a small
+gradient, as in fastText; ``neg_log_sigmoid_ft`` is the loss on the same range from bin centres.
+The fastText-style kernels use both.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from ._sigmoid import neg_log_sigmoid_ft, sigmoid_ft
 from .hs import hs_accumulate
 from .sampling import alias_draw
 from .sgns import neg_accumulate, sg_neg_window
+from .subword import MAX_NEGATIVE_TRIES
 
 __all__ = ["train_chunk_deterministic", "cache_slots", "N_SHARDS", "BATCH", "GLOVE_STRATA", "stratify_range",
            "adagrad_strata"]
@@ -458,7 +459,6 @@ def adagrad_strata(rows, cols, logx, fx, starts, W, C, bw, bc, gW, gC, gbw, gbc,
 
 
 # ---------------------------------------------------------------- fastText-style subword training
-_FT_MAX_TRIES = 64  # subword._MAX_TRIES: draws per noise word before giving up on a non-target
 @njit(cache=True, nogil=True, fastmath=True)
 def _ft_predict(s, h, g, target, negative, prob, alias, state, lr, use_hs, codes, points, lengths, lpts, llen,
                 syn1, k_hs, v_hs, r_hs, c_hs, w_hs, o_hs, w_out, k_ng, v_ng, r_ng, c_ng, w_ng, o_ng):
@@ -480,7 +480,7 @@ def _ft_predict(s, h, g, target, negative, prob, alias, state, lr, use_hs, codes
             label = np.float32(1.0)
         else:
             t = target
-            while t == target and tries < negative * _FT_MAX_TRIES:  # getNegative: redraw the target
+            while t == target and tries < negative * MAX_NEGATIVE_TRIES:  # getNegative: redraw the target
                 tries += 1
                 state = xorshift_next(state)
                 t = alias_draw(state, prob, alias)

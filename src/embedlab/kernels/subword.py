@@ -149,20 +149,20 @@ def compose_rows(matrix: np.ndarray, indptr: np.ndarray, indices: np.ndarray) ->
 
 
 #: draws allowed per negative before giving up on finding one that differs from the target
-_MAX_TRIES = 64
+MAX_NEGATIVE_TRIES = 64  # draws per noise word before giving up on one that is not the target
 
 
 @njit(cache=True, nogil=True, fastmath=True, inline="always")
 def _draw(target, negative, prob, alias, state, w_out, tgt):
     """Write ``target`` and its ``negative`` noise draws into ``tgt`` and prefetch their output rows;
     returns ``(count, state)``. A draw equal to the target is drawn again, as fastText's
-    ``getNegative`` does (word2vec.c skips it instead), up to ``_MAX_TRIES`` draws per negative so
+    ``getNegative`` does (word2vec.c skips it instead), up to ``MAX_NEGATIVE_TRIES`` draws per negative so
     that a noise distribution concentrated on one word cannot loop forever."""
     tgt[0] = target
     prefetch_row(w_out, target)
     m = 1
     tries = 0
-    while m <= negative and tries < negative * _MAX_TRIES:
+    while m <= negative and tries < negative * MAX_NEGATIVE_TRIES:
         tries += 1
         state = xorshift_next(state)
         t = alias_draw(state, prob, alias)
