@@ -83,7 +83,7 @@ def build(
     ef_search: Annotated[int | None, typer.Option("--ef-search", min=1, help="HNSW efSearch (faiss) / ef (Milvus).")] = None,
     nprobe: Annotated[int | None, typer.Option("--nprobe", min=1, help="IVF lists probed per query.")] = None,
     ef_construction: Annotated[int | None, typer.Option(
-        "--ef-construction", min=1, help="faiss HNSW efConstruction (default 40; higher builds slower, finds more).")] = None,
+        "--ef-construction", min=1, help="faiss HNSW efConstruction (default 128; higher builds slower, finds more).")] = None,
     uri: Annotated[str | None, typer.Option(
         "--uri", help="Milvus: a Lite file (x.db) or a server (http://host:19530); default: Lite inside the index.")] = None,
     token: TokenOpt = None,

@@ -40,6 +40,8 @@ MB = 1 << 20
 # measured fixed costs (benchmarks/plan_accuracy.py, Linux x86-64, CPython 3.11, numpy 2, numba 0.6x)
 BASE_IMPORT = 105 * MB        # interpreter + numpy + embedlab + numba imported (llvmlite pages touched)
 KERNEL_RUNTIME = 54 * MB      # LLVM initialised and the cached kernels loaded (first kernel call)
+LLVM_RELEASED = 56 * MB       # LLVM's library pages run_sgd hands back before training, net of the
+                              # few the first chunk's kernel load touches again (kernels/_runtime.py)
 COUNTER_BYTES_PER_TYPE = 150  # Counter entry + str object per distinct token while counting
 VOCAB_BYTES_PER_WORD = 200    # words list + word -> id dict + str objects of the kept vocabulary
 ENCODE_MEMMAP_THRESHOLD = 5_000_000  # embedlab.corpus.encode.MEMMAP_THRESHOLD
@@ -311,7 +313,10 @@ def _threads(p: dict[str, Any]) -> int:
     return max(1, min(int(wanted), numba.config.NUMBA_NUM_THREADS))
 
 
-def _w2v_training(p: dict[str, Any], v: int, n: int, sentences: int, code_width: int) -> tuple[int, str]:
+def _w2v_training(p: dict[str, Any], v: int, n: int, sentences: int, code_width: int) -> tuple[int, int, str]:
+    """(peak when the kernels load, peak while training, description): at the first kernel call
+    LLVM's pages are resident and only the input vectors are written (the output weights are
+    zeros not yet touched); then LLVM's pages go (``run_sgd``) and the output weights fill."""
     from ..kernels.deterministic import BATCH, N_SHARDS, cache_slots
 
     d = int(p["vector_size"])
@@ -327,10 +332,10 @@ def _w2v_training(p: dict[str, Any], v: int, n: int, sentences: int, code_width:
         cin, cng, chs = cache_slots(BATCH, int(p["window"]), int(p["negative"]), code_width if p["hs"] else 0, True)
         extra = N_SHARDS * 2 * d * 4 * (cin + cng + (chs if p["hs"] else 0))
         chunk = 4 * 800_000 * 2
-    total = BASE_IMPORT + KERNEL_RUNTIME + v * VOCAB_BYTES_PER_WORD + mats + aux + ids + 16 * sentences + chunk + extra
+    fixed = BASE_IMPORT + KERNEL_RUNTIME + v * VOCAB_BYTES_PER_WORD + aux + ids + 16 * sentences + chunk + extra
     what = f"vectors + output weights {format_bytes(mats)}" + (
         f", deterministic caches {format_bytes(extra)}" if extra else "")
-    return total, what
+    return fixed + v * d * 4, fixed - LLVM_RELEASED + mats, what
 
 
 def _ngram_rows(stats: CorpusStats, v: int, p: dict[str, Any]) -> tuple[int, int]:
@@ -367,7 +372,8 @@ def _stages(model: Any, stats: CorpusStats, v: int) -> tuple[list[Stage], int, l
     ]
     width = max(1, int(math.ceil(math.log2(max(v, 2)))) + 8)
     if method == "word2vec":
-        total, what = _w2v_training(p, v, n, s, width)
+        loaded, total, what = _w2v_training(p, v, n, s, width)
+        stages.append(Stage("kernels loaded", loaded, "input vectors written, compiled-kernel runtime resident"))
         stages.append(Stage("training", total, what))
     elif method == "fasttext":
         occ, used = _ngram_rows(stats, v, p)
@@ -377,10 +383,13 @@ def _stages(model: Any, stats: CorpusStats, v: int) -> tuple[list[Stage], int, l
         w_in = (v + used) * d * 4
         w_out = v * d * 4 * ((1 if p["negative"] > 0 else 0) + (1 if p["hs"] else 0))
         csr = (occ + v) * 4 + v * 8
-        train = base + KERNEL_RUNTIME + csr + w_in + w_out + v * 20 + 4 * 200_000 * _threads(p) * 2
-        stages.append(Stage("training", train, f"input rows {format_bytes(w_in)} (words + used n-grams), "
-                                               f"output {format_bytes(w_out)}"))
-        stages.append(Stage("output", train + v * d * 4 + (p["bucket"] * 4 if used else 0),
+        arrays = base + KERNEL_RUNTIME + csr + w_in + w_out + v * 20 + 4 * 200_000 * _threads(p) * 2
+        stages.append(Stage("kernels loaded", arrays - w_out, "input rows written, compiled-kernel runtime resident"))
+        stages.append(Stage("training", arrays - LLVM_RELEASED, f"input rows {format_bytes(w_in)} (words + used "
+                                                                f"n-grams), output {format_bytes(w_out)}"))
+        # composing the word vectors loads another kernel (LLVM's pages again) after the corpus pages
+        # of the epoch have been read: measured as if nothing had been released
+        stages.append(Stage("output", arrays + v * d * 4 + (p["bucket"] * 4 if used else 0),
                             f"composed word vectors {format_bytes(v * d * 4)}"))
     else:  # glove
         stages_g, disk_g, notes_g = _glove_stages(model, stats, p, v, n, s)
@@ -395,12 +404,13 @@ def _glove_stages(model: Any, stats: CorpusStats, p: dict[str, Any], v: int, n: 
     from ..corpus.cooccurrence import _dense_size, _table_sizes
 
     d = int(p["vector_size"])
-    nnz, how = getattr(stats, "glove_nnz", {}).get((v, int(p["window"]), bool(p["symmetric"])), (None, ""))
-    if nnz is None:
-        nnz, how = _estimate_glove_nnz(stats, v, int(p["window"]), bool(p["symmetric"]))
     window = int(p["window"])
     max_product, capacity, fill = _table_sizes(float(p["memory_mb"]), max(v, 1), max(n, 2),
                                                max(stats.max_sentence, 1), window)
+    nnz, how = getattr(stats, "glove_nnz", {}).get((v, window, bool(p["symmetric"])), (None, ""))
+    dense_pairs = 0  # pairs counted in the dense block, which never pass through the hash table
+    if nnz is None:
+        nnz, how, dense_pairs = _estimate_glove_nnz(stats, v, window, bool(p["symmetric"]), max_product)
     dense = 8 * _dense_size(max_product, max(v, 1))
     table = capacity * 16 + dense
     pairs = nnz // 2 if p["symmetric"] else nnz
@@ -408,10 +418,10 @@ def _glove_stages(model: Any, stats: CorpusStats, p: dict[str, Any], v: int, n: 
     base = BASE_IMPORT + KERNEL_RUNTIME + v * VOCAB_BYTES_PER_WORD + 16 * s
     ids = 4 * n if n <= ENCODE_MEMMAP_THRESHOLD else 0
     # hash keys/values and the dense block of frequent pairs, plus the sorted copy drained from the hash
-    counting = base + ids + table + 16 * min(pairs, fill)
+    counting = base + ids + table + 16 * min(max(pairs - dense_pairs, 0), fill)
     coo = nnz * 12
     out = base + ids + (capacity * 16 if spills else 0) + pairs * 16 + (0 if spills else coo)
-    train = base + coo + nnz * 8 + 4 * v * d * 4 + 4 * v * 4 * 2
+    train = base - LLVM_RELEASED + coo + nnz * 8 + 4 * v * d * 4 + 4 * v * 4 * 2
     disk = (pairs * 16 * 2 + coo) if spills else 0
     stages = [
         Stage("co-occurrence counting", counting, f"tables {format_bytes(table)} (memory_mb {p['memory_mb']:g})"
@@ -424,14 +434,27 @@ def _glove_stages(model: Any, stats: CorpusStats, p: dict[str, Any], v: int, n: 
     return stages, disk, [f"GloVe nonzeros {how}"]
 
 
-def _estimate_glove_nnz(stats: CorpusStats, v: int, window: int, symmetric: bool) -> tuple[int, str]:
-    """Nonzeros of the co-occurrence matrix: counted exactly on growing prefixes of the (sampled)
-    token stream and extrapolated with a power law to the whole corpus."""
-    from ..corpus.cooccurrence import count_cooccurrences
+def _dense_pairs(rows: np.ndarray, cols: np.ndarray, max_product: int, symmetric: bool) -> int:
+    """Pairs of a counted matrix that the dense block of ``max_product`` holds (word ids are
+    frequency ranks: row ``r`` holds columns below ``max_product // (r + 1)``)."""
+    r = np.minimum(rows, cols).astype(np.int64)
+    c = np.maximum(rows, cols).astype(np.int64)
+    inside = c < max_product // (r + 1)
+    if symmetric:
+        inside &= rows <= cols  # each unordered pair once
+    return int(inside.sum())
+
+
+def _estimate_glove_nnz(stats: CorpusStats, v: int, window: int, symmetric: bool, max_product: int = 0
+                        ) -> tuple[int, str, int]:
+    """Nonzeros of the co-occurrence matrix, and the pairs of them in the dense block of
+    ``max_product``: counted exactly on growing prefixes of the (sampled) token stream and
+    extrapolated with power laws to the whole corpus (the dense pairs capped by the block's size)."""
+    from ..corpus.cooccurrence import _dense_size, count_cooccurrences
 
     sample = getattr(stats, "id_sample", None)
     if sample is None:
-        return int(min(v * v, stats.tokens * window * 2 * 0.3)), "guessed (no token sample)"
+        return int(min(v * v, stats.tokens * window * 2 * 0.3)), "guessed (no token sample)", 0
     ids, offsets = sample
     total_tokens = stats.kept_tokens(1) if not v else None
     keep = ids < v
@@ -448,15 +471,18 @@ def _estimate_glove_nnz(stats: CorpusStats, v: int, window: int, symmetric: bool
         if sub.shape[0] < 2:
             return 0, "no co-occurrences in the sample"
         c = count_cooccurrences(sub, offs, v, window=window, symmetric=symmetric, memory_mb=256)
-        sizes.append((int(offs[-1]), c.nnz))
+        dense = _dense_pairs(np.asarray(c.rows), np.asarray(c.cols), max_product, symmetric) if frac > 0.25 else 0
+        sizes.append((int(offs[-1]), c.nnz, dense))
         c.close()
     n_full = total_tokens if total_tokens is not None else stats.kept_tokens(1, v)
-    (n1, z1), (n2, z2) = sizes[1], sizes[2]
+    (n1, z1, d1), (n2, z2, d2) = sizes[1], sizes[2]
     if n2 >= n_full or z2 <= z1:
-        return z2, "counted exactly"
+        return z2, "counted exactly", d2
     b = math.log(z2 / z1) / math.log(n2 / n1)
     est = int(min(z2 * (n_full / n2) ** b, v * v))
-    return est, f"counted on {n2:,} tokens and extrapolated (growth exponent {b:.2f})"
+    b_dense = math.log(d2 / d1) / math.log(n2 / n1) if d2 > d1 > 0 else 0.0
+    dense_est = int(min(d2 * (n_full / n2) ** b_dense, _dense_size(max_product, max(v, 1)), est))
+    return est, f"counted on {n2:,} tokens and extrapolated (growth exponent {b:.2f})", dense_est
 
 
 def _memory(memory: int | str | None) -> tuple[int, str]:

@@ -15,7 +15,10 @@ its :class:`ChunkStats`; :func:`run_sgd` does the rest in Python (umap's ``layou
   every epoch, and optionally a ceiling on the epoch loss (``loss_limit``): :class:`TrainingError`
   names the epoch and suggests a lower learning rate (``rate_param``, ``alpha`` by default);
 * resumption: ``start_epoch`` / ``work_done`` continue an interrupted schedule exactly, and
-  ``on_epoch_end`` is where models write checkpoints.
+  ``on_epoch_end`` is where models write checkpoints;
+* memory: in the first training of a process, before the first chunk and after it (the kernels
+  are loaded by then), LLVM's code pages leave the RSS
+  (:func:`embedlab.kernels._runtime.release_compiler_pages`, about 50 MB).
 
 Epochs are counted from 1 in callbacks, metrics, logs and errors (``epoch`` = epochs completed).
 """
@@ -33,8 +36,22 @@ from typing import Any
 
 from .._progress import logger, progress_bar
 from ..exceptions import TrainingError
+from ..kernels._runtime import release_compiler_pages
 
 __all__ = ["ChunkStats", "SGDResult", "LinearDecay", "run_sgd", "stop_on_sigint"]
+
+
+_llvm_releases_left = 2  # LLVM's pages are handed back at the first training of a process (twice)
+
+
+def _release_llvm_pages(owner: str) -> None:
+    """Hand LLVM's code pages back (~50 MB; each madvise costs ~6 ms, so only in the first training
+    of a process: later ones touch few pages again)."""
+    global _llvm_releases_left
+    if _llvm_releases_left > 0:
+        _llvm_releases_left -= 1
+        logger.debug("%s: RSS %.0f MB lower after handing LLVM's code pages back", owner,
+                     release_compiler_pages() / 2**20)
 
 
 @dataclass
@@ -158,6 +175,8 @@ def run_sgd(
     done = work_done
     t_start = time.perf_counter()
     remaining = max(0, per_epoch * epochs - work_done)
+    _release_llvm_pages(owner)  # before the training arrays fill up; the first chunk touches a few again
+    released = False
     with stop_on_sigint() as flag, progress_bar(remaining, description, unit=unit, enabled=show_progress) as bar:
         try:
             for epoch in range(start_epoch, epochs):
@@ -169,6 +188,9 @@ def run_sgd(
                 for index, (payload, work) in enumerate(chunks):
                     a0, a1 = schedule(done), schedule(done + work)
                     stats = step(epoch, index, payload, a0, a1)
+                    if not released:  # the training kernels are loaded now
+                        released = True
+                        _release_llvm_pages(owner)
                     if not math.isfinite(stats.loss_sum):
                         raise _diverged(owner, epoch + 1, epochs, a0, "the loss became NaN or infinite",
                                         rate_param)

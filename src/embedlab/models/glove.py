@@ -19,7 +19,7 @@ from .._progress import logger
 from .._validation import Callable_, Interval, Options
 from ..base import BaseEmbedder, check_is_fitted
 from ._sgd import ChunkStats, run_sgd
-from .word2vec import _versions
+from ._meta import versions as _versions
 
 __all__ = ["Glove", "count_corpus"]
 

@@ -38,7 +38,8 @@ from ..kernels.sampling import build_alias
 from ..kernels.sgns import train_chunk
 from ..kernels.walks import compact_walks, random_walks, row_cumsum
 from ._sgd import ChunkStats, run_sgd
-from .word2vec import _json_params, _versions
+from ._meta import versions as _versions
+from .word2vec import _json_params
 
 __all__ = ["Node2Vec", "DeepWalk"]
 

@@ -17,7 +17,7 @@ from .._progress import logger
 from .._validation import Interval, Options
 from ..base import BaseEmbedder
 from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError, require
-from .word2vec import _versions
+from ._meta import versions as _versions
 
 __all__ = ["TablePCA", "read_table"]
 

@@ -20,7 +20,7 @@ from .._validation import Interval, Options
 from ..base import BaseEmbedder
 from ..exceptions import InvalidParameterError
 from .glove import count_corpus
-from .word2vec import _versions
+from ._meta import versions as _versions
 
 __all__ = ["PPMISVD", "ppmi_matrix", "truncated_svd"]
 

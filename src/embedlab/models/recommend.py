@@ -32,7 +32,7 @@ import numpy as np
 from .._validation import Callable_, Interval, Options
 from ..base import BaseEmbedder, check_is_fitted
 from ..exceptions import InvalidParameterError, VocabularyError, require
-from .word2vec import _versions
+from ._meta import versions as _versions
 
 __all__ = ["RecommenderMixin", "Popularity", "ItemKNN", "EASE", "ALS", "BPR", "unknown_user_message"]
 

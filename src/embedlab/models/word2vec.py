@@ -18,7 +18,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import platform
 import secrets
 import time
 from collections.abc import Mapping
@@ -38,6 +37,7 @@ from ..kernels.deterministic import N_SHARDS, train_chunk_deterministic
 from ..kernels.hs import build_huffman
 from ..kernels.sampling import build_alias
 from ..kernels.sgns import train_chunk
+from ._meta import versions as _versions
 from ._plan import check_training_memory
 from ._sgd import ChunkStats, run_sgd
 
@@ -47,17 +47,6 @@ _CHECKPOINT_KIND = "embedlab-word2vec-checkpoint"
 _CHUNK_TOKENS_PER_THREAD = 200_000
 _SLICES_PER_THREAD = 4
 _DETERMINISTIC_CHUNK_TOKENS = 800_000  # deterministic mode: chunks independent of the thread count
-
-
-def _versions() -> dict[str, str]:
-    from .. import __version__
-
-    return {
-        "embedlab": __version__,
-        "numpy": np.__version__,
-        "numba": numba.__version__,
-        "python": platform.python_version(),
-    }
 
 
 class Word2Vec(BaseEmbedder):

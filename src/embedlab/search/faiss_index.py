@@ -32,6 +32,11 @@ def _faiss() -> Any:
     return require("faiss", "search")
 
 
+#: HNSW efConstruction when none is given (faiss's own default is 40): on 1M clustered x 100,
+#: recall@10 at efSearch 16 rose from 0.924 to 0.994 at 128, for a 1.9x longer build (80 -> 152 s)
+DEFAULT_EF_CONSTRUCTION = 128
+
+
 @register_backend
 class FaissIndex(BaseIndex):
     """A faiss index built from a factory string (default ``HNSW32``)."""
@@ -61,11 +66,12 @@ class FaissIndex(BaseIndex):
                 f"factory '{factory}' is not a valid faiss index_factory string ({reason}); "
                 "examples: Flat, HNSW32, IVF1024,Flat, IVF4096,PQ16"
             ) from None
-        if ef_construction is not None:
-            hnsw = self._hnsw()
-            if hnsw is None:
-                raise InvalidParameterError(f"ef_construction applies to HNSW indexes only; factory is '{factory}'")
-            hnsw.efConstruction = int(ef_construction)
+        hnsw = self._hnsw()
+        if ef_construction is not None and hnsw is None:
+            raise InvalidParameterError(f"ef_construction applies to HNSW indexes only; factory is '{factory}'")
+        if hnsw is not None:
+            hnsw.efConstruction = int(ef_construction or DEFAULT_EF_CONSTRUCTION)
+            self.params["ef_construction"] = int(hnsw.efConstruction)
         self._direct_map = False
         self.set_search_params(ef_search=ef_search, nprobe=nprobe)
 
