@@ -139,3 +139,11 @@ def test_cli_train_refuses_then_force(cli, corpus, tmp_path, monkeypatch):
     forced = cli(*args, "--force")
     assert forced.exit_code == 0, forced.stderr
     assert out.exists()
+
+
+def test_glove_plan_of_a_corpus_without_cooccurrences(tmp_path):
+    """One word per line: no pair co-occurs in the sample, and the plan says so instead of failing."""
+    path = tmp_path / "one.txt"
+    path.write_text("a\nb\nc\na\n", encoding="utf-8")
+    p = plan(get_model("glove")(min_count=1), path, memory="64GB")
+    assert p.fits and any("no co-occurrences in the sample" in n for n in p.notes)

@@ -11,6 +11,7 @@ again (another kernel compiled or loaded later). Linux only; elsewhere it does n
 from __future__ import annotations
 
 import ctypes
+import functools
 import sys
 
 __all__ = ["release_compiler_pages"]
@@ -40,14 +41,13 @@ def _rss() -> int:
     """This process's resident set size in bytes (``VmRSS``), 0 when unreadable."""
     try:
         with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
+            lines = [line for line in fh if line.startswith("VmRSS:")]
     except OSError:
-        pass
-    return 0
+        return 0
+    return int(lines[0].split()[1]) * 1024 if lines else 0
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]

@@ -469,7 +469,7 @@ def _estimate_glove_nnz(stats: CorpusStats, v: int, window: int, symmetric: bool
         sub = sub_ids[mask]
         offs = np.concatenate([[0], np.cumsum(np.bincount(seg, minlength=cut))]).astype(np.int64)
         if sub.shape[0] < 2:
-            return 0, "no co-occurrences in the sample"
+            return 0, "no co-occurrences in the sample", 0
         c = count_cooccurrences(sub, offs, v, window=window, symmetric=symmetric, memory_mb=256)
         dense = _dense_pairs(np.asarray(c.rows), np.asarray(c.cols), max_product, symmetric) if frac > 0.25 else 0
         sizes.append((int(offs[-1]), c.nnz, dense))

@@ -176,7 +176,6 @@ def run_sgd(
     t_start = time.perf_counter()
     remaining = max(0, per_epoch * epochs - work_done)
     _release_llvm_pages(owner)  # before the training arrays fill up; the first chunk touches a few again
-    released = False
     with stop_on_sigint() as flag, progress_bar(remaining, description, unit=unit, enabled=show_progress) as bar:
         try:
             for epoch in range(start_epoch, epochs):
@@ -188,8 +187,7 @@ def run_sgd(
                 for index, (payload, work) in enumerate(chunks):
                     a0, a1 = schedule(done), schedule(done + work)
                     stats = step(epoch, index, payload, a0, a1)
-                    if not released:  # the training kernels are loaded now
-                        released = True
+                    if epoch == start_epoch and index == 0:  # the training kernels are loaded now
                         _release_llvm_pages(owner)
                     if not math.isfinite(stats.loss_sum):
                         raise _diverged(owner, epoch + 1, epochs, a0, "the loss became NaN or infinite",
