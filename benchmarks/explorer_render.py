@@ -10,6 +10,12 @@ promise, including its spatial index), then zooms and pans programmatically for 
 animation frames and reports the median and 95th-percentile frame interval (``requestAnimationFrame``;
 16.7 ms = 60 fps) and the hover hit time (``getScreenPosition`` + ``hover``). Headless Chromium
 renders WebGL on the CPU (SwiftShader), so a GPU browser is faster; the machine's load is printed.
+
+The floor (``--floor``, on by default): the same number of points on a canvas of the map's size,
+drawn by a minimal raw WebGL program (one vertex attribute, a constant colour, alpha blending, no
+antialiasing, no textures) through the same zoom/pan path, in the same browser. It is what
+software rendering costs on this machine whatever library draws the points; the explorer's frame
+time over the floor's is the library's share.
 """
 
 from __future__ import annotations
@@ -58,10 +64,57 @@ requestAnimationFrame(step);
 """
 
 
+FLOOR_JS = """
+const done = arguments[arguments.length - 1];
+const n = arguments[0], frames = arguments[1], w = arguments[2], h = arguments[3];
+document.body.innerHTML = '';
+const canvas = document.createElement('canvas');
+canvas.width = w; canvas.height = h;
+document.body.appendChild(canvas);
+const gl = canvas.getContext('webgl', {antialias: false});
+function shader(type, src) { const s = gl.createShader(type); gl.shaderSource(s, src); gl.compileShader(s); return s; }
+const prog = gl.createProgram();
+gl.attachShader(prog, shader(gl.VERTEX_SHADER,
+  'attribute vec2 p; uniform vec3 cam; void main() { gl_Position = vec4((p - cam.xy) / cam.z, 0.0, 1.0); gl_PointSize = 2.5; }'));
+gl.attachShader(prog, shader(gl.FRAGMENT_SHADER,
+  'precision mediump float; void main() { gl_FragColor = vec4(0.2, 0.4, 0.8, 0.85); }'));
+gl.linkProgram(prog);
+gl.useProgram(prog);
+let seed = 1;
+const rand = () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647; };
+const xy = new Float32Array(2 * n);
+for (let i = 0; i < 2 * n; i++) { xy[i] = 1.6 * rand() - 0.8; }
+gl.bindBuffer(gl.ARRAY_BUFFER, gl.createBuffer());
+gl.bufferData(gl.ARRAY_BUFFER, xy, gl.STATIC_DRAW);
+const loc = gl.getAttribLocation(prog, 'p');
+gl.enableVertexAttribArray(loc);
+gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
+const cam = gl.getUniformLocation(prog, 'cam');
+gl.enable(gl.BLEND);
+gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
+const times = [];
+let i = 0, last = performance.now();
+function step() {
+  const now = performance.now();
+  times.push(now - last);
+  last = now;
+  const t = i / frames;
+  gl.clearColor(1, 1, 1, 1);
+  gl.clear(gl.COLOR_BUFFER_BIT);
+  gl.uniform3f(cam, 0.3 * Math.cos(6 * t), 0.3 * Math.sin(6 * t), 0.4 + 0.5 * Math.abs(Math.cos(3 * t)));
+  gl.drawArrays(gl.POINTS, 0, n);
+  if (++i < frames) { requestAnimationFrame(step); } else { done({times: times.slice(2)}); }
+}
+requestAnimationFrame(step);
+"""
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--points", default="1000,100000,1000000")
     p.add_argument("--frames", type=int, default=60)
+    p.add_argument("--floor", action=argparse.BooleanOptionalAction, default=True,
+                   help="also time a minimal raw WebGL program drawing as many points (the software-rendering floor)")
     args = p.parse_args(argv)
     import numpy as np
     from selenium import webdriver
@@ -99,6 +152,13 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{n:>9,} points: data {load_ms} ms, WebGL draw {draw_ms} ms (page ready {ready:.1f} s); "
                   f"zoom/pan frames median {np.median(frames):.1f} ms, p95 {np.quantile(frames, 0.95):.1f} ms "
                   f"({1000 / np.median(frames):.0f} fps); hover {result['hover_ms']:.1f} ms", flush=True)
+            if args.floor:
+                size = driver.execute_script(
+                    "const c = document.getElementById('canvas-a'); return [c.width, c.height];")
+                floor = np.array(driver.execute_async_script(FLOOR_JS, n, args.frames, *size)["times"])
+                print(f"{'':>9}  floor (raw WebGL, {size[0]} x {size[1]} canvas): frames median "
+                      f"{np.median(floor):.1f} ms, p95 {np.quantile(floor, 0.95):.1f} ms; explorer / floor "
+                      f"{np.median(frames) / np.median(floor):.2f}x", flush=True)
         finally:
             driver.quit()
             server.should_exit = True

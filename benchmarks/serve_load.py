@@ -82,20 +82,33 @@ def _rss_mb(pid: int) -> float:
     return total
 
 
-async def _client(host: str, port: int, keys: list[str], deadline: float, stats: dict, budget: list[int]) -> None:
+async def _client(host: str, port: int, keys: list[str], deadline: float, stats: dict, budget: list[int],
+                  period: float = 0.0, first: float = 0.0) -> None:
+    """One keep-alive connection, one request in flight. ``period`` > 0 paces it: request ``i`` is
+    due at ``first + i * period`` and its latency counts from that time, so a late answer also
+    delays (and is charged to) the requests queued behind it (no coordinated omission)."""
     rng = random.Random(id(stats) ^ int(time.time() * 1e6))
     try:
         reader, writer = await asyncio.open_connection(host, port)
     except OSError:
         stats["errors"] += 1
         return
+    i = 0
     try:
         while time.perf_counter() < deadline and budget[0] > 0:
             budget[0] -= 1
             key = keys[rng.randrange(len(keys))]
             req = (f"GET /neighbors?key={key}&k=10 HTTP/1.1\r\nHost: {host}\r\n"
                    f"Authorization: Bearer {TOKEN}\r\n\r\n").encode()
-            start = time.perf_counter()
+            if period > 0:
+                due = first + i * period
+                i += 1
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                start = due
+            else:
+                start = time.perf_counter()
             writer.write(req)
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head.split(b" ", 2)[1])
@@ -149,13 +162,19 @@ def _run_wrk(port: int, n_keys: int, clients: int, seconds: float, tmp: Path) ->
     return stats, cpu
 
 
-async def _run_clients(port: int, keys: list[str], clients: int, seconds: float, max_requests: int) -> dict:
+async def _run_clients(port: int, keys: list[str], clients: int, seconds: float, max_requests: int,
+                       rate: float = 0.0) -> dict:
     stats = {"latency": [], "errors": 0}
-    deadline = time.perf_counter() + seconds
-    budget = [max_requests]
     start = time.perf_counter()
-    await asyncio.gather(*[_client("127.0.0.1", port, keys, deadline, stats, budget) for _ in range(clients)])
-    stats["elapsed"] = time.perf_counter() - start
+    budget = [max_requests]
+    # paced: each client sends every clients / rate seconds, the clients' phases spread evenly, from
+    # half a second on (the connections open first); the run lasts ``seconds`` from the first send
+    period = clients / rate if rate > 0 else 0.0
+    first = start + 0.5 if period else start
+    deadline = first + seconds
+    await asyncio.gather(*[_client("127.0.0.1", port, keys, deadline, stats, budget, period,
+                                   first + c * period / clients) for c in range(clients)])
+    stats["elapsed"] = time.perf_counter() - first
     return stats
 
 
@@ -171,9 +190,17 @@ def main(argv: list[str] | None = None) -> None:
                    help="load generator: wrk (C, far less CPU per request), the asyncio client in this "
                         "process, or auto = wrk when it is on PATH")
     p.add_argument("--workers", type=int, default=1, help="embedlab serve --workers (server processes)")
+    p.add_argument("--rate", type=float, default=0.0,
+                   help="paced (open-loop) test: the clients together send this many requests/s on a fixed "
+                        "schedule, latency counted from each request's due time (the asyncio client); "
+                        "0 (default): each client sends its next request as soon as the last is answered")
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     client = args.client
+    if args.rate > 0:
+        if client == "wrk":
+            raise SystemExit("--rate: wrk cannot pace its requests; use --client python (or auto)")
+        client = "python"
     if client == "auto":
         client = "wrk" if shutil.which("wrk") else "python"
     elif client == "wrk" and not shutil.which("wrk"):
@@ -222,7 +249,8 @@ def main(argv: list[str] | None = None) -> None:
             stats, client_cpu = _run_wrk(port, args.keys, args.clients, args.seconds, tmp)
             server_cpu = _cpu_s(server.pid) - cpu_before
         else:
-            stats = asyncio.run(_run_clients(port, kv.index_to_key, args.clients, args.seconds, args.max_requests))
+            stats = asyncio.run(_run_clients(port, kv.index_to_key, args.clients, args.seconds, args.max_requests,
+                                             args.rate))
             server_cpu, client_cpu = _cpu_s(server.pid) - cpu_before, time.process_time() - client_before
         rss_after = _rss_mb(server.pid)
     finally:
@@ -237,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
         p50, p99, mean = q(0.5), q(0.99), statistics.fmean(lat) * 1000 if n else float("nan")
     result = {
         "keys": args.keys, "dim": args.dim, "index": args.index, "clients": args.clients, "client": client,
-        "workers": args.workers,
+        "workers": args.workers, "offered_rps": args.rate or None,
         "seconds": stats["elapsed"], "requests": n, "throughput_rps": n / stats["elapsed"], "p50_ms": p50,
         "p99_ms": p99, "mean_ms": mean, "errors": stats["errors"],
         "server_rss_mb_before": rss_before, "server_rss_mb_after": rss_after,
@@ -246,7 +274,8 @@ def main(argv: list[str] | None = None) -> None:
         "server_cpu_ms_per_request": 1000 * server_cpu / max(n, 1), "client_cpu_ms_per_request": 1000 * client_cpu / max(n, 1),
     }
     procs = f"{args.workers} server processes" if args.workers > 1 else "1 server process"
-    print(f"/neighbors on {args.keys:,} keys ({args.index}, {procs}), {args.clients} clients ({client}), "
+    paced = f", paced at {args.rate:,.0f} requests/s offered" if args.rate > 0 else ""
+    print(f"/neighbors on {args.keys:,} keys ({args.index}, {procs}), {args.clients} clients ({client}{paced}), "
           f"{stats['elapsed']:.1f} s: "
           f"{result['throughput_rps']:,.0f} requests/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
           f"{result['errors']} errors, server RSS {rss_before:.0f} -> {rss_after:.0f} MB "
