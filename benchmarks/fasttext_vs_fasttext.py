@@ -91,13 +91,31 @@ def _run_embedlab(corpus: str, args: argparse.Namespace, subwords: bool) -> dict
     return res
 
 
+def _train_fasttext(seed: int, **params):
+    """``fasttext.train_unsupervised(**params)`` with fastText's ``-seed``: the C++ ``Args`` has it
+    (initialisation, and ``seed + thread`` for each thread's generator) and the defaults carry it
+    (0), but ``train_unsupervised`` does not accept the keyword, so its arguments are built here
+    the way it builds them, with ``seed`` added."""
+    import fasttext_pybind
+    from fasttext import FastText as ft_module
+
+    names = ["input", "model", "lr", "dim", "ws", "epoch", "minCount", "minCountLabel", "minn", "maxn", "neg",
+             "wordNgrams", "loss", "bucket", "thread", "lrUpdateRate", "t", "label", "verbose", "pretrainedVectors",
+             "seed"]
+    values, manual = ft_module.read_args([], {**params, "seed": seed}, names, ft_module.unsupervised_default)
+    built = ft_module._build_args(values, manual)
+    model = ft_module._FastText(args=built)
+    fasttext_pybind.train(model.f, built)
+    model.set_args(model.f.getArgs())
+    return model
+
+
 def _run_fasttext(corpus: str, args: argparse.Namespace) -> dict:
-    import fasttext
     import numpy as np
 
     t0, c0 = time.perf_counter(), time.process_time()
-    model = fasttext.train_unsupervised(corpus, model=args.arch, dim=args.dim, epoch=args.epochs,
-                                        thread=args.threads, verbose=0)  # no seed argument in its Python API
+    model = _train_fasttext(args.seed, input=corpus, model=args.arch, dim=args.dim, epoch=args.epochs,
+                            thread=args.threads, verbose=0)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss = peak_rss_mb()
     words = [w for w in model.words if w != "</s>"]
@@ -119,7 +137,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1,
-                    help="embedlab seed of the first repeat (repeat r uses seed + r; the fasttext package takes none)")
+                    help="seed of the first repeat, both sides (repeat r uses seed + r)")
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--arch", choices=("skipgram", "cbow"), default="skipgram")

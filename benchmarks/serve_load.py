@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/serve_load.py [--keys 100000] [--dim 100] [--clients 200] [--seconds 30]
                                     [--index exact|hnsw] [--max-requests 2000000]
-                                    [--client auto|wrk|python] [--workers N] [--json OUT]
+                                    [--client auto|wrk|python] [--workers N] [--rate R] [--json OUT]
 
 Starts the real ``embedlab serve`` command in a subprocess on 127.0.0.1 (a free port, a token) over
 ``--keys`` clustered vectors, with an HNSW32 index (``--index hnsw``, built first with ``embedlab
@@ -13,8 +13,12 @@ request in flight each, random keys) for ``--seconds``: from ``wrk`` (``--client
 thread with a Lua script; ``apt-get install wrk``) or from an asyncio client in this process
 (``--client python``, also bounded by ``--max-requests``); ``auto`` (default) takes wrk when it
 is on PATH. The Python client costs more CPU per request than the server, so on a small machine
-it takes cores the server would use. Reports throughput, p50/p99 latency
-(client-side), errors (non-200 or broken connections) and the server's RSS before and after.
+it takes cores the server would use. Both are closed loops: each client sends its next request
+when the last is answered, so with 200 clients the mean latency is 200 / throughput (Little's
+law). ``--rate R`` is the open-loop test instead: the clients together send R requests/s on a
+fixed schedule (asyncio client), and each latency counts from the request's due time. Reports
+throughput, p50/p99 latency (client-side), errors (non-200 or broken connections) and the
+server's RSS before and after.
 Client and server share the machine's cores (a loopback test), so the figures are a lower bound.
 """
 
@@ -102,6 +106,8 @@ async def _client(host: str, port: int, keys: list[str], deadline: float, stats:
                    f"Authorization: Bearer {TOKEN}\r\n\r\n").encode()
             if period > 0:
                 due = first + i * period
+                if due >= deadline:
+                    break
                 i += 1
                 wait = due - time.perf_counter()
                 if wait > 0:
