@@ -41,30 +41,36 @@ def _serve(app):
     return server, f"http://127.0.0.1:{port}"
 
 
-FRAMES_JS = """
-const done = arguments[arguments.length - 1];
-const plot = window.embedlabExplorer.views.a.plot;
-const frames = arguments[0];
-const times = [];
-let i = 0, last = performance.now();
-function step() {
-  const now = performance.now();
-  times.push(now - last);
-  last = now;
-  const t = i / frames;
-  plot.zoomToLocation([0.3 * Math.cos(6 * t), 0.3 * Math.sin(6 * t)], 0.4 + 0.5 * Math.abs(Math.cos(3 * t)));
-  if (++i < frames) { requestAnimationFrame(step); } else {
-    const t0 = performance.now();
-    const pos = plot.getScreenPosition(12345 % window.embedlabExplorer.views.a.n);
-    plot.hover(12345 % window.embedlabExplorer.views.a.n);
-    done({times: times.slice(2), hover_ms: performance.now() - t0, pos: pos});
+# One zoom/pan path for both drawings: ``draw(x, y, distance)`` once per animation frame, then
+# ``finish(frame intervals in ms, the first two dropped)``.
+_PATH_JS = """
+function runFrames(frames, draw, finish) {
+  const times = [];
+  let i = 0, last = performance.now();
+  function step() {
+    const now = performance.now();
+    times.push(now - last);
+    last = now;
+    const t = i / frames;
+    draw(0.3 * Math.cos(6 * t), 0.3 * Math.sin(6 * t), 0.4 + 0.5 * Math.abs(Math.cos(3 * t)));
+    if (++i < frames) { requestAnimationFrame(step); } else { finish(times.slice(2)); }
   }
+  requestAnimationFrame(step);
 }
-requestAnimationFrame(step);
 """
 
+FRAMES_JS = _PATH_JS + """
+const done = arguments[arguments.length - 1];
+const view = window.embedlabExplorer.views.a;
+runFrames(arguments[0], (x, y, d) => view.plot.zoomToLocation([x, y], d), (times) => {
+  const t0 = performance.now();
+  const pos = view.plot.getScreenPosition(12345 % view.n);
+  view.plot.hover(12345 % view.n);
+  done({times: times, hover_ms: performance.now() - t0, pos: pos});
+});
+"""
 
-FLOOR_JS = """
+FLOOR_JS = _PATH_JS + """
 const done = arguments[arguments.length - 1];
 const n = arguments[0], frames = arguments[1], w = arguments[2], h = arguments[3];
 document.body.innerHTML = '';
@@ -92,20 +98,12 @@ gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
 const cam = gl.getUniformLocation(prog, 'cam');
 gl.enable(gl.BLEND);
 gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
-const times = [];
-let i = 0, last = performance.now();
-function step() {
-  const now = performance.now();
-  times.push(now - last);
-  last = now;
-  const t = i / frames;
+runFrames(frames, (x, y, d) => {
   gl.clearColor(1, 1, 1, 1);
   gl.clear(gl.COLOR_BUFFER_BIT);
-  gl.uniform3f(cam, 0.3 * Math.cos(6 * t), 0.3 * Math.sin(6 * t), 0.4 + 0.5 * Math.abs(Math.cos(3 * t)));
+  gl.uniform3f(cam, x, y, d);
   gl.drawArrays(gl.POINTS, 0, n);
-  if (++i < frames) { requestAnimationFrame(step); } else { done({times: times.slice(2)}); }
-}
-requestAnimationFrame(step);
+}, (times) => done({times: times}));
 """
 
 

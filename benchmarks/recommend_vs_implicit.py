@@ -388,6 +388,8 @@ def main() -> None:
     ap.add_argument("--out")
     ap.add_argument("--params", default="{}")
     args = ap.parse_args()
+    if args.repeats < 1:
+        ap.error(f"--repeats: must be at least 1, got {args.repeats}")
     if args.child:
         _child(args)
         return

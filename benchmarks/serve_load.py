@@ -203,9 +203,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     client = args.client
+    if args.rate < 0:
+        p.error(f"--rate: must be >= 0 requests/s (0 = closed loop), got {args.rate:g}")
     if args.rate > 0:
         if client == "wrk":
-            raise SystemExit("--rate: wrk cannot pace its requests; use --client python (or auto)")
+            p.error("--rate: wrk cannot pace its requests; use --client python (or auto)")
         client = "python"
     if client == "auto":
         client = "wrk" if shutil.which("wrk") else "python"
@@ -294,4 +296,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # the server is stopped by main's finally
+        sys.exit("serve_load: interrupted; the server was stopped, no figures printed")
