@@ -24,8 +24,10 @@ per-pair update up to rounding (and up to n-gram rows listed twice for one word)
 Memory stalls, not arithmetic, set the speed (measured: benchmarks README, fasttext_vs_fasttext):
 each pair's output rows are scored before any is updated, so that their loads overlap (a row
 drawn twice in one pair is scored again after its first update, keeping fastText's result), the
-noise words of a whole window are drawn first with their rows prefetched, and the next centre
-word's n-gram rows are prefetched one window ahead (:mod:`._prefetch`).
+noise words of a whole window are drawn first and each pair's output rows are prefetched
+``PAIRS_AHEAD`` pairs before it is scored (asking for the whole window's rows at once was about 8%
+slower: benchmarks README), and the next centre word's n-gram rows are prefetched one window ahead
+(:mod:`._prefetch`).
 """
 
 from __future__ import annotations
@@ -150,16 +152,19 @@ def compose_rows(matrix: np.ndarray, indptr: np.ndarray, indices: np.ndarray) ->
 
 #: draws allowed per negative before giving up on finding one that differs from the target
 MAX_NEGATIVE_TRIES = 64  # draws per noise word before giving up on one that is not the target
+#: skip-gram: a pair's output rows are prefetched this many pairs before the pair is scored
+PAIRS_AHEAD = 2
 
 
 @njit(cache=True, nogil=True, fastmath=True, inline="always")
-def _draw(target, negative, prob, alias, state, w_out, tgt):
-    """Write ``target`` and its ``negative`` noise draws into ``tgt`` and prefetch their output rows;
-    returns ``(count, state)``. A draw equal to the target is drawn again, as fastText's
+def _draw(target, negative, prob, alias, state, w_out, tgt, fetch=True):
+    """Write ``target`` and its ``negative`` noise draws into ``tgt`` and (with ``fetch``) prefetch
+    their output rows; returns ``(count, state)``. A draw equal to the target is drawn again, as fastText's
     ``getNegative`` does (word2vec.c skips it instead), up to ``MAX_NEGATIVE_TRIES`` draws per negative so
     that a noise distribution concentrated on one word cannot loop forever."""
     tgt[0] = target
-    prefetch_row(w_out, target)
+    if fetch:
+        prefetch_row(w_out, target)
     m = 1
     tries = 0
     while m <= negative and tries < negative * MAX_NEGATIVE_TRIES:
@@ -169,9 +174,18 @@ def _draw(target, negative, prob, alias, state, w_out, tgt):
         if t == target:
             continue
         tgt[m] = t
-        prefetch_row(w_out, t)
+        if fetch:
+            prefetch_row(w_out, t)
         m += 1
     return m, state
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _prefetch_pair(w_out, tgt, cnt_t, q, wanted):
+    """Prefetch the output rows ``tgt[q, :cnt_t[q]]`` of the window's pair ``q`` when ``wanted``."""
+    if wanted:
+        for k in range(cnt_t[q]):
+            prefetch_row(w_out, tgt[q, k])
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -287,12 +301,15 @@ def _train_slice(ids, offsets, s_lo, s_hi, sub_indptr, sub_indices, w_in, w_out,
                     nw = sent[pos + 1]
                     for k in range(sub_indptr[nw], sub_indptr[nw + 1]):
                         prefetch_row(w_in, sub_indices[k])
-                # every pair's noise words first (the same draws in the same order), rows prefetched
+                # every pair's noise words first (the same draws in the same order); the first
+                # PAIRS_AHEAD pairs' output rows prefetched now, each later one PAIRS_AHEAD pairs ahead
                 if negative > 0:
                     for c in range(lo, hi):
                         if c != pos:
                             cnt_t[c - lo], state = _draw(sent[c], negative, prob, alias, state, w_out,
-                                                         tgt[c - lo])
+                                                         tgt[c - lo], False)
+                    for q in range(min(PAIRS_AHEAD, hi - lo)):
+                        _prefetch_pair(w_out, tgt, cnt_t, q, lo + q != pos)
                 cw = sent[pos]
                 klo = sub_indptr[cw]
                 khi = sub_indptr[cw + 1]
@@ -309,6 +326,9 @@ def _train_slice(ids, offsets, s_lo, s_hi, sub_indptr, sub_indices, w_in, w_out,
                 for c in range(lo, hi):
                     if c == pos:
                         continue
+                    if negative > 0:
+                        q = c - lo + PAIRS_AHEAD
+                        _prefetch_pair(w_out, tgt, cnt_t, q, q < hi - lo and lo + q != pos)
                     for d in range(dim):
                         gp[d] = 0.0
                     loss += _predict(h, gp, w_out, syn1, codes, points, lengths, sent[c], tgt[c - lo],
