@@ -344,6 +344,9 @@ def _ngram_rows(stats: CorpusStats, v: int, p: dict[str, Any]) -> tuple[int, int
 
     if p["max_n"] <= 0 or p["bucket"] <= 0:
         return 0, 0
+    counted = getattr(stats, "ngram_rows", {}).get(v)  # from the subword table training has built
+    if counted is not None:
+        return counted
     known = min(v, len(stats.words))
     ptr, ng = subword_rows(stats.words[:known], p["min_n"], p["max_n"], p["bucket"])
     occurrences, used = int(ng.shape[0]), int(np.unique(ng).shape[0])
@@ -615,9 +618,12 @@ def stats_from_vocab(vocab: Any, tokens: int, sentences: int, max_sentence: int)
                        words=list(vocab.words), max_sentence=int(max_sentence), bytes=0)
 
 
-def check_training_memory(model: Any, vocab: Any, encoded: Any = None, *, nnz: int | None = None) -> None:
+def check_training_memory(model: Any, vocab: Any, encoded: Any = None, *, nnz: int | None = None,
+                          ngram_rows: tuple[int, int] | None = None) -> None:
     """Raise :class:`InsufficientMemoryError` (with advice) when the training stage of ``model``
-    is predicted not to fit in the memory available now; no-op inside :func:`allow_overcommit`."""
+    is predicted not to fit in the memory available now; no-op inside :func:`allow_overcommit`.
+    ``nnz`` (GloVe's co-occurrence count) and ``ngram_rows`` (fastText's n-gram occurrences and
+    used rows) are the exact figures when the caller has them already."""
     if _OVERCOMMIT[0] or os.environ.get("EMBEDLAB_FORCE") == "1":
         return
     method = _method(model)
@@ -628,6 +634,8 @@ def check_training_memory(model: Any, vocab: Any, encoded: Any = None, *, nnz: i
     if method == "glove" and nnz is not None:
         key = (len(vocab), int(p["window"]), bool(p["symmetric"]))
         stats.glove_nnz = {key: (nnz, "counted")}  # type: ignore[attr-defined]
+    if ngram_rows is not None:
+        stats.ngram_rows = {len(vocab): ngram_rows}  # type: ignore[attr-defined]
     stages, _, _ = _stages(model, stats, len(vocab))
     later = [st for st in stages if st.name in ("training", "output", "subword table")]
     need = max(st.bytes for st in later)

@@ -164,8 +164,10 @@ class FastText(BaseEmbedder):
                 )
             from ._plan import check_training_memory
 
-            check_training_memory(self, vocab, encoded)
-            self._train(vocab, encoded)
+            table = self._subword_table(vocab.words)  # built once: the memory check counts its rows
+            check_training_memory(self, vocab, encoded,
+                                  ngram_rows=(int(table[0][-1]) - len(vocab), int(table[2].shape[0])))
+            self._train(vocab, encoded, table)
         finally:
             encoded.close()
         self.vectors_.metadata["total_seconds"] = round(time.perf_counter() - t0, 3)
@@ -186,7 +188,7 @@ class FastText(BaseEmbedder):
         indices[~is_word] = n + inv.astype(np.int32)
         return indptr, indices, used
 
-    def _train(self, vocab: Any, encoded: Any) -> None:
+    def _train(self, vocab: Any, encoded: Any, table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
         import numba
 
         from ..kernels._rng import seed_states
@@ -200,7 +202,7 @@ class FastText(BaseEmbedder):
         words = vocab.words
         n_words = len(words)
         t_start = time.perf_counter()
-        indptr, indices, used = self._subword_table(words)
+        indptr, indices, used = table if table is not None else self._subword_table(words)
         rng = np.random.default_rng(seed)
         # uniform on [-1/dim, 1/dim): the same values as one rng.uniform call, drawn in blocks of rows
         # so that no float64 temporary of the whole (words + n-grams) x dim matrix is ever held
