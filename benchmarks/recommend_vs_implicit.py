@@ -341,6 +341,10 @@ def groceries(tmp: Path, args: argparse.Namespace) -> None:
         for side in ("embedlab", "gensim"):
             print(f"{side} item2vec fit s, {args.repeats} runs: "
                   + ", ".join(f"{r[2]['fit_s']:.3f}" for r in store[f"{side}-item2vec"]))
+        # the two fits of a repeat run back to back: their ratio sees the same host, which drifts
+        paired = [g[2]["fit_s"] / e[2]["fit_s"] for e, g in zip(store["embedlab-item2vec"], store["gensim-item2vec"])]
+        print(f"item2vec paired gensim/embedlab fit-time ratios: {', '.join(f'{x:.2f}' for x in paired)}; "
+              f"median {statistics.median(paired):.2f}x")
     _ratios(rows)
 
 
