@@ -4,6 +4,9 @@
 outside it the sigmoid saturates to 0/1 (as in word2vec.c) and the loss uses its asymptote, so
 the reported loss stays the true logistic loss up to the table resolution (< 0.3% of a term).
 
+``ns_term`` gives one negative-sampling score's loss and gradient scale from a single table
+index (the skip-gram window kernel's inner step).
+
 ``sigmoid_ft`` is fastText's own sigmoid (``Loss::sigmoid``: saturating at |x| = 8, its
 ``MAX_SIGMOID``, read at the left edges of 512 bins), so scores between 6 and 8 still get a small
 gradient, as in fastText; ``neg_log_sigmoid_ft`` is the loss on the same range from bin centres.
@@ -15,7 +18,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["FT_MAX_EXP", "MAX_EXP", "TABLE_SIZE", "neg_log_sigmoid", "neg_log_sigmoid_ft", "sigmoid", "sigmoid_ft"]
+__all__ = [
+    "FT_MAX_EXP", "MAX_EXP", "TABLE_SIZE", "neg_log_sigmoid", "neg_log_sigmoid_ft", "ns_term", "sigmoid", "sigmoid_ft",
+]
 
 MAX_EXP = 6.0
 TABLE_SIZE = 2048
@@ -60,6 +65,25 @@ def neg_log_sigmoid(x: float) -> float:
     if x <= -_MAXF:
         return -x
     return NLS_TABLE[min(int((x + _MAXF) * _SCALEF), TABLE_SIZE - 1)]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def ns_term(s: float, positive: bool, a: np.float32, skip_saturated: bool) -> tuple[float, np.float32]:
+    """(loss, gradient scale) of one negative-sampling score ``s``: label 1 when ``positive``.
+
+    One table index serves both the sigmoid and the loss (the loss of ``-s`` is the mirrored bin).
+    Outside ``[-MAX_EXP, MAX_EXP]`` the sigmoid saturates to 0/1, the loss takes its asymptote and
+    ``skip_saturated`` zeroes the gradient (gensim)."""
+    label = np.float32(1.0) if positive else np.float32(0.0)
+    if s >= _MAXF or s <= -_MAXF:
+        x = s if positive else -s
+        loss = np.exp(-x) if x > 0 else -x
+        if skip_saturated:
+            return loss, np.float32(0.0)
+        return loss, (label - (np.float32(1.0) if s >= _MAXF else np.float32(0.0))) * a
+    i = min(int((s + _MAXF) * _SCALEF), TABLE_SIZE - 1)
+    loss = NLS_TABLE[i] if positive else NLS_TABLE[TABLE_SIZE - 1 - i]
+    return loss, (label - SIGMOID_TABLE[i]) * a
 
 
 @njit(cache=True, nogil=True, inline="always")

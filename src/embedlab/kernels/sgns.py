@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._rng import rand_float, rand_u32, xorshift_next
-from ._sigmoid import _MAXF, _SCALEF, MAX_EXP, NLS_TABLE, SIGMOID_TABLE, TABLE_SIZE, neg_log_sigmoid, sigmoid
+from ._sigmoid import MAX_EXP, neg_log_sigmoid, ns_term, sigmoid
 from ._prefetch import prefetch_row
 from .hs import hs_accumulate
 from .sampling import alias_draw
@@ -33,25 +33,6 @@ from .sampling import alias_draw
 __all__ = ["sg_neg_window", "sg_neg_pairs", "neg_accumulate", "train_chunk", "RESULT_FIELDS"]
 
 RESULT_FIELDS = ("loss_sum", "loss_terms", "words_trained", "words_seen")
-
-
-@njit(cache=True, nogil=True, fastmath=True, inline="always")
-def _ns_term(s: float, positive: bool, a: np.float32, skip_saturated: bool) -> tuple[float, np.float32]:
-    """(loss, gradient scale) of one negative-sampling score ``s``: label 1 when ``positive``.
-
-    One table index serves both the sigmoid and the loss (the loss of ``-s`` is the mirrored bin).
-    Outside ``[-MAX_EXP, MAX_EXP]`` the sigmoid saturates to 0/1, the loss takes its asymptote and
-    ``skip_saturated`` zeroes the gradient (gensim)."""
-    label = np.float32(1.0) if positive else np.float32(0.0)
-    if s >= _MAXF or s <= -_MAXF:
-        x = s if positive else -s
-        loss = np.exp(-x) if x > 0 else -x
-        if skip_saturated:
-            return loss, np.float32(0.0)
-        return loss, (label - (np.float32(1.0) if s >= _MAXF else np.float32(0.0))) * a
-    i = min(int((s + _MAXF) * _SCALEF), TABLE_SIZE - 1)
-    loss = NLS_TABLE[i] if positive else NLS_TABLE[TABLE_SIZE - 1 - i]
-    return loss, (label - SIGMOID_TABLE[i]) * a
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -109,16 +90,16 @@ def sg_neg_window(
                 s1 += syn0[r1, d] * o
                 s2 += syn0[r2, d] * o
                 s3 += syn0[r3, d] * o
-            l, gbuf[j, k] = _ns_term(s0, k == 0, a, skip_saturated)
+            l, gbuf[j, k] = ns_term(s0, k == 0, a, skip_saturated)
             loss += l
             if m > 1:
-                l, gbuf[j + 1, k] = _ns_term(s1, k == 0, a, skip_saturated)
+                l, gbuf[j + 1, k] = ns_term(s1, k == 0, a, skip_saturated)
                 loss += l
             if m > 2:
-                l, gbuf[j + 2, k] = _ns_term(s2, k == 0, a, skip_saturated)
+                l, gbuf[j + 2, k] = ns_term(s2, k == 0, a, skip_saturated)
                 loss += l
             if m > 3:
-                l, gbuf[j + 3, k] = _ns_term(s3, k == 0, a, skip_saturated)
+                l, gbuf[j + 3, k] = ns_term(s3, k == 0, a, skip_saturated)
                 loss += l
         j += 4
     # output rows, four contexts per pass; the last pass adds straight into syn1neg
@@ -139,7 +120,9 @@ def sg_neg_window(
                         syn1neg[o, d] += (g0 * syn0[r0, d] + g1 * syn0[r1, d]) + (g2 * syn0[r2, d] + g3 * syn0[r3, d])
                 else:
                     for d in range(dim):
-                        syn1neg[o, d] += tmp[d] + ((g0 * syn0[r0, d] + g1 * syn0[r1, d]) + (g2 * syn0[r2, d] + g3 * syn0[r3, d]))
+                        syn1neg[o, d] += tmp[d] + (
+                            (g0 * syn0[r0, d] + g1 * syn0[r1, d]) + (g2 * syn0[r2, d] + g3 * syn0[r3, d])
+                        )
             elif first:
                 for d in range(dim):
                     tmp[d] = (g0 * syn0[r0, d] + g1 * syn0[r1, d]) + (g2 * syn0[r2, d] + g3 * syn0[r3, d])
@@ -440,4 +423,3 @@ def train_chunk(
             alpha0 + (alpha1 - alpha0) * f0, alpha0 + (alpha1 - alpha0) * f1, states[t], results[t],
             sent, ctx, outs, obuf, gbuf, tmp, h, neu1e, gvec, skip_saturated, shared_negatives, pouts,
         )
-
