@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._rng import rand_float, rand_u32, xorshift_next
-from ._sigmoid import MAX_EXP, neg_log_sigmoid, ns_term, sigmoid
+from ._sigmoid import ns_term
 from ._prefetch import prefetch_row
 from .hs import hs_accumulate
 from .sampling import alias_draw
@@ -181,14 +181,8 @@ def neg_accumulate(
         s = np.float32(0.0)
         for d in range(dim):
             s += h[d] * syn1neg[o, d]
-        if k == 0:
-            loss += neg_log_sigmoid(s)
-            gbuf[k] = (np.float32(1.0) - sigmoid(s)) * a
-        else:
-            loss += neg_log_sigmoid(-s)
-            gbuf[k] = -sigmoid(s) * a
-        if skip_saturated and (s >= MAX_EXP or s <= -MAX_EXP):
-            gbuf[k] = np.float32(0.0)
+        term, gbuf[k] = ns_term(s, k == 0, a, skip_saturated)
+        loss += term
     for k in range(n_out):
         o = outs[k]
         g = gbuf[k]
