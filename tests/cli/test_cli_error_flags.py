@@ -28,6 +28,10 @@ def test_relations_between_train_options_use_flags(cli, tmp_path, topic_corpus):
                      r"--min-n 5 is larger than --max-n 3; set --min-n <= --max-n \(or --max-n 0")
     assert_cli_error(cli("train", "word2vec", topic_corpus, "-o", tmp_path / "v.npz", "--alpha", "0.01",
                          "--min-alpha", "0.1"), r"parameter 'min_alpha' \(--min-alpha\)")
+    assert_cli_error(cli("train", "word2vec", topic_corpus, "-o", tmp_path / "v.npz", "--output-dtype", "float16",
+                         "--negative", "0", "--hs"), r"--output-dtype float16 stores the negative-sampling output "
+                                                     r"weights; it needs --negative > 0")
+    assert not (tmp_path / "v.npz").exists()
 
 
 def test_text_and_label_columns_are_cli_options(cli, tmp_path, vectors):

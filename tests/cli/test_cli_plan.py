@@ -79,8 +79,25 @@ def test_plan_that_does_not_fit_gives_advice_that_fits(zipf_corpus):
     # each suggested setting really fits under the same memory
     for line in p.advice:
         name, value = line.split(" ", 1)[0].split("=")
-        fixed = get_model("word2vec")(**{**model.get_params(), name: int(value)})
+        fixed = get_model("word2vec")(**{**model.get_params(), name: int(value) if value.isdigit() else value})
         assert plan(fixed, stats=stats, memory=limit).fits, line
+
+
+def test_float16_output_weights_are_planned_and_advised(zipf_corpus, cli):
+    stats = scan_corpus(zipf_corpus)
+    v, d = stats.vocab_size(1), 8000  # wide enough that training (not loading the kernels) is the peak
+    f32 = plan(Word2Vec(vector_size=d, min_count=1), stats=stats, memory="64GB")
+    f16 = plan(Word2Vec(vector_size=d, min_count=1, output_dtype="float16"), stats=stats, memory="64GB")
+    assert f32.stages[3].bytes - f16.stages[3].bytes == v * d * 2  # syn1neg: 2 bytes a weight instead of 4
+    assert f16.peak_bytes == f16.stages[3].bytes < f32.peak_bytes
+    limit = f16.peak_bytes + (f32.peak_bytes - f16.peak_bytes) // 4  # only the float16 run fits
+    p = plan(Word2Vec(vector_size=d, min_count=1), stats=stats, memory=limit)
+    assert plan(Word2Vec(vector_size=d, min_count=1, output_dtype="float16"), stats=stats, memory=limit).fits
+    assert not p.fits and any(a.startswith("output_dtype=float16 (--output-dtype float16)") for a in p.advice)
+    out = cli("plan", "word2vec", zipf_corpus, "--min-count", "1", "--vector-size", "8000", "--output-dtype",
+              "float16", "--memory", "64GB")
+    assert out.exit_code == 0, out.stderr
+    assert "vectors + output weights" in out.stdout
 
 
 def test_cli_plan_prints_stages_and_exit_code(cli, corpus):

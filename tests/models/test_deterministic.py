@@ -32,6 +32,7 @@ W2V_CASES = {
     "skipgram-hs": dict(architecture="skipgram", negative=0, hs=True),
     "cbow-ns": dict(architecture="cbow", negative=5, hs=False),
     "cbow-hs-ns": dict(architecture="cbow", negative=3, hs=True),
+    "skipgram-ns-float16-outputs": dict(architecture="skipgram", negative=5, hs=False, output_dtype="float16"),
 }
 
 
@@ -57,6 +58,7 @@ def test_word2vec_threads_give_identical_vectors(case, small):
     two_b = _w2v(2, **kw).fit(small)
     assert np.array_equal(one.vectors_.vectors, two_a.vectors_.vectors)
     assert np.array_equal(two_a.vectors_.vectors, two_b.vectors_.vectors)
+    assert np.array_equal(one.syn1neg_, two_a.syn1neg_)
     assert one.loss_history_ == two_a.loss_history_
     assert one.loss_history_[-1] < one.loss_history_[0]  # it does learn
     # another seed gives other vectors (the mode does not freeze the RNG)

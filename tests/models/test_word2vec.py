@@ -49,6 +49,8 @@ def _fast(**kw) -> Word2Vec:
         ({"min_alpha": 0.5}, r"'min_alpha' \(0.5\) must not exceed alpha"),
         ({"checkpoint_every": 1}, r"checkpoint_every > 0 needs checkpoint_path"),
         ({"callbacks": 3}, r"'callbacks' must be a callable or a list of callables or None"),
+        ({"output_dtype": "float64"}, r"'output_dtype' must be one of 'float32', 'float16'; got 'float64'"),
+        ({"output_dtype": "float16", "negative": 0, "hs": True}, r"output_dtype='float16' .* needs negative > 0"),
     ],
 )
 def test_invalid_parameters_raise(params, match, small):
@@ -103,16 +105,22 @@ def test_loss_is_independent_of_thread_count(small):
     assert two[-1] < two[0]
 
 
-def test_quality_on_kjv_neighbours(kjv):
-    """Trained on the first 15,000 verses, related words are near neighbours."""
-    model = Word2Vec(epochs=5, n_threads=2, random_state=3, show_progress=False).fit(kjv[:15000])
-    kv = model.vectors_
+def _kjv_pair_ranks(kv) -> list[int]:
+    """Rank of each related word among the other's 20 nearest neighbours (99: not among them)."""
     pairs = [("gold", "silver"), ("father", "mother"), ("seven", "six"), ("brass", "iron"),
              ("sheep", "goats"), ("david", "saul"), ("egypt", "canaan"), ("day", "month")]
     ranks = []
     for a, b in pairs:
         neighbours = [w for w, _ in kv.most_similar(a, topn=20)]
         ranks.append(neighbours.index(b) if b in neighbours else 99)
+    return ranks
+
+
+def test_quality_on_kjv_neighbours(kjv):
+    """Trained on the first 15,000 verses, related words are near neighbours."""
+    model = Word2Vec(epochs=5, n_threads=2, random_state=3, show_progress=False).fit(kjv[:15000])
+    kv = model.vectors_
+    ranks = _kjv_pair_ranks(kv)
     assert sum(r < 10 for r in ranks) >= 6, ranks
     assert kv.similarity("gold", "silver") > kv.similarity("gold", "mother") + 0.2
 
@@ -186,3 +194,35 @@ def test_phrases_are_detected_and_trained(small):
     joined = [w for w in model.vocab_.words if "_" in w]
     assert joined, "expected bigram phrases such as 'burnt_offering' in the vocabulary"
     assert all(p in model.vectors_ for p in joined[:5])
+
+
+@pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
+def test_float16_output_weights_halve_that_matrix_and_keep_quality(kjv, architecture):
+    """Same seed, same neighbour test as float32 (test_quality_on_kjv_neighbours), one seed's
+    loss within 1% of float32's, and a single-thread run is bit-identical."""
+    params = dict(epochs=5, n_threads=2, random_state=3, show_progress=False, architecture=architecture)
+    half = Word2Vec(output_dtype="float16", **params).fit(kjv[:15000])
+    full = Word2Vec(**params).fit(kjv[:15000])
+    assert half.syn1neg_.dtype == np.float16 and half.vectors_.vectors.dtype == np.float32
+    assert half.syn1neg_.nbytes * 2 == full.syn1neg_.nbytes
+    assert half.loss_history_[-1] == pytest.approx(full.loss_history_[-1], rel=0.01)
+    kv = half.vectors_
+    ranks = _kjv_pair_ranks(kv)
+    assert sum(r < 10 for r in ranks) >= 6, ranks
+    one = [_fast(output_dtype="float16", architecture=architecture).fit(kjv[:2500]) for _ in range(2)]
+    assert np.array_equal(one[0].vectors_.vectors, one[1].vectors_.vectors)
+    assert np.array_equal(one[0].syn1neg_, one[1].syn1neg_)
+
+
+def test_float16_state_continues_and_checkpoint_resumes(small, tmp_path):
+    model = _fast(output_dtype="float16").fit(small)
+    state = model.save_state(tmp_path / "w.state.npz")
+    more = _fast(output_dtype="float16").continue_training(small[:500], state)
+    assert more.syn1neg_.dtype == np.float16 and np.isfinite(more.vectors_.vectors).all()
+    full = _fast(epochs=3, output_dtype="float16").fit(small)
+    ckpt = tmp_path / "half.ckpt.npz"
+    _fast(epochs=3, output_dtype="float16", checkpoint_every=1, checkpoint_path=str(ckpt),
+          callbacks=lambda epoch, elapsed, m: epoch == 1).fit(small)
+    resumed = Word2Vec.resume(ckpt, small)
+    assert resumed.syn1neg_.dtype == np.float16
+    assert np.array_equal(resumed.vectors_.vectors, full.vectors_.vectors)

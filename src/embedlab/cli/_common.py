@@ -42,6 +42,7 @@ __all__ = [
     "CorpusPaths",
     "Encoding",
     "Errors",
+    "OutputDtype",
     "Tokenizer",
     "console",
     "check_output_path",
@@ -65,6 +66,11 @@ __all__ = [
 class Architecture(str, Enum):
     skipgram = "skipgram"
     cbow = "cbow"
+
+
+class OutputDtype(str, Enum):
+    float32 = "float32"
+    float16 = "float16"
 
 
 class Errors(str, Enum):

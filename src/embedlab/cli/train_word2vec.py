@@ -37,6 +37,10 @@ def train_word2vec(
     threads: c.Threads = None,
     seed: c.Seed = None,
     deterministic: c.Deterministic = False,
+    output_dtype: Annotated[
+        c.OutputDtype, typer.Option(help="Precision of the negative-sampling output weights: float16 halves "
+                                         "their memory (stochastic rounding); the vectors stay float32.")
+    ] = c.OutputDtype.float32,
     force: c.Force = False,
     phrases: Annotated[bool, typer.Option("--phrases", help="Detect bigram phrases (new_york) first.")] = False,
     checkpoint_every: Annotated[
@@ -66,7 +70,7 @@ def train_word2vec(
     model = c.build_model(
         Word2Vec, opts, **structural, window=window, negative=negative,
         sample=sample, min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs, alpha=alpha,
-        min_alpha=min_alpha, threads=threads, seed=seed, deterministic=deterministic,
+        min_alpha=min_alpha, threads=threads, seed=seed, deterministic=deterministic, output_dtype=output_dtype,
         checkpoint_every=checkpoint_every,
         checkpoint_path=None if ckpt is None else str(ckpt),
     )

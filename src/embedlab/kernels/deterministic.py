@@ -30,6 +30,7 @@ import numpy as np
 import numba
 from numba import njit, prange
 
+from ._half import add_w, float_bits, get_w
 from ._rng import rand_float, rand_u32, xorshift_next
 from .glove import _FASTMATH as _GLOVE_FASTMATH
 from .glove import _adagrad_range
@@ -76,7 +77,7 @@ def _slot(s, row, keys, vals, rows, cnt, work, orig, src):
             rows[s, n] = row
             cnt[s] = n + 1
             for d in range(src.shape[1]):
-                v = src[row, d]
+                v = get_w(src, row, d)
                 work[s, n, d] = v
                 orig[s, n, d] = v
             return n
@@ -102,13 +103,14 @@ def _merge_rows(dst, rows, cnt, work, orig, t, nw, touch, mean):
         for k in range(cnt[s]):
             r = rows[s, k]
             if r % nw == t:
+                salt = float_bits(work[s, k, 0])  # half-precision dst: rounding bits per merge
                 if mean and touch[r] > 1:
                     f = np.float32(1.0) / np.float32(touch[r])
                     for d in range(dim):
-                        dst[r, d] += (work[s, k, d] - orig[s, k, d]) * f
+                        add_w(dst, r, d, (work[s, k, d] - orig[s, k, d]) * f, salt)
                 else:
                     for d in range(dim):
-                        dst[r, d] += work[s, k, d] - orig[s, k, d]
+                        add_w(dst, r, d, work[s, k, d] - orig[s, k, d], salt)
     if mean:
         for s in range(n_shards):
             for k in range(cnt[s]):

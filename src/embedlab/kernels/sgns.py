@@ -1,7 +1,9 @@
 """Word2vec training kernels: skip-gram / CBOW with negative sampling and hierarchical softmax.
 
 Layout: ``syn0`` (input vectors, V x D), ``syn1neg`` (negative-sampling output vectors, V x D),
-``syn1`` (hierarchical-softmax inner nodes, V-1 x D), all float32 and updated in place.
+``syn1`` (hierarchical-softmax inner nodes, V-1 x D), all float32 and updated in place; ``syn1neg``
+may instead be the uint16 view of a float16 matrix (half the memory; read and written through
+:mod:`._half`, stochastically rounded), the kernels compile a variant for each.
 
 Skip-gram with negative sampling follows Ji et al. (2016): for one centre word the context
 words' input rows and one shared set of ``[centre + K negatives]`` output rows form a small
@@ -24,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ._half import add_w, float_bits, get_w, put_w
 from ._rng import rand_float, rand_u32, xorshift_next
 from ._sigmoid import ns_term
 from ._prefetch import prefetch_row
@@ -69,7 +72,7 @@ def sg_neg_window(
     for k in range(n_out):
         o = outs[k]
         for d in range(dim):
-            obuf[k, d] = syn1neg[o, d]
+            obuf[k, d] = get_w(syn1neg, o, d)
     loss = 0.0
     # scores, four contexts per pass over an output row (the last pass padded with ctx[j])
     j = 0
@@ -102,6 +105,7 @@ def sg_neg_window(
                 l, gbuf[j + 3, k] = ns_term(s3, k == 0, a, skip_saturated)
                 loss += l
         j += 4
+    salt = float_bits(np.float32(loss))  # half-precision syn1neg: fresh rounding bits per call
     # output rows, four contexts per pass; the last pass adds straight into syn1neg
     for k in range(n_out):
         o = outs[k]
@@ -117,12 +121,13 @@ def sg_neg_window(
             if j + 4 >= n_ctx:
                 if first:
                     for d in range(dim):
-                        syn1neg[o, d] += (g0 * syn0[r0, d] + g1 * syn0[r1, d]) + (g2 * syn0[r2, d] + g3 * syn0[r3, d])
+                        add_w(syn1neg, o, d,
+                              (g0 * syn0[r0, d] + g1 * syn0[r1, d]) + (g2 * syn0[r2, d] + g3 * syn0[r3, d]), salt)
                 else:
                     for d in range(dim):
-                        syn1neg[o, d] += tmp[d] + (
+                        add_w(syn1neg, o, d, tmp[d] + (
                             (g0 * syn0[r0, d] + g1 * syn0[r1, d]) + (g2 * syn0[r2, d] + g3 * syn0[r3, d])
-                        )
+                        ), salt)
             elif first:
                 for d in range(dim):
                     tmp[d] = (g0 * syn0[r0, d] + g1 * syn0[r1, d]) + (g2 * syn0[r2, d] + g3 * syn0[r3, d])
@@ -180,16 +185,17 @@ def neg_accumulate(
         o = outs[k]
         s = np.float32(0.0)
         for d in range(dim):
-            s += h[d] * syn1neg[o, d]
+            s += h[d] * get_w(syn1neg, o, d)
         term, gbuf[k] = ns_term(s, k == 0, a, skip_saturated)
         loss += term
+    salt = float_bits(np.float32(loss))
     for k in range(n_out):
         o = outs[k]
         g = gbuf[k]
         for d in range(dim):
-            v = syn1neg[o, d]
+            v = get_w(syn1neg, o, d)
             neu1e[d] += g * v
-            syn1neg[o, d] = v + g * h[d]
+            put_w(syn1neg, o, d, v + g * h[d], salt)
     return loss
 
 

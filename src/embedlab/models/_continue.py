@@ -85,7 +85,7 @@ def _train_word2vec(model: Any, corpus: Any, vocab: Any, phrases: Any, syn0: np.
                     syn1neg_old: np.ndarray | None, source: np.ndarray | None, frozen: FrozenRows | None,
                     t0: float, encoded: Any = None) -> None:
     v, dim = len(vocab), model.vector_size
-    syn1neg = np.zeros((v if model.negative > 0 else 0, dim), dtype=np.float32)
+    syn1neg = np.zeros((v if model.negative > 0 else 0, dim), dtype=getattr(model, "output_dtype", "float32"))
     if syn1neg_old is not None and source is not None and syn1neg.shape[0] and syn1neg_old.shape[0]:
         syn1neg = moved_rows(syn1neg_old, source, syn1neg)
     syn1 = np.zeros((max(v - 1, 0) if model.hs else 0, dim), dtype=np.float32)  # tree from the merged counts

@@ -320,7 +320,8 @@ def _w2v_training(p: dict[str, Any], v: int, n: int, sentences: int, code_width:
     from ..kernels.deterministic import BATCH, N_SHARDS, cache_slots
 
     d = int(p["vector_size"])
-    mats = v * d * 4 * (1 + (1 if p["negative"] > 0 else 0) + (1 if p["hs"] else 0))
+    out_bytes = 2 if p.get("output_dtype") == "float16" else 4  # Word2Vec(output_dtype="float16")
+    mats = v * d * (4 + (out_bytes if p["negative"] > 0 else 0) + (4 if p["hs"] else 0))
     aux = v * (4 + 4 + 4 + 8 + 8)  # keep, alias prob/index, counts as float64, weights
     if p["hs"]:
         aux += v * code_width * 5 + v * 40  # codes (uint8) + points (int32) + tree build
@@ -575,6 +576,11 @@ def _advice(model: Any, stats: CorpusStats, mem: int) -> list[str]:
             if peak(m) <= mem:
                 out.append(f"vector_size={dim} (--vector-size {dim}): peak {format_bytes(peak(m))}")
                 break
+    if p.get("output_dtype") == "float32" and p.get("negative", 0) > 0:
+        m = _with(model, output_dtype="float16")
+        if peak(m) <= mem:
+            out.append(f"output_dtype=float16 (--output-dtype float16): output weights in half precision, "
+                       f"peak {format_bytes(peak(m))}")
     if "bucket" in p and p["bucket"] > 0:
         for b in (1_000_000, 500_000, 200_000, 100_000, 50_000):
             if b < p["bucket"]:
@@ -591,7 +597,7 @@ def _advice(model: Any, stats: CorpusStats, mem: int) -> list[str]:
                                f"peak {format_bytes(peak(m))}")
                     break
     if not out:
-        out.append("no single change of min_count, max_vocab_size, vector_size or bucket fits; "
+        out.append("no single change of min_count, max_vocab_size, vector_size, output_dtype or bucket fits; "
                    "combine them or use a machine with more memory")
     return out
 

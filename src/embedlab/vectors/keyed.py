@@ -58,6 +58,23 @@ class KeyedVectors:
         self._unit: np.ndarray | None = None
         self.index: Any = None  # an attached embedlab.search index (see attach_index)
 
+    @classmethod
+    def from_vocabulary(cls, vocab: Any, vectors: np.ndarray, metadata: dict[str, Any] | None = None) -> KeyedVectors:
+        """Vectors keyed by a :class:`~embedlab.corpus.Vocabulary`'s words (with its counts), sharing
+        its word list and index instead of copying them (neither side changes them): on a 230k-word
+        vocabulary that is ~12 MB less at the end of training, where the peak memory is."""
+        if vectors.ndim != 2 or vectors.shape[0] != len(vocab.words):
+            raise DataError(f"{len(vocab.words)} words but vectors of shape {vectors.shape}")
+        kv = cls.__new__(cls)
+        kv.index_to_key = vocab.words
+        kv.key_to_index = vocab.word_to_id
+        kv.vectors = vectors if vectors.dtype == np.float32 else vectors.astype(np.float32)
+        kv.counts = np.asarray(vocab.counts, dtype=np.int64)
+        kv.metadata = dict(metadata or {})
+        kv._unit = None
+        kv.index = None
+        return kv
+
     def attach_index(self, index: Any, check: bool = True) -> KeyedVectors:
         """Let :meth:`most_similar` / :meth:`similar_by_vector` search ``index`` (an
         :mod:`embedlab.search` index built from these vectors; ``check`` compares its checksum).
