@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 from numba import njit
 
-from embedlab.kernels._half import _round_trip, add_w, kernel_view
+from embedlab.kernels._half import add_w, float_bits, get_w, kernel_view, put_w
 from embedlab.kernels.sgns import neg_accumulate, sg_neg_window
+
+
+@njit(cache=False)
+def _round_trip(x, out):
+    """``out[i, j]`` = ``x[i, j]`` stored to half precision through ``put_w`` (salt: the row's first value)."""
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            put_w(out, i, j, x[i, j], float_bits(x[i, 0]))
 
 
 @njit(cache=False)
@@ -81,3 +89,17 @@ def test_window_and_cbow_steps_on_float16_outputs_follow_float32():
     assert l2 == pytest.approx(l1, rel=1e-6)
     # row 7 is drawn twice: its second step reads the rounded first update, so neu1e moves by ~1e-5
     assert np.allclose(n2, n1, atol=1e-4) and np.allclose(c2.astype(np.float32), c1, atol=2e-3)
+
+
+def test_plain_python_path_rounds_bit_for_bit_like_the_compiled_one():
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((8, 16)) * 0.3).astype(np.float32)
+    compiled = np.zeros(x.shape, np.float16)
+    _round_trip(x, kernel_view(compiled))
+    python = np.zeros(x.shape, np.float16)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            put_w(kernel_view(python), i, j, x[i, j], int(x[i, 0].view(np.uint32)))
+    assert np.array_equal(python.view(np.uint16), compiled.view(np.uint16))
+    add_w(kernel_view(python), 0, 0, np.float32(0.25), 7)
+    assert abs(get_w(kernel_view(python), 0, 0) - (float(compiled[0, 0]) + 0.25)) <= 2e-3

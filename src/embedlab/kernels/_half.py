@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.extending import intrinsic, overload
 
 __all__ = ["HALF_DTYPES", "add_w", "float_bits", "get_w", "kernel_view", "put_w", "to_half", "to_float"]
@@ -94,19 +94,37 @@ def to_half(typingctx, x, pos, salt):
     return types.uint16(types.float32, pos, salt), codegen
 
 
-def get_w(a, i, d):  # pragma: no cover - replaced by the overload in compiled code
+_M32 = 0xFFFFFFFF
+
+
+def _to_half_py(x: float, pos: int, salt: int) -> np.uint16:
+    """:func:`to_half` in NumPy, bit for bit (the plain-Python path of :func:`put_w` / :func:`add_w`)."""
+    bits = int(np.float32(x).view(np.uint32))
+    q = int(salt) & _M32
+    q = ((q ^ (q >> 16)) * 0x7FEB352D) & _M32
+    q = ((q ^ (q >> 15)) * 0x846CA68B) & _M32
+    q ^= q >> 16
+    r = ((q + (int(pos) & _M32) * 0x9E3779B9) & _M32) >> (32 - _DROP)
+    up = ((bits + r) & _M32) & (_M32 ^ ((1 << _DROP) - 1))
+    return np.uint32(up).view(np.float32).astype(np.float16).view(np.uint16)
+
+
+def get_w(a, i, d):
     """``a[i, d]`` as float32 (``a`` float32, or the uint16 view of a float16 matrix)."""
-    return np.float32(np.asarray(a).view(np.float16)[i, d] if a.dtype == np.uint16 else a[i, d])
+    return np.float32(a[i:i + 1, d].view(np.float16)[0] if a.dtype == np.uint16 else a[i, d])
 
 
-def put_w(a, i, d, v, salt):  # pragma: no cover - replaced by the overload in compiled code
+def put_w(a, i, d, v, salt):
     """``a[i, d] = v`` (half-precision matrices: stochastically rounded, ``salt`` varying per call)."""
-    raise NotImplementedError("put_w runs in compiled kernels only")
+    if a.dtype == np.uint16:
+        a[i, d] = _to_half_py(v, i * a.shape[1] + d, salt)
+    else:
+        a[i, d] = v
 
 
-def add_w(a, i, d, v, salt):  # pragma: no cover - replaced by the overload in compiled code
+def add_w(a, i, d, v, salt):
     """``a[i, d] += v`` (half-precision matrices: stochastically rounded, ``salt`` varying per call)."""
-    raise NotImplementedError("add_w runs in compiled kernels only")
+    put_w(a, i, d, np.float32(get_w(a, i, d) + np.float32(v)), salt)
 
 
 def _is_half(a) -> bool:
@@ -151,11 +169,3 @@ def kernel_view(a: np.ndarray) -> np.ndarray:
     if a.dtype != np.float32:
         raise TypeError(f"weights must be float32 or float16, not {a.dtype}")
     return a
-
-
-@njit(cache=True)
-def _round_trip(x: np.ndarray, out: np.ndarray) -> None:
-    """Test hook: ``out[i, j]`` = ``x[i, j]`` stored to half precision through :func:`put_w`."""
-    for i in range(x.shape[0]):
-        for j in range(x.shape[1]):
-            put_w(out, i, j, x[i, j], float_bits(x[i, 0]))
