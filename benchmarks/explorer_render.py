@@ -8,8 +8,15 @@ For each size, serves that many random 8-d vectors with the real app on 127.0.0.
 page, and reports: data transfer + decode (ms), the WebGL draw (ms, regl-scatterplot's ``draw``
 promise, including its spatial index), then zooms and pans programmatically for ``--frames``
 animation frames and reports the median and 95th-percentile frame interval (``requestAnimationFrame``;
-16.7 ms = 60 fps) and the hover hit time (``getScreenPosition`` + ``hover``). Headless Chromium
+16.7 ms = 60 fps), and the hover hit time (``getScreenPosition`` + ``hover``). Headless Chromium
 renders WebGL on the CPU (SwiftShader), so a GPU browser is faster; the machine's load is printed.
+
+The explorer's renderer moves its last full drawing while only the camera moves and draws every
+point again once the camera rests (``static/explorer.js``, ``createMapRenderer``). So each size
+prints three rows: zoom/pan as a user sees it (with the frames that drew every point counted, and
+"sharp after": from the last frame of the motion to the first frame after every point was drawn
+again), hovering a different point in each frame, and zoom/pan with every point drawn in every
+frame (``motionCache = false``: the cost of a full drawing, what the renderer pays once per rest).
 
 The floor (``--floor``, on by default): the same number of points on a canvas of the map's size,
 drawn by a minimal raw WebGL program (one vertex attribute, a constant colour, alpha blending, no
@@ -61,13 +68,30 @@ function runFrames(frames, draw, finish) {
 
 FRAMES_JS = _PATH_JS + """
 const done = arguments[arguments.length - 1];
-const view = window.embedlabExplorer.views.a;
-runFrames(arguments[0], (x, y, d) => view.plot.zoomToLocation([x, y], d), (times) => {
-  const t0 = performance.now();
-  const pos = view.plot.getScreenPosition(12345 % view.n);
-  view.plot.hover(12345 % view.n);
-  done({times: times, hover_ms: performance.now() - t0, pos: pos});
+const frames = arguments[0], cache = arguments[1];
+const view = window.embedlabExplorer.views.a, renderer = view.plot.renderer;
+renderer.motionCache = cache;
+const before = Object.assign({}, renderer.stats);
+runFrames(frames, (x, y, d) => view.plot.zoomToLocation([x, y], d), (times) => {
+  const last = performance.now();
+  renderer.settled().then(() => requestAnimationFrame(() => {
+    const sharp = performance.now() - last;
+    const full = renderer.stats.full - before.full;
+    const t0 = performance.now();
+    const pos = view.plot.getScreenPosition(12345 % view.n);
+    view.plot.hover(12345 % view.n);
+    done({times: times, hover_ms: performance.now() - t0, pos: pos, sharp_ms: sharp, full: full});
+  }));
 });
+"""
+
+# Hover a different point in each frame, the camera still.
+HOVER_JS = _PATH_JS + """
+const done = arguments[arguments.length - 1];
+const view = window.embedlabExplorer.views.a;
+view.plot.renderer.motionCache = true;
+let k = 0;
+runFrames(arguments[0], () => view.plot.hover((7919 * ++k) % view.n), (times) => done({times: times}));
 """
 
 FLOOR_JS = _PATH_JS + """
@@ -145,11 +169,19 @@ def main(argv: list[str] | None = None) -> None:
             ready = time.perf_counter() - start
             st = driver.find_element("id", "status")
             load_ms, draw_ms = int(st.get_attribute("data-load-ms")), int(st.get_attribute("data-draw-ms"))
-            result = driver.execute_async_script(FRAMES_JS, args.frames)
+            result = driver.execute_async_script(FRAMES_JS, args.frames, True)
             frames = np.array(result["times"])
             print(f"{n:>9,} points: data {load_ms} ms, WebGL draw {draw_ms} ms (page ready {ready:.1f} s); "
                   f"zoom/pan frames median {np.median(frames):.1f} ms, p95 {np.quantile(frames, 0.95):.1f} ms "
-                  f"({1000 / np.median(frames):.0f} fps); hover {result['hover_ms']:.1f} ms", flush=True)
+                  f"({1000 / np.median(frames):.0f} fps; {result['full']} of {args.frames} frames drew every "
+                  f"point; sharp {result['sharp_ms']:.0f} ms after the last); hover {result['hover_ms']:.1f} ms",
+                  flush=True)
+            hover = np.array(driver.execute_async_script(HOVER_JS, args.frames)["times"])
+            print(f"{'':>9}  hover a new point each frame: frames median {np.median(hover):.1f} ms, "
+                  f"p95 {np.quantile(hover, 0.95):.1f} ms", flush=True)
+            every = np.array(driver.execute_async_script(FRAMES_JS, args.frames, False)["times"])
+            print(f"{'':>9}  zoom/pan drawing every point in every frame: frames median {np.median(every):.1f} ms, "
+                  f"p95 {np.quantile(every, 0.95):.1f} ms", flush=True)
             if args.floor:
                 size = driver.execute_script(
                     "const c = document.getElementById('canvas-a'); return [c.width, c.height];")

@@ -128,6 +128,105 @@ def test_static_export_works_from_file(browser, tmp_path, capsys):
     assert csv[0] == "set,key,x,y" and len(csv) == 1501
 
 
+# In-page helpers: two animation frames; the map's alpha summed over 16 x 16-pixel blocks; a
+# Pearson correlation. The map's canvas is transparent where no point is drawn.
+_PAGE_HELPERS = """
+const done = arguments[arguments.length - 1];
+const view = window.embedlabExplorer.views.a, plot = view.plot, renderer = plot.renderer;
+const canvas = document.getElementById('canvas-a');
+const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+const stats = () => Object.assign({}, renderer.stats);
+function ink() {
+  const w = canvas.width, h = canvas.height, d = canvas.getContext('2d').getImageData(0, 0, w, h).data;
+  const bw = Math.ceil(w / 16), out = new Float64Array(bw * Math.ceil(h / 16));
+  for (let y = 0; y < h; y++) { for (let x = 0; x < w; x++) { out[(y >> 4) * bw + (x >> 4)] += d[(y * w + x) * 4 + 3]; } }
+  return out;
+}
+function corr(a, b) {
+  let ma = 0, mb = 0;
+  for (let i = 0; i < a.length; i++) { ma += a[i] / a.length; mb += b[i] / b.length; }
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < a.length; i++) { ab += (a[i] - ma) * (b[i] - mb); aa += (a[i] - ma) ** 2; bb += (b[i] - mb) ** 2; }
+  return ab / Math.sqrt(aa * bb);
+}
+"""
+
+MOTION_JS = _PAGE_HELPERS + """
+(async () => {
+  await renderer.settled(); await frame();
+  const s0 = stats(), before = ink();
+  plot.zoomToLocation([0.15, -0.1], 0.6);   // the camera moves; nothing else changes
+  await frame();
+  const s1 = stats(), moved = ink();
+  await renderer.settled(); await frame();
+  const s2 = stats(), sharp = ink();
+  done({s0: s0, s1: s1, s2: s2, moved_vs_sharp: corr(moved, sharp), before_vs_sharp: corr(before, sharp)});
+})();
+"""
+
+HOVER_SELECT_JS = _PAGE_HELPERS + """
+(async () => {
+  await renderer.settled(); await frame();
+  const row = arguments[0], s0 = stats();
+  plot.hover(row);
+  await frame();
+  const s1 = stats(), pos = plot.getScreenPosition(row), dpr = window.devicePixelRatio || 1;
+  const ctx = canvas.getContext('2d');
+  let dark = 0;   // the ring's dark stroke around the hovered point
+  for (let a = 0; a < 32; a++) {
+    const r = (Math.max(plot.get('pointSize'), 3) / 2 + 3) * dpr;
+    const x = Math.round(pos[0] * dpr + r * Math.cos(a * Math.PI / 16)), y = Math.round(pos[1] * dpr + r * Math.sin(a * Math.PI / 16));
+    const px = ctx.getImageData(x, y, 1, 1).data;
+    if (px[3] > 200 && px[0] < 80 && px[1] < 80 && px[2] < 80) { dark++; }
+  }
+  plot.select([row]);
+  await frame();
+  const s2 = stats();
+  done({s0: s0, s1: s1, s2: s2, dark: dark, tooltip: document.getElementById('tooltip').textContent});
+})();
+"""
+
+
+def _islands_kv(n: int = 20_000) -> KeyedVectors:
+    """Six tight groups far apart in the first two of 8 dimensions: a map with a clear shape."""
+    rng = np.random.default_rng(3)
+    centres = np.zeros((6, 8))
+    centres[:, :2] = 10 * np.stack([np.cos(np.arange(6)), np.sin(2 * np.arange(6))], axis=1)
+    x = centres[rng.integers(0, 6, n)] + rng.normal(size=(n, 8))
+    return KeyedVectors([f"p{i}" for i in range(n)], x.astype(np.float32))
+
+
+def test_the_map_moves_its_last_picture_and_draws_every_point_once_at_rest(browser):
+    kv = _islands_kv()
+    with running_server(create_app([VectorSet("islands", kv, build_index(kv, "exact", recall_queries=0))])) as url:
+        browser.get(url + "/")
+        _wait_ready(browser)
+        r = browser.execute_async_script(MOTION_JS)
+        # while the camera moves, no frame draws the points: the last picture is moved instead
+        assert r["s1"]["moved"] > r["s0"]["moved"] and r["s1"]["full"] == r["s0"]["full"], r
+        # at rest every point is drawn again, once
+        assert r["s2"]["full"] == r["s1"]["full"] + 1, r
+        # the moved picture is where the real drawing at the new camera puts the points (a wrong
+        # transform, or none, matches it no better than the picture before the move)
+        assert r["moved_vs_sharp"] > 0.9, r
+        assert r["moved_vs_sharp"] > r["before_vs_sharp"] + 0.2, r
+        assert _severe(browser) == []
+
+
+def test_hover_rings_the_point_without_drawing_every_point_and_selection_redraws(browser):
+    kv = _islands_kv()
+    with running_server(create_app([VectorSet("islands", kv, build_index(kv, "exact", recall_queries=0))])) as url:
+        browser.get(url + "/")
+        _wait_ready(browser)
+        r = browser.execute_async_script(HOVER_SELECT_JS, 777)
+        assert r["tooltip"] == "p777"
+        assert r["s1"]["full"] == r["s0"]["full"] and r["s1"]["still"] > r["s0"]["still"], r
+        assert r["dark"] >= 8, r  # most of the ring's circle is dark
+        # a new selection is never shown from the old picture
+        assert r["s2"]["full"] == r["s1"]["full"] + 1, r
+        assert _severe(browser) == []
+
+
 @pytest.mark.slow
 def test_a_million_points_render(browser, tmp_path, capsys):
     """1M random 8-d vectors: the page loads them and WebGL draws them (draw time printed)."""

@@ -98,16 +98,198 @@
     csv: function (name, method) { return 'map.csv?set=' + encodeURIComponent(name) + '&method=' + method; }
   };
 
+  // ------------------------------------------------------------------ the renderer
+  /* A renderer for regl-scatterplot (the interface of its createRenderer) made for large maps in
+   * browsers without a GPU, where WebGL runs on the CPU and every point drawn costs:
+   * - it draws straight into an 8-bit WebGL canvas the size of the map, without antialiasing (the
+   *   library's own draws into a float framebuffer the size of the window, then a full-screen pass);
+   * - while only the camera moves, it shows the last full drawing moved and scaled (one image copy
+   *   per frame) and draws every point again once the camera has rested SETTLE_MS, or after
+   *   MAX_STALE_MS of uninterrupted motion;
+   * - hover is a ring drawn over that picture, not a redraw of every point.
+   * Anything else (new points, colours, sizes, selection, lasso, size of the map) draws everything.
+   * `stats` counts the three kinds of frame; `settled()` resolves once the picture is sharp again;
+   * `motionCache = false` draws every point in every frame (what a GPU browser can afford).
+   */
+  var SETTLE_MS = 120, MAX_STALE_MS = 1000;
+
+  function viewAffine(m) { return [m[0], m[4], m[12], m[1], m[5], m[13]]; }  // camera view -> 2-D affine
+
+  function affineMul(a, b) {
+    return [a[0] * b[0] + a[1] * b[3], a[0] * b[1] + a[1] * b[4], a[0] * b[2] + a[1] * b[5] + a[2],
+      a[3] * b[0] + a[4] * b[3], a[3] * b[1] + a[4] * b[4], a[3] * b[2] + a[4] * b[5] + a[5]];
+  }
+
+  function affineInv(a) {
+    var det = a[0] * a[4] - a[1] * a[3];
+    return [a[4] / det, -a[1] / det, (a[1] * a[5] - a[4] * a[2]) / det,
+      -a[3] / det, a[0] / det, (a[3] * a[2] - a[0] * a[5]) / det];
+  }
+
+  function sameArray(a, b) {
+    if (a === b) { return true; }
+    if (!a || !b || a.length !== b.length) { return false; }
+    for (var i = 0; i < a.length; i++) { if (a[i] !== b[i]) { return false; } }
+    return true;
+  }
+
+  function createMapRenderer() {
+    var glCanvas = document.createElement('canvas');
+    // The first getContext fixes the attributes createRegl asks for again: no antialiasing (four
+    // times the fragments in software WebGL); the drawing buffer is kept, as the library needs.
+    glCanvas.getContext('webgl', { antialias: false, preserveDrawingBuffer: true });
+    var regl = window.createScatterplotRegl(glCanvas);
+    var supported = ['OES_texture_float', 'OES_element_index_uint', 'WEBGL_color_buffer_float', 'EXT_float_blend']
+      .every(function (ext) { return regl.hasExtension(ext); });
+    var frameFns = new Set();
+    var frame = regl.frame(function () { frameFns.forEach(function (fn) { fn(); }); });
+    var plot = null, shown = null, version = 0, lasso = false, forceFull = false;
+    var settleTimer = null, motionSince = 0, waiting = [], destroyed = false;
+    var stats = { full: 0, moved: 0, still: 0, fullMs: 0 };
+
+    function state() {
+      return { view: plot.get('cameraView').slice(), points: plot.get('points'), selected: plot.get('selectedPoints'),
+        version: version };
+    }
+
+    function ring(ctx) {
+      var i = plot.get('hoveredPoint');
+      if (!(i >= 0)) { return; }
+      var pos = plot.getScreenPosition(i);
+      if (!pos) { return; }
+      var dpr = window.devicePixelRatio || 1, size = plot.get('pointSize');
+      var r = (Math.max(typeof size === 'number' ? size : 3, 3) / 2 + 3) * dpr;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.lineWidth = 3 * dpr;
+      ctx.strokeStyle = 'rgba(255,255,255,0.9)';
+      ctx.beginPath(); ctx.arc(pos[0] * dpr, pos[1] * dpr, r, 0, 2 * Math.PI); ctx.stroke();
+      ctx.lineWidth = 1.5 * dpr;
+      ctx.strokeStyle = '#111';
+      ctx.stroke();
+    }
+
+    // The last full drawing (still in glCanvas) on the map, moved from its camera to `view`.
+    function showMoved(target, view) {
+      var ctx = target.getContext('2d'), w = target.width, h = target.height;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, w, h);
+      if (view) {
+        var screen = [h / 2, 0, w / 2, 0, -h / 2, h / 2];  // view space -> canvas pixels
+        var m = affineMul(affineMul(screen, viewAffine(view)), affineMul(affineInv(viewAffine(shown.view)), affineInv(screen)));
+        ctx.setTransform(m[0], m[3], m[1], m[4], m[2], m[5]);
+      }
+      ctx.drawImage(glCanvas, 0, 0);
+      ring(ctx);
+    }
+
+    function settleSoon() {
+      clearTimeout(settleTimer);
+      settleTimer = setTimeout(function () {
+        settleTimer = null;
+        forceFull = true;
+        if (plot && !destroyed) { plot.redraw(); }
+      }, SETTLE_MS);
+    }
+
+    function full(draw, target) {
+      var t0 = performance.now();
+      if (glCanvas.width !== target.width || glCanvas.height !== target.height) {
+        glCanvas.width = target.width;
+        glCanvas.height = target.height;
+        regl.poll();
+      }
+      regl.clear({ color: [0, 0, 0, 0], depth: 1 });
+      draw();
+      shown = plot ? state() : null;
+      forceFull = false;
+      motionSince = 0;
+      clearTimeout(settleTimer);
+      settleTimer = null;
+      showMoved(target, null);
+      stats.full++;
+      stats.fullMs = performance.now() - t0;
+      waiting.splice(0).forEach(function (resolve) { resolve(stats); });
+    }
+
+    function render(draw, target) {
+      if (!api.motionCache || !plot || !shown || forceFull || lasso || glCanvas.width !== target.width || glCanvas.height !== target.height) {
+        full(draw, target);
+        return;
+      }
+      var now = state();
+      if (now.version !== shown.version || now.points !== shown.points || !sameArray(now.selected, shown.selected)) {
+        full(draw, target);
+      } else if (sameArray(now.view, shown.view)) {
+        showMoved(target, null);  // only the hover changed
+        stats.still++;
+      } else {
+        var t = performance.now();
+        if (!motionSince) { motionSince = t; }
+        if (t - motionSince > MAX_STALE_MS) {
+          full(draw, target);
+          return;
+        }
+        showMoved(target, now.view);
+        stats.moved++;
+        settleSoon();
+      }
+    }
+
+    var api = {
+      motionCache: true,
+      get canvas() { return glCanvas; },
+      get regl() { return regl; },
+      get gamma() { return 1; },
+      set gamma(value) { /* no gamma pass: colours are drawn as given */ },
+      get isSupported() { return supported; },
+      get isDestroyed() { return destroyed; },
+      stats: stats,
+      render: render,
+      resize: function (width, height) {
+        glCanvas.width = Math.max(1, Math.floor(width * window.devicePixelRatio));
+        glCanvas.height = Math.max(1, Math.floor(height * window.devicePixelRatio));
+      },
+      refresh: function () { regl.poll(); },
+      onFrame: function (fn) { frameFns.add(fn); return function () { frameFns.delete(fn); }; },
+      // Follow a plot: changes made through these methods draw every point on the next frame.
+      attach: function (p) {
+        plot = p;
+        ['set', 'draw', 'clear', 'filter', 'unfilter', 'select', 'deselect'].forEach(function (name) {
+          var original = p[name];
+          p[name] = function () { version++; return original.apply(p, arguments); };
+        });
+        p.subscribe('lassoStart', function () { lasso = true; });
+        p.subscribe('lassoEnd', function () { lasso = false; version++; p.redraw(); });
+      },
+      settled: function () {
+        return new Promise(function (resolve) {
+          if (settleTimer === null && !forceFull) { resolve(stats); } else { waiting.push(resolve); }
+        });
+      },
+      destroy: function () {
+        destroyed = true;
+        clearTimeout(settleTimer);
+        frame.cancel();
+        regl.destroy();
+      }
+    };
+    return api;
+  }
+
   // ------------------------------------------------------------------ the maps
   function makePlot(side) {
     var canvas = $('canvas-' + side);
     var rect = canvas.getBoundingClientRect();
+    var renderer = createMapRenderer();
     var plot = window.createScatterplot({
-      canvas: canvas, width: Math.max(rect.width, 10), height: Math.max(rect.height, 10),
+      renderer: renderer, canvas: canvas, width: Math.max(rect.width, 10), height: Math.max(rect.height, 10),
       pointSize: 3, backgroundColor: [1, 1, 1, 1], pointColor: PALETTE, colorBy: 'valueA',
       pointColorActive: [0.1, 0.1, 0.1, 1], pointSizeSelected: 3, pointOutlineWidth: 2,
+      pointColorHover: [0, 0, 0, 0],  // the renderer rings the hovered point instead of drawing all again
       lassoOnLongPress: false
     });
+    renderer.attach(plot);
+    plot.renderer = renderer;
     plot.subscribe('pointOver', function (i) {
       var v = views[side];
       var tip = $('tooltip');
@@ -299,6 +481,7 @@
       jobs.push(loadView('b', b));
     } else if (views.b) {
       views.b.plot.destroy();
+      views.b.plot.renderer.destroy();  // a renderer passed in is the caller's to destroy
       delete views.b;
     }
     return Promise.all(jobs).then(function () {
