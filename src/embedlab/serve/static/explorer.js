@@ -105,10 +105,12 @@
    *   library's own draws into a float framebuffer the size of the window, then a full-screen pass);
    * - while only the camera moves, it shows the last full drawing moved and scaled (one image copy
    *   per frame) and draws every point again once the camera has rested SETTLE_MS, or after
-   *   MAX_STALE_MS of uninterrupted motion;
+   *   uninterrupted motion of MAX_STALE_MS or 8 full drawings' time, whichever is longer (so at
+   *   most about one frame in nine draws every point however slow that is);
    * - hover is a ring drawn over that picture, not a redraw of every point.
    * Anything else (new points, colours, sizes, selection, lasso, size of the map) draws everything.
-   * `stats` counts the three kinds of frame; `settled()` resolves once the picture is sharp again;
+   * `stats` counts the three kinds of frame (and times the last full drawing, fullMs); `settled()`
+   * resolves once the picture is sharp again;
    * `motionCache = false` draws every point in every frame (what a GPU browser can afford).
    */
   var SETTLE_MS = 120, MAX_STALE_MS = 1000;
@@ -207,7 +209,7 @@
       settleTimer = null;
       showMoved(target, null);
       stats.full++;
-      stats.fullMs = performance.now() - t0;
+      requestAnimationFrame(function () { stats.fullMs = performance.now() - t0; });  // once drawn
       waiting.splice(0).forEach(function (resolve) { resolve(stats); });
     }
 
@@ -225,7 +227,7 @@
       } else {
         var t = performance.now();
         if (!motionSince) { motionSince = t; }
-        if (t - motionSince > MAX_STALE_MS) {
+        if (t - motionSince > Math.max(MAX_STALE_MS, 8 * stats.fullMs)) {
           full(draw, target);
           return;
         }
