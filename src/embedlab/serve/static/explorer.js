@@ -213,24 +213,24 @@
       waiting.splice(0).forEach(function (resolve) { resolve(stats); });
     }
 
+    // Whether the last full drawing can stand for this frame: only the camera or the hover changed.
+    function reusable(target, now) {
+      return api.motionCache && shown && !forceFull && !lasso && glCanvas.width === target.width &&
+        glCanvas.height === target.height && now.version === shown.version && now.points === shown.points &&
+        sameArray(now.selected, shown.selected);
+    }
+
     function render(draw, target) {
-      if (!api.motionCache || !plot || !shown || forceFull || lasso || glCanvas.width !== target.width || glCanvas.height !== target.height) {
-        full(draw, target);
-        return;
-      }
-      var now = state();
-      if (now.version !== shown.version || now.points !== shown.points || !sameArray(now.selected, shown.selected)) {
+      var now = plot ? state() : null, t = performance.now();
+      if (!now || !reusable(target, now)) {
         full(draw, target);
       } else if (sameArray(now.view, shown.view)) {
         showMoved(target, null);  // only the hover changed
         stats.still++;
+      } else if (motionSince && t - motionSince > Math.max(MAX_STALE_MS, 8 * stats.fullMs)) {
+        full(draw, target);  // moving for a while: draw every point once
       } else {
-        var t = performance.now();
-        if (!motionSince) { motionSince = t; }
-        if (t - motionSince > Math.max(MAX_STALE_MS, 8 * stats.fullMs)) {
-          full(draw, target);
-          return;
-        }
+        motionSince = motionSince || t;
         showMoved(target, now.view);
         stats.moved++;
         settleSoon();
