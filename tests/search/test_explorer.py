@@ -222,8 +222,11 @@ def test_hover_rings_the_point_without_drawing_every_point_and_selection_redraws
         assert r["tooltip"] == "p777"
         assert r["s1"]["full"] == r["s0"]["full"] and r["s1"]["still"] > r["s0"]["still"], r
         assert r["dark"] >= 8, r  # most of the ring's circle is dark
-        # a new selection is never shown from the old picture
-        assert r["s2"]["full"] == r["s1"]["full"] + 1, r
+        # a new selection is never shown from the old picture: the next frame draws every point
+        # (the page's own select handler may fetch the neighbours and select them too before that
+        # frame, which is a second full drawing, never a reused one)
+        assert r["s2"]["full"] >= r["s1"]["full"] + 1, r
+        assert (r["s2"]["still"], r["s2"]["moved"]) == (r["s1"]["still"], r["s1"]["moved"]), r
         assert _severe(browser) == []
 
 
