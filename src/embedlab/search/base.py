@@ -270,13 +270,12 @@ class BaseIndex:
         rows = np.asarray(rows, dtype=np.int64)
         vectors = self._reconstruct(rows)
         scores, found = self._search_rows(np.ascontiguousarray(vectors, dtype=np.float32), min(k + 1, MAX_K + 1))
-        out_s = np.full((len(rows), k), -np.inf, np.float32)
-        out_r = np.full((len(rows), k), -1, np.int64)
-        for i, row in enumerate(rows):
-            keep = (found[i] != row) & (found[i] >= 0)
-            r, s = found[i][keep][:k], scores[i][keep][:k]
-            out_r[i, : len(r)] = r
-            out_s[i, : len(s)] = s
+        # per query, the first k results that are neither the row itself nor missing (-1), in order
+        keep = (found != rows[:, None]) & (found >= 0)
+        order = np.argsort(~keep, axis=1, kind="stable")[:, :k]
+        kept = np.take_along_axis(keep, order, axis=1)
+        out_r = np.where(kept, np.take_along_axis(found, order, axis=1), -1).astype(np.int64, copy=False)
+        out_s = np.where(kept, np.take_along_axis(scores, order, axis=1), -np.inf).astype(np.float32, copy=False)
         return out_s, out_r
 
     def search_keys(self, keys: Sequence[str], k: int = 10) -> list[list[tuple[str, float]]]:
