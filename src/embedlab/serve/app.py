@@ -215,22 +215,28 @@ class _MetricsAndLimits:
 
 
 class _NeighborsFastPath:
-    """Pure ASGI handler of the plain ``GET /neighbors`` request (token right, ``key`` and ``k`` valid,
-    ``set`` known, key stored): the same checks and answer as the FastAPI route without its
-    per-request dependency and validation machinery (most of the CPU of a request). Anything
-    else, every error included, goes on to the FastAPI route, so errors and messages stay one."""
+    """The plain ``GET /neighbors`` request (token right, ``key`` and ``k`` valid, ``set`` known, key
+    stored, no body), answered ahead of FastAPI's middleware stack and its per-request dependency
+    and validation machinery (most of the CPU of a request): the same checks and answer as the
+    route, counted in the same metrics. Anything else, every error included, goes on to the FastAPI
+    route, so errors and messages stay one."""
 
-    def __init__(self, app: Any, answer: Any, expected: bytes | None, max_k: int) -> None:
-        self.app = app
-        self.answer = answer  # async (vs, key, row, k) -> bytes, or None to fall through
+    def __init__(self, answer: Any, expected: bytes | None, max_k: int, metrics: _Metrics) -> None:
+        self.answer = answer  # async (key, k, set name) -> bytes, or None to decline
         self.expected = expected
         self.max_k = max_k
+        self.metrics = metrics
 
     def _parse(self, scope: Any) -> tuple[str, int, str | None] | None:
-        if self.expected is not None:
-            got = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
-            if not hmac.compare_digest(got, self.expected):
-                return None
+        auth: bytes | None = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                if auth is None:  # the first one counts, as for the route
+                    auth = value
+            elif name == b"content-length" or name == b"transfer-encoding":
+                return None  # a GET with a body: the route (and the body bound) deal with it
+        if self.expected is not None and not hmac.compare_digest(auth or b"", self.expected):
+            return None
         key: str | None = None
         k, set_name = 10, None
         for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True,
@@ -247,25 +253,46 @@ class _NeighborsFastPath:
             return None
         return key, k, set_name
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/neighbors" and scope["method"] == "GET":
-            try:
-                parsed = self._parse(scope)
-            except ValueError:  # undecodable or too many parameters: the route says what is wrong
-                parsed = None
-            body = None
-            if parsed is not None:
-                try:
-                    body = await self.answer(*parsed)
-                except Exception:  # noqa: BLE001 - the route answers it again with its error mapping
-                    body = None
-            if body is not None:
-                await send({"type": "http.response.start", "status": 200,
-                            "headers": [(b"content-length", str(len(body)).encode()),
-                                        (b"content-type", b"application/json")]})
-                await send({"type": "http.response.body", "body": body})
+    async def handle(self, scope: Any, send: Any) -> bool:
+        """Answer the request and return True, or return False (nothing sent) to decline it."""
+        start = time.perf_counter()
+        try:
+            parsed = self._parse(scope)
+        except ValueError:  # undecodable or too many parameters: the route says what is wrong
+            return False
+        if parsed is None:
+            return False
+        try:
+            body = await self.answer(*parsed)
+        except Exception:  # noqa: BLE001 - the route answers it again with its error mapping
+            return False
+        if body is None:
+            return False
+        try:
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-length", str(len(body)).encode()),
+                                    (b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": body})
+        finally:
+            self.metrics.record("/neighbors", 200, time.perf_counter() - start)
+        return True
+
+
+def _service_class() -> type:
+    """FastAPI whose plain ``GET /neighbors`` is tried on its fast path before the middleware stack."""
+    from fastapi import FastAPI
+
+    class ServiceApp(FastAPI):
+        fast_path: _NeighborsFastPath | None = None
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            fast = self.fast_path
+            if (fast is not None and scope["type"] == "http" and scope["path"] == "/neighbors"
+                    and scope["method"] == "GET" and await fast.handle(scope, send)):
                 return
-        await self.app(scope, receive, send)
+            await super().__call__(scope, receive, send)
+
+    return ServiceApp
 
 
 def _static_dir() -> Path:
@@ -319,7 +346,7 @@ def create_app(
         if query_log is not None:
             query_log.close()
 
-    app = FastAPI(title=f"{title} vector service", version="1", docs_url=None, redoc_url=None, lifespan=lifespan,
+    app = _service_class()(title=f"{title} vector service", version="1", docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Nearest neighbours, similarities and analogies over embedlab vectors.")
 
     @app.get("/docs", include_in_schema=False)
@@ -371,8 +398,7 @@ def create_app(
         scores, rows = await vs.batcher.rows(row, k)
         return _json_bytes({"key": key, "set": vs.name, "neighbors": named(vs, scores, rows)})
 
-    # the plain /neighbors request skips FastAPI (inside the metrics, so it is counted the same)
-    app.add_middleware(_NeighborsFastPath, answer=fast_neighbors, expected=expected, max_k=limits.max_k)
+    app.fast_path = _NeighborsFastPath(fast_neighbors, expected, limits.max_k, metrics)
     app.add_middleware(_MetricsAndLimits, metrics=metrics, max_body=limits.max_body_bytes)
 
     # ---------------------------------------------------------------- helpers
