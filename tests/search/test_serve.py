@@ -157,6 +157,9 @@ def test_bodies_and_batches_are_bounded(server):
 
     streamed = client.post("/search", content=chunks(), headers={"content-type": "application/json"})
     assert streamed.status_code == 413
+    # a plain /neighbors query declaring an oversized body is not waved through by the fast path
+    get_big = client.request("GET", "/neighbors", params={"key": "w1"}, content=b" " * 300_000)
+    assert get_big.status_code == 413 and "over 200000 bytes" in get_big.json()["error"]
     many = client.post("/search", json={"vectors": [[0.1] * 32] * 51})
     assert many.status_code == 422 and "at most 50 per request" in many.json()["error"]
     wrong_dim = client.post("/search", json={"vectors": [[0.1] * 5]})
