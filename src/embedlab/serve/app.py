@@ -32,6 +32,7 @@ FILE`` reads these lines.
 
 
 import contextlib
+import functools
 import hmac
 import json
 import os
@@ -256,14 +257,9 @@ class _NeighborsFastPath:
     async def handle(self, scope: Any, send: Any) -> bool:
         """Answer the request and return True, or return False (nothing sent) to decline it."""
         start = time.perf_counter()
-        try:
+        try:  # undecodable query, too many parameters, a failing search: the route says what is wrong
             parsed = self._parse(scope)
-        except ValueError:  # undecodable or too many parameters: the route says what is wrong
-            return False
-        if parsed is None:
-            return False
-        try:
-            body = await self.answer(*parsed)
+            body = None if parsed is None else await self.answer(*parsed)
         except Exception:  # noqa: BLE001 - the route answers it again with its error mapping
             return False
         if body is None:
@@ -278,6 +274,7 @@ class _NeighborsFastPath:
         return True
 
 
+@functools.cache
 def _service_class() -> type:
     """FastAPI whose plain ``GET /neighbors`` is tried on its fast path before the middleware stack."""
     from fastapi import FastAPI
@@ -309,7 +306,7 @@ def create_app(
 ) -> Any:
     """The FastAPI application serving ``sets`` (the first is the default)."""
     require("fastapi", "serve")
-    from fastapi import Depends, FastAPI, Query, Request
+    from fastapi import Depends, Query, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse, Response
     from fastapi.staticfiles import StaticFiles
@@ -346,8 +343,9 @@ def create_app(
         if query_log is not None:
             query_log.close()
 
-    app = _service_class()(title=f"{title} vector service", version="1", docs_url=None, redoc_url=None, lifespan=lifespan,
-                  description="Nearest neighbours, similarities and analogies over embedlab vectors.")
+    app = _service_class()(title=f"{title} vector service", version="1", docs_url=None, redoc_url=None,
+                           lifespan=lifespan,
+                           description="Nearest neighbours, similarities and analogies over embedlab vectors.")
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> Response:  # FastAPI's own /docs page loads Swagger UI from a CDN
