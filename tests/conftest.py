@@ -1,14 +1,24 @@
-"""Shared fixtures: seeds, paths to the repo's sample data and to ../shared/data."""
+"""Shared fixtures: seeds and the benchmark data sets by name (``embedlab datasets``).
+
+Data sets are found as ``embedlab datasets path NAME`` finds them: the ``EMBEDLAB_DATA`` mirror,
+then the data home. In a checkout with ``../shared/data`` beside it (this project's CI), that folder
+is the mirror unless ``EMBEDLAB_DATA`` says otherwise. A test whose data set is absent skips with
+the command that fetches it.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from data_sets import dataset_or_skip
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("EMBEDLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
+_NEIGHBOUR_MIRROR = REPO.parent / "shared" / "data"
+if "EMBEDLAB_DATA" not in os.environ and _NEIGHBOUR_MIRROR.is_dir():
+    os.environ["EMBEDLAB_DATA"] = str(_NEIGHBOUR_MIRROR)
 
 
 @pytest.fixture
@@ -17,8 +27,6 @@ def seed() -> int:
 
 
 @pytest.fixture
-def shared_data() -> Path:
-    """../shared/data (benchmark and task data); skips when the folder is absent."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared benchmark data not found at {SHARED_DATA} (set EMBEDLAB_SHARED_DATA)")
-    return SHARED_DATA
+def data() -> Callable[[str], Path]:
+    """``data("cora")``: the data set's file or folder; skips, naming the fetch command, if absent."""
+    return dataset_or_skip

@@ -55,20 +55,36 @@ def test_quickstart_output_must_be_a_folder(cli, tmp_path):
     assert_cli_error(cli("quickstart", "-o", blocker), r"file: exists and is not a folder")
 
 
-def test_readme_starts_with_the_two_commands():
+def test_readme_starts_with_the_two_commands_that_ci_runs():
+    """The README's first lines are the install-and-quickstart and test commands, and .ci/run
+    reads them from there (so they cannot drift apart) and installs nothing else of its own."""
     lines = README.read_text(encoding="utf-8").splitlines()
-    first_block = lines[lines.index("```bash") + 1 : lines.index("```", lines.index("```bash") + 1)]
-    assert lines.index("```bash") <= 3  # right under the title
-    assert first_block == ['pip install -e ".[all]" && embedlab quickstart', "python3 -m pytest -q"]
+    start = lines.index("```bash")
+    first_block = lines[start + 1 : lines.index("```", start + 1)]
+    assert start <= 3  # right under the title
+    assert len(first_block) == 2
+    install, test = first_block
+    assert install.startswith("python3 -m venv .venv && . .venv/bin/activate && bash scripts/install.sh")
+    assert install.endswith("&& embedlab quickstart")
+    assert test == "python3 -m pytest -q"
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    assert "python3 -m pytest -q" in ci.splitlines()[-1]
+    assert "README.md" in ci and 'eval "$command"' in ci
+    assert "pip install" not in ci and "pytest" not in ci  # everything comes from the README
+    assert re.search(r"apt-get install [a-z]", "\n".join(lines[:40]))  # the Debian packages it names
+
+
+def test_install_script_picks_the_cpu_build_without_a_gpu():
+    script = (REPO / "scripts" / "install.sh").read_text(encoding="utf-8")
+    assert "nvidia-smi" in script and "+cpu" in script and "recbole==1.2.1" in script
 
 
 def _readme_command_lines() -> list[list[str]]:
     commands = []
     for block in code_blocks("bash"):
         for line in block.replace("\\\n", " ").splitlines():
-            for part in line.split("&&"):
+            inner = re.findall(r"\$\((embedlab [^)]*)\)", line)  # command substitutions are commands too
+            line = re.sub(r"\$\(embedlab [^)]*\)", "PATH", line)
+            for part in [*line.split("&&"), *inner]:
                 words = shlex.split(part, comments=True)
                 if words and words[0] == "embedlab":
                     commands.append(words[1:])
@@ -96,16 +112,30 @@ def test_readme_cli_examples_parse():
             pytest.fail(f"README line `embedlab {' '.join(args)}` does not parse: {exc}")
 
 
+def readme_blocks_with_lines(language: str) -> list[tuple[int, str]]:
+    """(README line of the block's first code line, code) for each ```language block."""
+    text = README.read_text(encoding="utf-8")
+    return [(text.count("\n", 0, m.start(1)) + 1, m.group(1))
+            for m in re.finditer(rf"```{language}\n(.*?)```", text, flags=re.S)]
+
+
 def test_readme_python_blocks_run(tmp_path, monkeypatch, capsys):
-    blocks = code_blocks("python")
+    blocks = readme_blocks_with_lines("python")
     assert blocks, "the README has no Python example"
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "__readme__"}
-    for block in blocks:
-        exec(compile(block, str(README), "exec"), namespace)  # noqa: S102 - our own README
+    for line, block in blocks:
+        # padded so that a traceback names the README's own line numbers
+        exec(compile("\n" * (line - 1) + block, str(README), "exec"), namespace)  # noqa: S102 - our own README
     out = capsys.readouterr().out
     assert "similarity:wordsim353 spearman" in out and "analogy:google accuracy" in out
     assert (tmp_path / "vectors.npz").is_file()
+
+
+def test_readme_block_line_numbers_are_the_readmes():
+    text = README.read_text(encoding="utf-8").splitlines()
+    for line, block in readme_blocks_with_lines("python"):
+        assert text[line - 1] == block.splitlines()[0]
 
 
 def test_example_script_runs(tmp_path, monkeypatch, capsys):

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")
+pytest.importorskip("sklearn", reason="sklearn is not installed: pip install 'embedlab[methods]'")
 
 from embedlab.vectors import KeyedVectors  # noqa: E402
 from embedlab.vectors.io import save_vectors  # noqa: E402

@@ -101,8 +101,8 @@ def test_finetune_then_encode_with_the_saved_folder(cli, tmp_path):
     assert r.exit_code == 0, r.stderr and load_vectors(tmp_path / "v.npz").vector_size == 384
 
 
-def test_pairs_from_qrels_split_and_from_columns(cli, tmp_path, shared_data):
-    folder = shared_data / "retrieval" / "cranfield"
+def test_pairs_from_qrels_split_and_from_columns(cli, tmp_path, data):
+    folder = data("cranfield")
     train, test = tmp_path / "train.tsv", tmp_path / "test.tsv"
     held = tmp_path / "heldout"
     assert cli("pairs", folder, "-o", train, "--split", "train", "--seed", "1", "--heldout", held).exit_code == 0

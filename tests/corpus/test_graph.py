@@ -89,7 +89,7 @@ def test_empty_and_missing(tmp_path):
 
 
 def test_networkx_and_scipy_inputs():
-    nx = pytest.importorskip("networkx")
+    nx = pytest.importorskip("networkx", reason="networkx is not installed: pip install 'embedlab[test]'")
     G = nx.karate_club_graph()
     g = as_graph(G, weighted=True)
     assert g.n_nodes == 34 and g.n_edges == G.number_of_edges() and g.weighted
@@ -110,7 +110,7 @@ def test_memory_is_close_to_the_csr():
 
 
 def test_split_edges_keeps_nodes_covered(tmp_path):
-    nx = pytest.importorskip("networkx")
+    nx = pytest.importorskip("networkx", reason="networkx is not installed: pip install 'embedlab[test]'")
     g = as_graph(nx.connected_caveman_graph(20, 6))
     s = split_edges(g, 0.2, seed=3)
     covered = np.unique(s.train)
@@ -134,8 +134,8 @@ def test_node_labels_file(tmp_path):
         read_node_labels(_write(tmp_path, "1 x\n1 y\n", "m.txt"))
 
 
-def test_planetoid_cora(shared_data):
-    d = load_planetoid(shared_data / "graph" / "planetoid-cora")
+def test_planetoid_cora(data):
+    d = load_planetoid(data("cora"))
     assert d.graph.n_nodes == 2708 and d.graph.n_edges == 5278  # undirected, deduplicated (as PyG)
     assert d.features.shape == (2708, 1433)
     assert (len(d.train), len(d.val), len(d.test)) == (140, 500, 1000)
@@ -145,7 +145,7 @@ def test_planetoid_cora(shared_data):
     assert len(val.split["test"]) == 500 and len(test.split["test"]) == 1000
 
 
-def test_karateclub(shared_data):
-    g, labels = load_karateclub(shared_data / "graph" / "karateclub-lastfm")
+def test_karateclub(data):
+    g, labels = load_karateclub(data("lastfm"))
     assert g.n_nodes == len(labels) == 7624
     assert set(labels.nodes) == set(g.nodes)

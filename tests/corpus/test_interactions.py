@@ -85,8 +85,8 @@ def test_basket_lines_one_separator_per_file(tmp_path, caplog):
     assert "every basket holds a single item" in caplog.text
 
 
-def test_groceries_baskets(shared_data):
-    path = shared_data / "recommendation" / "groceries.csv"
+def test_groceries_baskets(data):
+    path = data("groceries")
     if not path.is_file():
         pytest.skip(f"{path} not found")
     inter = read_interactions(path)

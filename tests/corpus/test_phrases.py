@@ -34,7 +34,7 @@ def test_collocations_in_real_text(fitted: Phrases) -> None:
 
 @pytest.mark.parametrize(("scoring", "threshold"), [("default", 10.0), ("npmi", 0.5)])
 def test_same_phrases_as_gensim(kjv: list[list[str]], scoring: str, threshold: float) -> None:
-    gensim_phrases = pytest.importorskip("gensim.models.phrases")
+    gensim_phrases = pytest.importorskip("gensim.models.phrases", reason="gensim.models.phrases is not installed: pip install 'embedlab[test]'")
     sample = kjv[:4000]
     ours = Phrases(min_count=5, threshold=threshold, scoring=scoring).fit(sample)
     theirs = gensim_phrases.Phrases(sample, min_count=5, threshold=threshold, scoring=scoring)

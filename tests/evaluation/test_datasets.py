@@ -27,8 +27,8 @@ def test_bundled_sets_by_name():
     assert g.sections[int(g.section_of[-1])] == "gram9-plural-verbs"
 
 
-def test_every_shared_similarity_file(shared_data):
-    files = sorted((shared_data / "word-similarity").glob("*.txt"))
+def test_every_shared_similarity_file(data):
+    files = sorted(data("word-similarity").glob("*.txt"))
     assert len(files) >= 7
     for path in files:
         ds = load_similarity(path)
@@ -39,9 +39,9 @@ def test_every_shared_similarity_file(shared_data):
         assert (ds.word1[0], ds.word2[0], ds.scores[0]) == (first[0], first[1], float(first[2]))
 
 
-def test_every_shared_analogy_file(shared_data):
+def test_every_shared_analogy_file(data):
     expected = {"google-analogies.csv": 19544, "msr.csv": 8000}
-    for path in sorted((shared_data / "analogy").glob("*.csv")):
+    for path in sorted(data("analogy").glob("*.csv")):
         with open(path, encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
         ds = load_analogy(path)
@@ -50,8 +50,8 @@ def test_every_shared_analogy_file(shared_data):
         assert ds.sections == list(dict.fromkeys(r["type"] for r in rows))
 
 
-def test_vecto_google_csv_equals_bundled_questions_words(shared_data):
-    csv_set = load_analogy(shared_data / "analogy" / "google-analogies.csv")
+def test_vecto_google_csv_equals_bundled_questions_words(data):
+    csv_set = load_analogy(data("analogy") / "google-analogies.csv")
     txt_set = load_analogy("google")
     assert csv_set.questions == txt_set.questions
     assert csv_set.sections == txt_set.sections

@@ -152,26 +152,26 @@ def test_outlier_position_oracle_and_word_tasks(tmp_path):
     assert out.n == 2
 
 
-def test_real_sets_from_shared_data(shared_data):
+def test_real_sets_from_shared_data(data):
     kv = glove()
-    sst = TextClassification(shared_data / "classification/SST-2/dev.tsv", n_boot=200).evaluate(kv)
+    sst = TextClassification(data("sst2") / "dev.tsv", n_boot=200).evaluate(kv)
     assert sst.n == 872 and sst.metrics["accuracy"] > 0.62
-    cran = make_evaluator(f"retrieval:{shared_data / 'retrieval/cranfield'}").evaluate(kv)
+    cran = make_evaluator(f"retrieval:{data("cranfield")}").evaluate(kv)
     assert cran.n == 225 and cran.metrics["mrr"] > 0.15 and cran.metrics["ndcg@10"] > 0.07
     assert any("mapped by order" in w for w in cran.details["warnings"])
-    sts = make_evaluator(f"sts:{shared_data / 'sts/stsbenchmark/sts-dev.csv'}").evaluate(kv)
+    sts = make_evaluator(f"sts:{data("stsb") / "sts-dev.csv"}").evaluate(kv)
     assert sts.n == 1500 and sts.metrics["spearman"] > 0.45
-    ess = make_evaluator(f"categorization:{shared_data / 'word-categorization/essli-2008.csv'}").evaluate(kv)
+    ess = make_evaluator(f"categorization:{data("word-categorization") / "essli-2008.csv"}").evaluate(kv)
     assert ess.metrics["purity"] > 0.45
-    out = make_evaluator(f"outliers:{shared_data / 'outlier-detection/8-8-8.csv'}").evaluate(kv)
+    out = make_evaluator(f"outliers:{data("outlier-detection")}").evaluate(kv)
     assert out.metrics["accuracy"] > 0.3 and out.metrics["opp"] > 0.7
     json.dumps([r.to_dict() for r in (sst, cran, sts, ess, out)])  # JSON-safe results
 
 
-def test_nltk_zips_load_by_category(shared_data):
-    subj = load_labelled_texts(shared_data / "classification/subjectivity.zip")
+def test_nltk_zips_load_by_category(data):
+    subj = load_labelled_texts(data("subjectivity"))
     assert sorted(set(subj.labels)) == ["plot", "quote"] and len(subj.texts) == 10000
-    pol = load_labelled_texts(shared_data / "classification/sentence_polarity.zip")
+    pol = load_labelled_texts(data("sentence-polarity"))
     assert sorted(set(pol.labels)) == ["neg", "pos"] and len(pol.texts) == 10662
 
 

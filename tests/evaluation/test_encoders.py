@@ -42,13 +42,13 @@ def test_unknown_embedding_kind_is_a_one_line_error():
         PooledVectors(None, "max")  # type: ignore[arg-type]
 
 
-def test_pooled_vectors_equal_the_task_default_they_name(shared_data):
+def test_pooled_vectors_equal_the_task_default_they_name(data):
     from downstream_helpers import glove
 
     from embedlab.evaluation.sts import SentenceSimilarity
     from embedlab.corpus.taskdata import load_sentence_pairs
 
-    d = load_sentence_pairs(shared_data / "sts" / "stsbenchmark" / "sts-dev.csv")
+    d = load_sentence_pairs(data("stsb") / "sts-dev.csv")
     d.s1, d.s2, d.scores = d.s1[:300], d.s2[:300], d.scores[:300]
     kv = glove()
     mean_task = SentenceSimilarity(d, doc_method="mean")
@@ -93,13 +93,13 @@ def test_bm25_matches_the_lucene_formula():
     assert is_ranker(ranker) and not is_text_encoder(ranker)
 
 
-def test_bm25_and_hybrid_on_cranfield(shared_data):
+def test_bm25_and_hybrid_on_cranfield(data):
     from downstream_helpers import glove
 
     from embedlab.evaluation.retrieval import Retrieval
     from embedlab.models.bm25 import BM25
 
-    task = Retrieval(shared_data / "retrieval" / "cranfield", n_boot=200)
+    task = Retrieval(data("cranfield"), n_boot=200)
     bm = task.evaluate(BM25())
     dense = task.evaluate(PooledVectors(glove(), "tfidf"))
     fused = task.evaluate(HybridRanker(BM25(), PooledVectors(glove(), "tfidf")))
@@ -121,13 +121,13 @@ def minilm(tmp_path_factory):
     return SentenceEncoder(cache_dir=str(tmp_path_factory.mktemp("cache")), show_progress=False)
 
 
-def test_sts_with_minilm_beats_glove(shared_data, minilm):
+def test_sts_with_minilm_beats_glove(data, minilm):
     from downstream_helpers import glove
 
     from embedlab.evaluation.sts import SentenceSimilarity
     from embedlab.corpus.taskdata import load_sentence_pairs
 
-    d = load_sentence_pairs(shared_data / "sts" / "stsbenchmark" / "sts-dev.csv")
+    d = load_sentence_pairs(data("stsb") / "sts-dev.csv")
     d.s1, d.s2, d.scores = d.s1[:200], d.s2[:200], d.scores[:200]
     task = SentenceSimilarity(d, n_boot=200)
     r = task.evaluate(minilm)
@@ -136,12 +136,12 @@ def test_sts_with_minilm_beats_glove(shared_data, minilm):
     assert r.metrics["spearman"] > 0.75 and r.metrics["spearman"] > g.metrics["spearman"]
 
 
-def test_classification_and_clustering_accept_an_encoder(shared_data, minilm):
+def test_classification_and_clustering_accept_an_encoder(data, minilm):
     from embedlab.evaluation.classification import TextClassification
     from embedlab.evaluation.clustering import DocumentClustering
     from embedlab.corpus.taskdata import LabelledTexts, load_labelled_texts
 
-    full = load_labelled_texts(shared_data / "classification" / "sentence_polarity.zip")
+    full = load_labelled_texts(data("sentence-polarity"))
     rng = np.random.default_rng(0)
     idx = rng.choice(len(full.texts), size=400, replace=False)
     data = LabelledTexts([full.texts[i] for i in idx], [full.labels[i] for i in idx], full.source)
@@ -151,7 +151,7 @@ def test_classification_and_clustering_accept_an_encoder(shared_data, minilm):
     assert 0.0 <= clu.metrics["v_measure"] <= 1.0 and clu.details["doc_method"] == "encoder:SentenceEncoder"
 
 
-def test_compare_mixes_encoders_rankers_and_word_vectors(shared_data, minilm):
+def test_compare_mixes_encoders_rankers_and_word_vectors(data, minilm):
     from downstream_helpers import glove
 
     from embedlab.evaluation import make_evaluator
@@ -160,7 +160,7 @@ def test_compare_mixes_encoders_rankers_and_word_vectors(shared_data, minilm):
     from embedlab.corpus.taskdata import RetrievalData, load_retrieval
     from embedlab.models.bm25 import BM25
 
-    full = load_retrieval(shared_data / "retrieval" / "cranfield")
+    full = load_retrieval(data("cranfield"))
     keep = full.doc_ids[:40]
     qrels = {q: {d: r for d, r in rel.items() if d in set(keep)} for q, rel in full.qrels.items()}
     qrels = {q: rel for q, rel in qrels.items() if rel}

@@ -65,7 +65,7 @@ def test_node_classification_standard_split_and_tuning_parts():
 
 
 def test_link_prediction_on_a_split(tmp_path):
-    nx = pytest.importorskip("networkx")
+    nx = pytest.importorskip("networkx", reason="networkx is not installed: pip install 'embedlab[test]'")
     G = nx.connected_caveman_graph(12, 8)
     g = Graph.from_networkx(G)
     split = split_edges(g, 0.15, seed=0)

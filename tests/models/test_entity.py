@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("torch", reason="entity embeddings need the torch extra: pip install 'embedlab[torch]'")
-pd = pytest.importorskip("pandas")
+pd = pytest.importorskip("pandas", reason="pandas is not installed: pip install 'embedlab[methods]'")
 
 from embedlab.exceptions import DataError, InvalidParameterError  # noqa: E402
 from embedlab.models.entity import UNKNOWN, EntityEmbedder, default_embedding_size  # noqa: E402

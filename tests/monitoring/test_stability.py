@@ -67,7 +67,7 @@ def test_parse_method_options():
 
 
 def test_cli_stability_on_dask(tmp_path, run_cli):
-    pytest.importorskip("distributed")
+    pytest.importorskip("distributed", reason="distributed is not installed: pip install 'embedlab[tune]'")
     corpus = write_topic_corpus(tmp_path / "topics.txt", n_sentences=400)
     r = run_cli("stability", "word2vec", corpus, "--vector-size", 8, "--epochs", 1, "--min-count", 2, "--seeds", 2,
                 "-o", tmp_path / "st", "--dask", "local", "--jobs", 2, "-s", "wordsim353", "--json", "--no-progress")

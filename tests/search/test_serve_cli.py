@@ -59,7 +59,7 @@ def test_index_from_other_vectors_is_refused(cli, vectors, tmp_path):
 def test_serve_command_end_to_end(vectors, tmp_path, workers):
     """The real command in a subprocess: prints its URL, answers with the token, stops on SIGINT
     (with --workers 2 too: two processes on the one port, both logging queries to the one file)."""
-    httpx = pytest.importorskip("httpx")
+    httpx = pytest.importorskip("httpx", reason="httpx is not installed: pip install 'embedlab[serve]'")
     port = free_port()
     log = tmp_path / "q.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "embedlab", "serve", str(vectors), "--port", str(port),

@@ -107,7 +107,7 @@ def test_two_processes_share_a_postgresql_study(tmp_path, corpus, postgres_url):
 
 
 def test_dask_local_cluster(tmp_path, corpus, model, space):
-    pytest.importorskip("distributed")
+    pytest.importorskip("distributed", reason="distributed is not installed: pip install 'embedlab[tune]'")
     model.set_params(epochs=2)
     res = tune(model, str(corpus), "similarity:wordsim353", space=space, n_trials=3, n_jobs=2,
                dask="local", outdir=tmp_path)

@@ -12,7 +12,7 @@ from embedlab.exceptions import DataError, FormatError, InputFileError, InvalidP
 from embedlab.vectors import KeyedVectors
 from embedlab.vectors.io import FORMATS, infer_format, load_vectors, register_format, save_vectors
 
-gensim_kv = pytest.importorskip("gensim.models.keyedvectors")
+gensim_kv = pytest.importorskip("gensim.models.keyedvectors", reason="gensim.models.keyedvectors is not installed: pip install 'embedlab[test]'")
 
 KEYS = ["the", "Straße", "日本", "naïve", "café", "x", "emoji🙂", "UPPER"]
 

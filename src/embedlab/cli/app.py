@@ -48,6 +48,7 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.pairs",
     "embedlab.cli.drift",
     "embedlab.cli.stability",
+    "embedlab.cli.datasets",
 ]
 
 # Modules adding ``embedlab train <method>`` commands through ``register(train_app)``.
