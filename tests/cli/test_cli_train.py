@@ -125,7 +125,7 @@ def test_checkpoint_then_resume_equals_uninterrupted_run(cli, tmp_path, topic_co
     resumed = tmp_path / "resumed.vec"
     result = cli("train", "word2vec", topic_corpus, "-o", resumed, "--resume", "--checkpoint", ckpt)
     assert result.exit_code == 0, result.stderr
-    assert f"resuming from {ckpt} after epoch 2" in result.stderr
+    assert f"resumed from {ckpt} after epoch 2" in result.stderr
     assert not ckpt.exists()  # finished now
     a, b = load_vectors(full), load_vectors(resumed)
     assert a.index_to_key == b.index_to_key
@@ -153,6 +153,32 @@ def test_resume_with_changed_epochs_is_refused(cli, tmp_path, topic_corpus):
     result = cli("train", "word2vec", topic_corpus, "-o", out, "--resume", "--epochs", "4", "--threads", "1")
     assert result.exit_code == 0, result.stderr
     assert load_vectors(out).metadata["epochs_trained"] == 4
+
+
+def test_resume_on_another_corpus_is_refused_naming_both(cli, tmp_path, topic_corpus):
+    """A checkpoint records its corpus (path, size, SHA-256 from the CLI; the encoded shape always)."""
+    from cli_helpers import write_topic_corpus
+
+    from embedlab.corpus.readers import describe_sources
+    from embedlab.models.word2vec import Word2Vec
+
+    other = write_topic_corpus(tmp_path / "other.txt", n_sentences=300, seed=5)
+    out, ckpt = tmp_path / "v.npz", tmp_path / "v.npz.ckpt"
+    model = Word2Vec(vector_size=16, epochs=4, min_count=1, n_threads=1, random_state=3, show_progress=False,
+                     checkpoint_every=1, checkpoint_path=str(ckpt), callbacks=[lambda e, t, m: e >= 2])
+    model.corpus_source = describe_sources([topic_corpus])
+    model.fit(str(topic_corpus))
+    line = assert_cli_error(cli("train", "word2vec", other, "-o", out, "--resume"),
+                            r"v\.npz\.ckpt: the checkpoint is of a run on .*topics\.txt \([\d,]+ bytes, SHA-256 [0-9a-f]{12}\), "
+                            r"not .*other\.txt \([\d,]+ bytes, SHA-256 [0-9a-f]{12}\); --resume continues that run")
+    assert "topics.txt" in line and not out.exists() and ckpt.is_file()
+    # without a recorded source (a library run), the encoded corpus's shape still tells
+    _stopped_checkpoint(topic_corpus, ckpt, epochs=4, stop_after=2)
+    assert_cli_error(cli("train", "word2vec", other, "-o", out, "--resume"),
+                     r"the checkpoint is of a run on another corpus \([\d,]+ sentences, .*this corpus has")
+    assert not out.exists()
+    result = cli("train", "word2vec", topic_corpus, "-o", out, "--resume")  # its own corpus: fine
+    assert result.exit_code == 0, result.stderr
 
 
 def test_resume_without_checkpoint(cli, tmp_path, topic_corpus):

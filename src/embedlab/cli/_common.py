@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..exceptions import InputFileError, InvalidParameterError
+from ..exceptions import DataError, InputFileError, InvalidParameterError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -563,6 +563,20 @@ def check_resume(model: BaseEmbedder, checkpoint: Path, output: Path) -> int:
     return epochs_done
 
 
+def _check_resume_source(model_cls: type, checkpoint: Path, described: list[dict[str, Any]] | None) -> None:
+    """Refuse ``--resume`` on another corpus than the checkpointed run's (path, size, SHA-256)."""
+    saved = model_cls.checkpoint_source(checkpoint) if hasattr(model_cls, "checkpoint_source") else None
+    if not saved or described is None:
+        return
+    key = [(d.get("bytes"), d.get("sha256")) for d in saved]
+    if key != [(d.get("bytes"), d.get("sha256")) for d in described]:
+        def show(ds: list[dict[str, Any]]) -> str:
+            return ", ".join(f"{d['path']} ({d['bytes']:,} bytes, SHA-256 {d['sha256'][:12]})" for d in ds)
+
+        raise DataError(f"{checkpoint}: the checkpoint is of a run on {show(saved)}, not {show(described)}; "
+                        "--resume continues that run: give its corpus, or start a new run without --resume")
+
+
 def train_and_save(
     model: BaseEmbedder,
     make_data: Any,
@@ -588,21 +602,28 @@ def train_and_save(
         model._validate_params()
     check_output_path(output)
     fmt_name = resolve_format(output, fmt)
+    described = None
+    if source and (resume_from is not None or checkpoint_path is not None):
+        from ..corpus.readers import describe_sources
+
+        described = describe_sources(source)
+        model.corpus_source = described  # type: ignore[attr-defined]  # recorded in checkpoints
     if resume_from is not None:
         epochs_done = check_resume(model, resume_from, output)
+        _check_resume_source(type(model), resume_from, described)
     if refine is not None:
         refine.check()
     data = make_data()
     start = time.perf_counter()
     if resume_from is not None:
         # hyperparameters, vocabulary and RNG position come from the checkpoint
-        console(stderr=True).print(
-            f"resuming from {resume_from} after epoch {epochs_done} (hyperparameters as in the checkpointed run)",
-            soft_wrap=True,
-        )
         model = type(model).resume(  # type: ignore[attr-defined]
             resume_from, data, show_progress=model.get_params().get("show_progress"),
             n_threads=model.get_params().get("n_threads"),
+        )
+        console(stderr=True).print(
+            f"resumed from {resume_from} after epoch {epochs_done} (hyperparameters as in the checkpointed run)",
+            soft_wrap=True,
         )
     elif refine is not None and refine.replaces_fit:
         model = refine.fit(model, data)
@@ -616,7 +637,8 @@ def train_and_save(
         from ..corpus.readers import describe_sources
 
         corpus = kv.metadata.get("corpus")
-        kv.metadata["corpus"] = {**(corpus if isinstance(corpus, dict) else {}), "source": describe_sources(source)}
+        kv.metadata["corpus"] = {**(corpus if isinstance(corpus, dict) else {}),
+                                 "source": described or describe_sources(source)}
     write_vectors(kv, output, fmt_name)
     if refine is not None:
         refine.after(model)

@@ -31,7 +31,7 @@ from .._fileio import atomic_path
 from .._progress import logger
 from .._validation import Callable_, Interval, Options
 from ..base import BaseEmbedder, check_is_fitted
-from ..exceptions import FormatError, InputFileError, InvalidParameterError
+from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError
 from ..kernels._half import HALF_DTYPES, kernel_view
 from ..kernels._rng import seed_states
 from ..kernels.deterministic import N_SHARDS, train_chunk_deterministic
@@ -304,7 +304,8 @@ class Word2Vec(BaseEmbedder):
                 snapshot = dict(state, epochs_done=epochs_done, work_done=epochs_done * per_epoch,
                                 loss_history=state["loss_history"] + [m["loss"] for m in result_metrics],
                                 epoch_metrics=state["epoch_metrics"] + result_metrics,
-                                training_seconds=float(state.get("training_seconds", 0.0)) + result_metrics[-1]["elapsed"])
+                                training_seconds=float(state.get("training_seconds", 0.0)) + result_metrics[-1]["elapsed"],
+                                corpus={"n_sentences": int(offsets.shape[0] - 1), "n_tokens": per_epoch})
                 self._write_checkpoint(Path(self.checkpoint_path), vocab, phrases, seed, syn0, syn1neg, syn1, snapshot)
 
         result_metrics: list[dict[str, Any]] = []
@@ -435,6 +436,9 @@ class Word2Vec(BaseEmbedder):
             "loss_history": state["loss_history"],
             "epoch_metrics": state["epoch_metrics"],
             "training_seconds": state.get("training_seconds", 0.0),
+            # what was trained on: the encoded corpus's shape, and where a caller said it came from
+            "corpus": state.get("corpus"),
+            "source": getattr(self, "corpus_source", None),
         }
         blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
         with atomic_path(path, suffix=".npz") as tmp:
@@ -475,6 +479,12 @@ class Word2Vec(BaseEmbedder):
         return dict(meta["params"]), int(meta["epochs_done"])
 
     @classmethod
+    def checkpoint_source(cls, checkpoint_path: str | os.PathLike[str]) -> Any:
+        """The ``corpus_source`` recorded when the checkpoint was written (None if none was set)."""
+        meta, _ = cls._read_checkpoint(Path(checkpoint_path), arrays=False)
+        return meta.get("source")
+
+    @classmethod
     def resume(cls, checkpoint_path: str | os.PathLike[str], corpus: Any, *, callbacks: Any = None,
                show_progress: bool | None = None, n_threads: int | None = None) -> Word2Vec:
         """Continue training from a checkpoint written with ``checkpoint_every``/``checkpoint_path``.
@@ -501,7 +511,17 @@ class Word2Vec(BaseEmbedder):
         phrases = Phrases.from_dict(meta["phrases"]) if meta.get("phrases") else None
         t0 = time.perf_counter()
         _, phrases, encoded = model._prepare(corpus, vocab=vocab, phrases=phrases)
+        saved = meta.get("corpus")
+        now = {"n_sentences": int(encoded.n_sentences), "n_tokens": int(encoded.n_tokens)}
+        if saved and saved != now:
+            encoded.close()
+            raise DataError(
+                f"{path}: the checkpoint is of a run on another corpus ({saved['n_sentences']:,} sentences, "
+                f"{saved['n_tokens']:,} tokens in its vocabulary; this corpus has {now['n_sentences']:,} and "
+                f"{now['n_tokens']:,}): resume with the corpus of the interrupted run, or start a new run")
+        model.corpus_source = meta.get("source")
         state = {k: meta[k] for k in ("epochs_done", "work_done", "loss_history", "epoch_metrics", "training_seconds")}
+        state["corpus"] = saved
         logger.info("Word2Vec: resuming from %s after epoch %d/%d", path, state["epochs_done"], model.epochs)
         try:
             model._train(encoded, vocab, phrases, int(meta["seed"]), syn0, syn1neg, syn1, state, t0)
