@@ -96,7 +96,6 @@ def run_evaluations(
     """Run every evaluator, with bootstrap 95% CIs (``n_boot`` resamples, 0 = none; see
     :mod:`embedlab.evaluation.stats`); one that cannot score these vectors (e.g. too few covered
     pairs) is skipped with its reason, unless all are. Malformed dataset files still fail."""
-    from ..evaluation.base import checked_score
     from ..evaluation.compare import evaluate_with_cis
 
     results: list[EvalResult] = []
@@ -104,13 +103,9 @@ def run_evaluations(
     first_error: DataError | None = None
     for evaluator in evaluators:
         try:
-            if n_boot > 0:
-                result = evaluate_with_cis(evaluator, kv, n_boot=n_boot, random_state=seed)
-                result.details.pop("per_item", None)  # bulky; the CIs are kept
-                result.details.setdefault("n_boot", n_boot)
-                results.append(result)
-            else:
-                results.append(checked_score(evaluator.evaluate(kv)))
+            result = evaluate_with_cis(evaluator, kv, n_boot=n_boot, random_state=seed)
+            result.details.pop("per_item", None)  # bulky; the CIs are kept
+            results.append(result)
         except FormatError:
             raise
         except DataError as exc:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,15 +44,38 @@ def _intrinsic_per_item(evaluator: Any, kv: KeyedVectors) -> tuple[dict[str, Any
     return None
 
 
+@contextmanager
+def _resamples(evaluator: Evaluator, n_boot: int) -> Iterator[None]:
+    """Evaluators that bootstrap their own CIs (node classification, link prediction, text tasks,
+    recommendation...) keep the number of resamples in ``n_boot``: set it for one call."""
+    if not hasattr(evaluator, "n_boot"):
+        yield
+        return
+    saved = evaluator.n_boot
+    evaluator.n_boot = n_boot
+    try:
+        yield
+    finally:
+        evaluator.n_boot = saved
+
+
 def evaluate_with_cis(evaluator: Evaluator, kv: KeyedVectors, n_boot: int = 1000, random_state: int = 0) -> EvalResult:
-    """``evaluator.evaluate(kv)``, with per-item outcomes and bootstrap CIs added when missing."""
-    result = checked_score(evaluator.evaluate(kv))
+    """``evaluator.evaluate(kv)``, with per-item outcomes and bootstrap CIs added when missing.
+
+    ``n_boot`` resamples for every CI, also those the evaluator computes itself; 0: no CI at all.
+    """
+    with _resamples(evaluator, n_boot):
+        result = checked_score(evaluator.evaluate(kv))
     if "per_item" not in result.details:
         extra = _intrinsic_per_item(evaluator, kv)
         if extra is not None and len(extra[0]["ids"]):
             per_item, metrics = extra
             result.details["per_item"] = {k: np.asarray(v).tolist() for k, v in per_item.items()}
-            result.details["ci"] = metric_cis(per_item, metrics, n_boot=n_boot, random_state=random_state)
+            if n_boot > 0:
+                result.details["ci"] = metric_cis(per_item, metrics, n_boot=n_boot, random_state=random_state)
+    if n_boot <= 0:
+        result.details.pop("ci", None)
+    result.details["n_boot"] = n_boot if result.details.get("ci") else 0
     return result
 
 

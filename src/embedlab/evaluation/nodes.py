@@ -307,7 +307,7 @@ class LinkPrediction:
         cis = {
             "roc_auc": bootstrap_auc_ci(had, y, self.n_boot, self.random_state),
             "roc_auc_dot": bootstrap_auc_ci(dot, y, self.n_boot, self.random_state),
-        }
+        } if self.n_boot > 0 else {}
         ids = [f"{s}\x1f{t}" for s, t, k in zip(d.sources, d.targets, ok) if k]
         details = {"ci": cis, "n_boot": self.n_boot, "warnings": warnings, "train_pairs": int(ty.size),
                    "per_item": {"ids": ids, "y_true": y.tolist(), "score": had.tolist(), "score_dot": dot.tolist()}}

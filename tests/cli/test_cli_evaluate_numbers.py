@@ -1,0 +1,69 @@
+"""`embedlab evaluate`: the numbers it prints mean what they say (resamples, interval ranges,
+skipped sets, integer counts, baselines)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedlab.corpus.graph import read_edgelist, split_edges, write_edge_split
+from embedlab.vectors import KeyedVectors
+from embedlab.vectors.io import save_vectors
+
+
+def _clustered(n_per: int = 20, k: int = 3, dim: int = 8, noise: float = 1.2, seed: int = 0):
+    """Nodes in ``k`` noisy clusters (class = cluster), unequal class sizes (majority = class0)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, dim))
+    keys, rows, labels = [], [], []
+    for c in range(k):
+        for i in range(n_per * (2 if c == 0 else 1)):
+            keys.append(f"v{c}_{i}")
+            rows.append(centres[c] + noise * rng.normal(size=dim))
+            labels.append(f"class{c}")
+    return KeyedVectors(keys, np.array(rows, dtype=np.float32)), labels
+
+
+@pytest.fixture
+def node_task(tmp_path: Path) -> tuple[Path, Path]:
+    kv, labels = _clustered()
+    vec = tmp_path / "nodes.npz"
+    save_vectors(kv, vec, format="npz")
+    lab = tmp_path / "labels.tsv"
+    lab.write_text("node\tlabel\n" + "".join(f"{k}\t{y}\n" for k, y in zip(kv.index_to_key, labels)))
+    return vec, lab
+
+
+@pytest.fixture
+def link_task(tmp_path: Path) -> tuple[Path, Path]:
+    # 6 cliques of 6 nodes in a ring; vectors know the cliques
+    edges = [(f"g{g}n{i}", f"g{g}n{j}") for g in range(6) for i in range(6) for j in range(i + 1, 6)]
+    edges += [(f"g{g}n0", f"g{(g + 1) % 6}n1") for g in range(6)]
+    path = tmp_path / "edges.csv"
+    path.write_text("\n".join(f"{a},{b}" for a, b in edges) + "\n")
+    g = read_edgelist(path)
+    write_edge_split(split_edges(g, 0.2, seed=0), tmp_path / "split")
+    rng = np.random.default_rng(0)
+    rows = np.stack([np.eye(6)[int(n[1])] + 0.3 * rng.normal(size=6) for n in g.nodes]).astype(np.float32)
+    vec = tmp_path / "graph.npz"
+    save_vectors(KeyedVectors(g.nodes, rows), vec, format="npz")
+    return vec, tmp_path / "split"
+
+
+# ------------------------------------------------------------------ B: --n-boot reaches every evaluator
+@pytest.mark.parametrize("task", ["node", "link"])
+def test_n_boot_reaches_graph_evaluators(cli, node_task, link_task, task):
+    vec, arg = node_task if task == "node" else link_task
+    spec = f"node-classification:{arg}" if task == "node" else f"link-prediction:{arg}"
+    payload = json.loads(cli("evaluate", vec, "-e", spec, "--n-boot", "50", "--json").stdout)
+    assert payload["results"][0]["details"]["n_boot"] == 50
+    none = json.loads(cli("evaluate", vec, "-e", spec, "--n-boot", "0", "--json").stdout)
+    assert not none["results"][0]["details"].get("ci")
+    table = cli("evaluate", vec, "-e", spec, "--n-boot", "0")
+    assert table.exit_code == 0, table.stderr
+    assert "95% CI" not in table.stdout and "resamples" not in table.stdout
+    table = cli("evaluate", vec, "-e", spec, "--n-boot", "50")
+    assert "(50 resamples)" in table.stdout
