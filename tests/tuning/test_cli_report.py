@@ -130,7 +130,8 @@ def test_resume_from_the_cli_keeps_trials_and_adds_new_ones(tuned, corpus):
     out, _ = tuned
     storage = make_storage(out / "tune.journal")
     before = [(t.number, t.state, t.values) for t in optuna.load_study(study_name="word2vec", storage=storage).trials]
-    res = _invoke("tune", "word2vec", str(corpus), "-o", str(out), "--trials", "1", "--space",
+    # --trials is the study's total: the same command continues, a larger number adds trials
+    res = _invoke("tune", "word2vec", str(corpus), "-o", str(out), "--trials", str(len(before) + 1), "--space",
                   str(out.parent / "space.toml"), "--objective", "similarity:wordsim353", *FIXED)
     assert res.exit_code == 0, res.output
     after = [(t.number, t.state, t.values) for t in optuna.load_study(study_name="word2vec", storage=make_storage(out / "tune.journal")).trials]

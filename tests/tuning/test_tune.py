@@ -84,12 +84,31 @@ def test_interrupted_tune_resumes_without_losing_trials(tmp_path, corpus, model,
     assert first.interrupted and first.n_complete == 2
     before = {t.number: t.value for t in first.study.trials if t.state == TrialState.COMPLETE}
     model.set_params(callbacks=None)
-    second = tune(model, corpus, OBJ, space=space, n_trials=2, outdir=out, study_name="s")
+    # the same command again continues to the 5 trials asked for (not 5 more)
+    second = tune(model, corpus, OBJ, space=space, n_trials=5, outdir=out, study_name="s")
     assert not second.interrupted
     after = {t.number: t.value for t in second.study.trials if t.state == TrialState.COMPLETE}
-    assert len(after) >= 3 and all(after[n] == v for n, v in before.items())
+    assert all(after[n] == v for n, v in before.items())
     states = [t.state for t in second.study.trials]
-    assert states[2] == TrialState.FAIL and len(states) == 5  # the interrupted one is kept as failed
+    assert states[2] == TrialState.FAIL  # the interrupted one is kept as failed
+    assert sum(s in (TrialState.COMPLETE, TrialState.PRUNED) for s in states) == 5 and len(states) == 6
+    third = tune(model, corpus, OBJ, space=space, n_trials=5, outdir=out, study_name="s")
+    assert len(third.study.trials) == 6  # all 5 done: nothing more runs
+
+
+def test_resuming_with_another_space_or_fixed_parameter_is_refused(tmp_path, corpus, model, space):
+    tune(model, corpus, OBJ, space=space, n_trials=1, outdir=tmp_path, study_name="s", pruner="none")
+    other = dict(space)
+    name = sorted(other)[0]
+    other.pop(name)
+    with pytest.raises(InvalidParameterError, match=rf"created with another search space: {name} .*\(now absent\)"):
+        tune(model, corpus, OBJ, space=other, n_trials=2, outdir=tmp_path, study_name="s")
+    epochs = model.get_params()["epochs"]
+    with pytest.raises(InvalidParameterError, match=rf"fixed parameters: epochs={epochs} \(now 1\)"):
+        tune(model.set_params(epochs=1), corpus, OBJ, space=space, n_trials=2, outdir=tmp_path, study_name="s")
+    model.set_params(epochs=epochs, n_threads=1)  # threads change speed, not results: fine
+    res = tune(model, corpus, OBJ, space=space, n_trials=2, outdir=tmp_path, study_name="s", pruner="none")
+    assert len(res.study.trials) == 2
 
 
 def test_existing_study_with_other_direction_is_refused(tmp_path, corpus, model, space):

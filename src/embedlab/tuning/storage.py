@@ -140,6 +140,27 @@ def load_existing_study(storage: Any, study_name: str) -> optuna.Study | None:
     return optuna.load_study(study_name=study_name, storage=storage)
 
 
+# Parameters that change how fast a trial runs, not what it computes: free to differ on resume.
+_FREE_ON_RESUME = frozenset({"n_threads", "show_progress", "callbacks", "checkpoint_path", "checkpoint_every"})
+
+
+def _resume_differences(stored: Mapping[str, Any], attrs: Mapping[str, Any]) -> list[str]:
+    """What a resumed study's search space and fixed parameters change, one phrase each."""
+    out = []
+    if "space" in stored and "space" in attrs and stored["space"] != attrs["space"]:
+        old, new = stored["space"], attrs["space"]
+        names = sorted(set(old) | set(new))
+        parts = [f"{k} {old.get(k, 'absent')} (now {new.get(k, 'absent')})" for k in names if old.get(k) != new.get(k)]
+        out.append("search space: " + ", ".join(parts))
+    if "fixed_params" in stored and "fixed_params" in attrs:
+        old, new = stored["fixed_params"], attrs["fixed_params"]
+        parts = [f"{k}={old.get(k, 'unset')!r} (now {new.get(k, 'unset')!r})" for k in sorted(set(old) | set(new))
+                 if k not in _FREE_ON_RESUME and old.get(k) != new.get(k)]
+        if parts:
+            out.append("fixed parameters: " + ", ".join(parts))
+    return out
+
+
 def open_study(
     storage: Any,
     study_name: str | None,
@@ -174,6 +195,12 @@ def open_study(
                         f"study '{study_name}' in {label} was created for {key} {stored[key]!r}, not "
                         f"{attrs[key]!r}; choose another --study name (nothing was changed)"
                     )
+            differs = _resume_differences(stored, attrs or {})
+            if differs:
+                raise InvalidParameterError(
+                    f"study '{study_name}' in {label} was created with another {'; '.join(differs)}: its trials "
+                    "would not be comparable; choose another --study name or output folder (nothing was changed)"
+                )
             return optuna.load_study(study_name=study_name, storage=storage, sampler=sampler, pruner=pruner)
     study = optuna.create_study(
         storage=storage,

@@ -417,6 +417,11 @@ def tune(
                              and k != "callbacks" and isinstance(v, (str, int, float, bool, type(None)))},
         }
         study = open_study(storage_obj, name, objective.directions, sampler_obj, pruner_obj, attrs, label)
+        done = sum(1 for t in study.get_trials(deepcopy=False) if t.state.name in ("COMPLETE", "PRUNED"))
+        if n_trials is not None and done:  # a resumed study continues to n_trials results in all
+            logger.info("study '%s' has %d finished trial(s); running %d more to reach %d",
+                        name, done, max(0, n_trials - done), n_trials)
+            n_trials = max(0, n_trials - done)
 
         n_parallel = n_jobs
         threads = max(1, available_cores() // n_parallel)
@@ -432,7 +437,9 @@ def tune(
         start = time.perf_counter()
         interrupted = False
         try:
-            if dask is not None:
+            if n_trials == 0:
+                pass  # every requested trial is finished already
+            elif dask is not None:
                 from .distributed import run_dask
 
                 run_dask(study, ctx, n_trials, timeout, dask, n_jobs, vectors_dir, watcher)
