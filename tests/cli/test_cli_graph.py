@@ -110,7 +110,7 @@ def test_tune_node2vec_on_node_classification(cli, edges, tmp_path):
 def test_objective_uses_the_planetoid_validation_nodes(data):
     from embedlab.tuning.objective import Objective
 
-    obj = Objective([f"node-classification:{data("cora")}"])
+    obj = Objective([f"node-classification:{data('cora')}"])
     (split,) = obj.split_description()
     assert split["n_validation"] == 140 + 500 and split["n_test"] == 140 + 1000
 

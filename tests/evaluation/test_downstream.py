@@ -156,14 +156,14 @@ def test_real_sets_from_shared_data(data):
     kv = glove()
     sst = TextClassification(data("sst2") / "dev.tsv", n_boot=200).evaluate(kv)
     assert sst.n == 872 and sst.metrics["accuracy"] > 0.62
-    cran = make_evaluator(f"retrieval:{data("cranfield")}").evaluate(kv)
+    cran = make_evaluator(f"retrieval:{data('cranfield')}").evaluate(kv)
     assert cran.n == 225 and cran.metrics["mrr"] > 0.15 and cran.metrics["ndcg@10"] > 0.07
     assert any("mapped by order" in w for w in cran.details["warnings"])
-    sts = make_evaluator(f"sts:{data("stsb") / "sts-dev.csv"}").evaluate(kv)
+    sts = make_evaluator(f"sts:{data('stsb') / 'sts-dev.csv'}").evaluate(kv)
     assert sts.n == 1500 and sts.metrics["spearman"] > 0.45
-    ess = make_evaluator(f"categorization:{data("word-categorization") / "essli-2008.csv"}").evaluate(kv)
+    ess = make_evaluator(f"categorization:{data('word-categorization') / 'essli-2008.csv'}").evaluate(kv)
     assert ess.metrics["purity"] > 0.45
-    out = make_evaluator(f"outliers:{data("outlier-detection")}").evaluate(kv)
+    out = make_evaluator(f"outliers:{data('outlier-detection')}").evaluate(kv)
     assert out.metrics["accuracy"] > 0.3 and out.metrics["opp"] > 0.7
     json.dumps([r.to_dict() for r in (sst, cran, sts, ess, out)])  # JSON-safe results
 
