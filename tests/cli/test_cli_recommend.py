@@ -153,3 +153,41 @@ def test_item2vec_save_state_then_continue_from_new_baskets(cli, tmp_path):
     assert res.exit_code == 0, res.stderr
     keys = set(load_vectors(tmp_path / "b.npz").index_to_key)
     assert {"new1", "new2"} <= keys and {f"x{j}" for j in range(8)} <= keys  # old items kept
+
+
+# ---------------------------------------------------------------------- reading: layout, weights, times
+_MOVIES = "userId,movie,rating,timestamp\n1,10,4,100\n1,20,5,200\n2,10,3,300\n2,30,2,400\n"
+
+
+def test_a_header_with_an_unknown_item_column_is_not_read_as_baskets(cli, tmp_path):
+    """The header line used to become a basket (5 users x 16 items, rc 0): it is a table, and the
+    missing item column is named with its option and the columns found."""
+    path = tmp_path / "t.csv"
+    path.write_text(_MOVIES, encoding="utf-8")
+    assert_cli_error(cli("split-interactions", path, "-o", tmp_path / "s"),
+                     r"t.csv: no item column found .*columns found: userId, movie, rating, timestamp; name it with --item-col")
+    assert not (tmp_path / "s").exists()
+    no_item = tmp_path / "u.csv"
+    no_item.write_text("userId,rating\n1,4\n1,5\n2,3\n", encoding="utf-8")
+    assert_cli_error(cli("train", "ease", no_item, "-o", tmp_path / "m.npz"),
+                     r"no item column found .*columns found: userId, rating; name it with --item-col")
+    assert not (tmp_path / "m.npz").exists()
+    odd = tmp_path / "odd.csv"  # no known name at all, but a text line above numeric rows
+    odd.write_text("who,what\n1,10\n1,20\n2,10\n", encoding="utf-8")
+    assert_cli_error(cli("split-interactions", odd, "-o", tmp_path / "s"),
+                     r"no user column found .*columns found: who, what; name it with --user-col")
+    res = cli("split-interactions", path, "--item-col", "movie", "-o", tmp_path / "s")
+    assert res.exit_code == 0, res.stderr
+    err = " ".join(res.stderr.split())
+    assert "2 users x 3 items" in err
+    assert "read as a table (csv): user userId, item movie, time timestamp" in err
+    assert "ignored columns: rating" in err
+    assert (tmp_path / "s" / "train.csv").read_text().splitlines()[1:] == ["1,10,1,100", "2,10,1,300"]
+
+
+def test_split_interactions_says_when_it_reads_baskets(cli, tmp_path):
+    path = tmp_path / "b.csv"
+    path.write_text("milk,bread,eggs\nmilk,jam\nbread,jam,tea\n", encoding="utf-8")
+    res = cli("split-interactions", path, "--by", "leave-one-out", "-o", tmp_path / "s")
+    assert res.exit_code == 0, res.stderr
+    assert "read as baskets" in " ".join(res.stderr.split())

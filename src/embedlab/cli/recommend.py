@@ -109,6 +109,8 @@ def split_interactions_cmd(
     (output / "split.json").write_text(json.dumps({"source": str(data), **rep}, indent=2) + "\n", encoding="utf-8")
     err = c.console(stderr=True)
     err.print(f"{data}: {inter.n_users:,} users x {inter.n_items:,} items, {inter.nnz:,} interactions; split by {by.value}")
+    if getattr(inter, "layout", ""):
+        err.print(f"  read as {inter.layout}", soft_wrap=True)
     for name, part in parts:
         err.print(f"  {output / (name + '.csv')}: {part.nnz:,} interactions")
     for name in ("test", "valid"):

@@ -10,12 +10,16 @@ Readers (:func:`read_interactions`):
 
 * tables (CSV, TSV, Parquet) with named columns (``user_col``, ``item_col``, optional
   ``weight_col`` and ``time_col``); the defaults find ``user``/``user_id``/``userId`` and
-  ``item``/``item_id``/``itemId``/``movieId``, ``timestamp``/``time``;
+  ``item``/``item_id``/``itemId``/``movieId``, ``timestamp``/``time``. A first line
+  that names a known column, or a line of names above numeric rows, is a header: the file is a
+  table, and a user or item column it lacks is an error that lists the columns found;
 * RecBole atomic ``.inter`` files (tab-separated, ``name:type`` headers such as
   ``user_id:token``), e.g. MovieLens-100k from the ``recbole`` wheel (:func:`movielens_100k_path`);
 * baskets or sessions, one per line, items separated by commas (when the line has one) or
   whitespace (``../shared/data/recommendation/groceries.csv``); basket ``n`` (1-based line
   number) is the user ``"n"`` and the position in the line is its time.
+
+``Interactions.layout`` says how a file was read (the CLI prints it).
 
 Duplicated (user, item) events are summed into one entry (``duplicates="sum"``, the latest time
 kept) or kept as separate entries in time order (``duplicates="keep"``: sessions with repeats).
@@ -56,6 +60,9 @@ SPLIT_METHODS = ("leave-last-out", "leave-one-out", "ratio", "time")
 _USER_ALIASES = ("user", "user_id", "userid", "userId", "uid", "session", "session_id")
 _ITEM_ALIASES = ("item", "item_id", "itemid", "itemId", "movieId", "movie_id", "iid", "product", "product_id")
 _TIME_ALIASES = ("timestamp", "time", "ts", "date", "datetime")
+_WEIGHT_ALIASES = ("weight",)  # what write_interactions writes; ratings are used only when named
+_HEADER_NAMES = frozenset(a.lower() for a in _USER_ALIASES + _ITEM_ALIASES + _TIME_ALIASES + _WEIGHT_ALIASES
+                          + ("rating", "ratings", "score", "count", "clicks"))
 
 
 @dataclass(eq=False)
@@ -77,6 +84,7 @@ class Interactions:
     source: str = ""
     _user_map: dict[str, int] | None = field(default=None, repr=False)
     _item_map: dict[str, int] | None = field(default=None, repr=False)
+    layout: str = field(default="", repr=False)  # how the file was read, e.g. "baskets (...)"
 
     def __post_init__(self) -> None:
         self.indptr = np.asarray(self.indptr, dtype=np.int64)
@@ -318,7 +326,7 @@ def movielens_100k_path() -> Path:
     return path
 
 
-def _infer_format(path: Path, user_col: str | None, item_col: str | None) -> str:
+def _infer_format(path: Path, user_col: str | None, item_col: str | None, sep: str | None = None) -> str:
     name = path.name.lower()
     for suffix in (".gz", ".bz2"):
         if name.endswith(suffix):
@@ -327,29 +335,53 @@ def _infer_format(path: Path, user_col: str | None, item_col: str | None) -> str
         return "parquet"
     if name.endswith(".inter"):
         return "inter"
-    first = _first_line(path)
-    sep = "\t" if name.endswith(".tsv") or ("\t" in first and "," not in first) else ","
-    header = [h.strip() for h in first.split(sep)]
-    wanted_user = [user_col] if user_col else list(_USER_ALIASES)
-    wanted_item = [item_col] if item_col else list(_ITEM_ALIASES)
-    if any(h in wanted_user for h in header) and any(h in wanted_item for h in header):
-        return "tsv" if sep == "\t" else "csv"
-    if user_col or item_col:  # asked for columns: a table whose columns are missing
-        return "tsv" if sep == "\t" else "csv"
-    return "baskets"
+    lines = _head_lines(path, 20)
+    first = lines[0]
+    if sep is None:
+        sep = "\t" if name.endswith(".tsv") or ("\t" in first and "," not in first) else ","
+    table = "tsv" if sep == "\t" else "csv"
+    if user_col or item_col:  # asked for columns: a table, whose columns may be missing
+        return table
+    split = (lambda line: [t.strip().strip('"') for t in line.split(sep)]) if sep != " " else str.split
+    return table if _looks_like_header(split(first), [split(line) for line in lines[1:]]) else "baskets"
 
 
-def _first_line(path: Path) -> str:
+def _looks_like_header(first: list[str], rows: list[list[str]]) -> bool:
+    """A known column name, or names above rows of the same width with a numeric column."""
+    if any(t.lower() in _HEADER_NAMES for t in first):
+        return True
+    if len(first) < 2 or any(_is_number(t) for t in first) or not rows:
+        return False
+    if any(len(r) != len(first) for r in rows):
+        return False
+    return any(all(_is_number(r[j]) for r in rows) for j in range(len(first)))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _head_lines(path: Path, n: int) -> list[str]:
+    """The first ``n`` non-empty lines (stripped of line ends)."""
     from .readers import _iter_file_lines
 
+    out: list[str] = []
     lines = _iter_file_lines(path, "utf-8", "strict")
     try:
         for line in lines:
             if line.strip():
-                return line
+                out.append(line.rstrip("\r\n"))
+                if len(out) >= n:
+                    break
     finally:
         lines.close()  # type: ignore[attr-defined]
-    raise DataError(f"{path}: the file is empty")
+    if not out:
+        raise DataError(f"{path}: the file is empty")
+    return out
 
 
 def _pick(header: Sequence[str], wanted: str | None, aliases: Sequence[str], what: str, path: Path, option: str,
@@ -386,16 +418,18 @@ def read_interactions(
 ) -> Interactions:
     """Read interactions from a table (CSV/TSV/Parquet), a RecBole ``.inter`` file or basket lines.
 
-    ``format`` is inferred when None: ``.parquet``, ``.inter``, a CSV/TSV whose header names a
-    user and an item column, else basket lines. A table needs ``user_col`` and ``item_col``
-    (found by common names when not given); ``time_col`` is used when given or when a
+    ``format`` is inferred when None: ``.parquet``, ``.inter``, a CSV/TSV whose first line is a
+    header (a known column name, or names above numeric rows), else basket lines. A table needs
+    ``user_col`` and ``item_col`` (found by common names when not given; a missing one is an
+    error listing the columns found); ``time_col`` is used when given or when a
     ``timestamp``/``time`` column exists; ``weight_col`` only when given (else every event
-    weighs 1). Errors name the file, the line and the option.
+    weighs 1). Errors name the file, the line and the option. The result's ``layout`` says how the
+    file was read.
     """
     p = Path(path)
     if not p.is_file():
         raise InputFileError(f"{p}: no such file" + ("; give a file, not a folder" if p.is_dir() else ""))
-    fmt = format or _infer_format(p, user_col, item_col)
+    fmt = format or _infer_format(p, user_col, item_col, sep)
     if fmt not in INTERACTION_FORMATS:
         raise InvalidParameterError(f"unknown interactions format {fmt!r}; valid formats: {', '.join(INTERACTION_FORMATS)}")
     if fmt == "baskets":
@@ -405,8 +439,11 @@ def read_interactions(
         inter = _read_baskets(p, sep, duplicates)
     else:
         inter = _read_table(p, fmt, user_col, item_col, weight_col, time_col, sep, duplicates)
+    layout = inter.layout
     if min_user_interactions > 1 or min_item_interactions > 1:
         inter = inter.filter(min_user_interactions, min_item_interactions)
+        inter.layout = layout
+    logger.info("%s: read as %s", p, layout)
     return inter
 
 
@@ -427,6 +464,8 @@ def _read_baskets(path: Path, sep: str | None, duplicates: str) -> Interactions:
     if not baskets:
         raise DataError(f"{path}: no basket found (one basket per line, items separated by commas or spaces)")
     inter = from_baskets(baskets, duplicates=duplicates, source=str(path), basket_ids=ids)
+    inter.layout = (f"baskets (one per line, items separated by {'commas' if sep == ',' else repr(sep) if sep else 'whitespace'}; "
+                    "users are line numbers)")
     if int(np.diff(inter.indptr).max()) < 2:
         logger.warning("%s: every basket holds a single item; item2vec and item-kNN need items that co-occur "
                        "(is the separator right? use --sep)", path)
@@ -467,7 +506,12 @@ def _read_table(path: Path, fmt: str, user_col: str | None, item_col: str | None
                               f"({empty.size:,} such rows); fill it or drop those rows")
     weights = _numeric(frame[wcol], path, wcol, "--weight-col", header_lines) if wcol else None
     times = _times(frame[tcol], path, tcol, header_lines) if tcol else None
-    return from_pairs(users, items, weights, times, duplicates=duplicates, source=str(path))
+    inter = from_pairs(users, items, weights, times, duplicates=duplicates, source=str(path))
+    used = [f"{what} {col}" for what, col in (("user", ucol), ("item", icol), ("weight", wcol), ("time", tcol)) if col]
+    ignored = [h for h in header if h not in (ucol, icol, wcol, tcol)]
+    inter.layout = (f"a table ({fmt}): {', '.join(used)}" + ("" if wcol else "; every event weighs 1")
+                    + (f"; ignored columns: {', '.join(ignored)}" if ignored else ""))
+    return inter
 
 
 def _numeric(column: Any, path: Path, name: str, option: str, header_lines: int) -> np.ndarray:
