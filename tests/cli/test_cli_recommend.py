@@ -191,3 +191,16 @@ def test_split_interactions_says_when_it_reads_baskets(cli, tmp_path):
     res = cli("split-interactions", path, "--by", "leave-one-out", "-o", tmp_path / "s")
     assert res.exit_code == 0, res.stderr
     assert "read as baskets" in " ".join(res.stderr.split())
+
+
+def test_a_nan_weight_is_refused_with_its_line(cli, tmp_path):
+    """A 'weight' column (what split-interactions writes) is the weight; NaN used to become 1."""
+    path = tmp_path / "w.csv"
+    path.write_text("user,item,weight\n1,10,4\n1,20,NaN\n2,10,3\n2,30,2\n", encoding="utf-8")
+    assert_cli_error(cli("split-interactions", path, "-o", tmp_path / "s"),
+                     r"w.csv, line 3: 'weight' \(--weight-col\) must be a number; got 'NaN'")
+    good = tmp_path / "g.csv"
+    good.write_text("user,item,weight\n1,10,4\n1,20,2.5\n2,10,3\n2,30,2\n", encoding="utf-8")
+    res = cli("split-interactions", good, "-o", tmp_path / "s")
+    assert res.exit_code == 0, res.stderr
+    assert (tmp_path / "s" / "train.csv").read_text().splitlines()[1:] == ["1,10,4", "2,10,3"]

@@ -10,7 +10,7 @@ Readers (:func:`read_interactions`):
 
 * tables (CSV, TSV, Parquet) with named columns (``user_col``, ``item_col``, optional
   ``weight_col`` and ``time_col``); the defaults find ``user``/``user_id``/``userId`` and
-  ``item``/``item_id``/``itemId``/``movieId``, ``timestamp``/``time``. A first line
+  ``item``/``item_id``/``itemId``/``movieId``, ``weight``, ``timestamp``/``time``. A first line
   that names a known column, or a line of names above numeric rows, is a header: the file is a
   table, and a user or item column it lacks is an error that lists the columns found;
 * RecBole atomic ``.inter`` files (tab-separated, ``name:type`` headers such as
@@ -422,9 +422,9 @@ def read_interactions(
     header (a known column name, or names above numeric rows), else basket lines. A table needs
     ``user_col`` and ``item_col`` (found by common names when not given; a missing one is an
     error listing the columns found); ``time_col`` is used when given or when a
-    ``timestamp``/``time`` column exists; ``weight_col`` only when given (else every event
-    weighs 1). Errors name the file, the line and the option. The result's ``layout`` says how the
-    file was read.
+    ``timestamp``/``time`` column exists; ``weight_col`` when given or when a ``weight`` column
+    exists (else every event weighs 1); weights must be finite numbers. Errors name the file,
+    the line and the option. The result's ``layout`` says how the file was read.
     """
     p = Path(path)
     if not p.is_file():
@@ -493,7 +493,7 @@ def _read_table(path: Path, fmt: str, user_col: str | None, item_col: str | None
     header = [str(c) for c in frame.columns]
     ucol = _pick(header, user_col, _USER_ALIASES, "user", path, "--user-col")
     icol = _pick(header, item_col, _ITEM_ALIASES, "item", path, "--item-col")
-    wcol = _pick(header, weight_col, (), "weight", path, "--weight-col", required=False) if weight_col else None
+    wcol = _pick(header, weight_col, _WEIGHT_ALIASES, "weight", path, "--weight-col", required=weight_col is not None)
     tcol = _pick(header, time_col, _TIME_ALIASES, "time", path, "--time-col", required=time_col is not None)
     if len(frame) == 0:
         raise DataError(f"{path}: the table has a header but no rows")
