@@ -67,3 +67,45 @@ def test_n_boot_reaches_graph_evaluators(cli, node_task, link_task, task):
     assert "95% CI" not in table.stdout and "resamples" not in table.stdout
     table = cli("evaluate", vec, "-e", spec, "--n-boot", "50")
     assert "(50 resamples)" in table.stdout
+
+
+# ------------------------------------------------------------------ A: intervals inside the metric's range
+@pytest.fixture
+def five_pairs(tmp_path: Path) -> tuple[Path, Path]:
+    """5 covered pairs whose cosines rank (1, 0, 4, 3, 2) against gold 0..4: Spearman 0.5, where the
+    bias-shifted percentile interval used to reach -1.079."""
+    keys, rows, lines = [], [], []
+    for i, r in enumerate((1, 0, 4, 3, 2)):
+        angle = 1.4 - 0.25 * r  # cosine grows with r
+        keys += [f"x{i}", f"y{i}"]
+        rows += [[1.0, 0.0], [np.cos(angle), np.sin(angle)]]
+        lines.append(f"x{i}\ty{i}\t{i}")
+    vec = tmp_path / "pairs.vec"
+    save_vectors(KeyedVectors(keys, np.array(rows, dtype=np.float32)), vec, format="word2vec")
+    pairs = tmp_path / "my_pairs.tsv"
+    pairs.write_text("\n".join(lines) + "\nnot\there\t3\n")
+    return vec, pairs
+
+
+def test_correlation_ci_stays_in_range_and_few_items_are_flagged(cli, five_pairs):
+    vec, pairs = five_pairs
+    r = cli("evaluate", vec, "-s", pairs, "--json")
+    assert r.exit_code == 0, r.stderr
+    (res,) = json.loads(r.stdout)["results"]
+    assert res["n"] == 5 and res["metrics"]["spearman"] == pytest.approx(0.5)
+    for metric in ("spearman", "pearson"):
+        lo, hi = res["details"]["ci"][metric]
+        assert -1.0 <= lo <= res["metrics"][metric] <= hi <= 1.0, (metric, lo, hi)
+    assert res["details"]["small_n"] is True
+    assert any("fewer than 30 items" in w for w in res["details"]["warnings"])
+    table = " ".join(cli("evaluate", vec, "-s", pairs).stdout.split())  # the caption wraps
+    assert "[-1.000, 0.921]" in table and "-1.079" not in table
+    assert "fewer than 30 items" in table and "(n=5)" in table
+
+
+def test_node_classification_on_enough_nodes_is_not_flagged(cli, node_task):
+    vec, labels = node_task
+    res = json.loads(cli("evaluate", vec, "-e", f"node-classification:{labels}", "--json").stdout)["results"][0]
+    assert res["details"]["small_n"] is False
+    for metric, (lo, hi) in res["details"]["ci"].items():
+        assert 0.0 <= lo <= hi <= 1.0, metric

@@ -204,3 +204,17 @@ def test_a_nan_weight_is_refused_with_its_line(cli, tmp_path):
     res = cli("split-interactions", good, "-o", tmp_path / "s")
     assert res.exit_code == 0, res.stderr
     assert (tmp_path / "s" / "train.csv").read_text().splitlines()[1:] == ["1,10,4", "2,10,3"]
+
+
+@pytest.mark.parametrize("times", [["100", "xx", "300", "400"],
+                                   ["2020-01-01", "xx", "2020-01-03", "2020-01-04"]])
+def test_a_bad_timestamp_names_its_line_and_value_without_a_pandas_warning(cli, tmp_path, times):
+    path = tmp_path / "ts.csv"
+    rows = [f"{u},{i},{t}" for (u, i), t in zip([(1, 10), (1, 20), (2, 10), (2, 30)], times)]
+    path.write_text("user,item,timestamp\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a pandas UserWarning would reach the terminal
+        assert_cli_error(cli("split-interactions", path, "-o", tmp_path / "s"),
+                         r"ts.csv, line 3: 'timestamp' \(--time-col\) must be a number or a date; got 'xx'")

@@ -14,6 +14,7 @@ from embedlab.evaluation.stats import (
     build_result,
     compare_results,
     metric_cis,
+    metric_range,
     metric_value,
     paired_bootstrap,
     paired_permutation,
@@ -204,3 +205,43 @@ def test_item_metric_scores_a_subset_of_items():
     assert item_metric("rr", table)(table, idx) == pytest.approx(0.5)
     with pytest.raises(InvalidParameterError, match="no per-item definition for metric 'ndcg'"):
         item_metric("ndcg", table)
+
+
+@pytest.mark.parametrize("n", [8, 20])
+def test_cis_stay_inside_the_metric_range_on_few_items(n):
+    """Simulated as in the report (40 data sets per n; 11 of 40 at n = 8 passed 1): no interval
+    leaves [-1, 1] for correlations or [0, 1] for accuracy and macro-F1, and each holds its estimate."""
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        gold = rng.normal(size=n)
+        pairs = {"ids": np.arange(n), "gold": gold, "pred": gold + rng.normal(size=n)}
+        y = rng.integers(0, 2, n)
+        labels = {"ids": np.arange(n), "y_true": y, "y_pred": np.where(rng.random(n) < 0.9, y, 1 - y)}
+        for table, metrics in ((pairs, ["spearman", "pearson"]), (labels, ["accuracy", "macro_f1"])):
+            for m, (lo, hi) in metric_cis(table, metrics, n_boot=300, random_state=seed).items():
+                low, high = metric_range(m)
+                assert low <= lo <= metric_value(m, table) <= hi <= high, (seed, m, lo, hi)
+
+
+def test_metric_ranges_and_mean_bounds():
+    assert metric_range("spearman") == (-1.0, 1.0) and metric_range("ari") == (-1.0, 1.0)
+    for m in ("accuracy", "macro_f1", "ndcg@10", "roc_auc_dot", "hit@5", "catalogue_coverage"):
+        assert metric_range(m) == (0.0, 1.0), m
+    assert metric_range("loss") is None
+    # a mean of per-item values stays between the smallest and largest value
+    lo, hi = bootstrap_ci(np.array([0.0, 0.0, 0.0, 1.0]), n_boot=500)
+    assert 0.0 <= lo <= hi <= 1.0
+    a = {"ids": np.arange(6), "gold": np.arange(6.0), "pred": np.array([1, 0, 3, 2, 5, 4.0])}
+    b = {"ids": np.arange(6), "gold": np.arange(6.0), "pred": -np.arange(6.0)}
+    lo, hi = paired_bootstrap(a, b, "spearman", n_boot=300).ci
+    assert -2.0 <= lo <= hi <= 2.0
+
+
+def test_build_result_flags_small_n():
+    few = build_result("t", {"accuracy": 1.0}, "accuracy", {"ids": [0, 1, 2], "y_true": [0, 1, 1], "y_pred": [0, 1, 1]},
+                       coverage=1.0, n_boot=50)
+    assert few.details["small_n"] is True and "fewer than 30 items" in few.details["warnings"][0]
+    y = np.arange(40) % 2
+    many = build_result("t", {"accuracy": 1.0}, "accuracy", {"ids": np.arange(40), "y_true": y, "y_pred": y},
+                        coverage=1.0, n_boot=50)
+    assert many.details["small_n"] is False and not many.details["warnings"]

@@ -124,6 +124,7 @@ def results_table(results: list[EvalResult], title: str = "", skipped: dict[str,
     from rich.table import Table
 
     from ..evaluation.documents import oov_summary
+    from ..evaluation.stats import SMALL_N
 
     with_ci = any(r.details.get("ci") for r in results)
     table = Table(show_edge=not with_ci)  # 80 columns fit
@@ -157,6 +158,10 @@ def results_table(results: list[EvalResult], title: str = "", skipped: dict[str,
         table.caption = "95% CI: bootstrap over the items" + (f" ({n_boot:,} resamples)" if n_boot else "")
         table.caption_justify = "left"
     notes = []
+    rough = [f"{r.name} (n={r.n:,})" for r in results if r.details.get("small_n")]
+    if rough:
+        notes.append(f"few items: the CIs of {', '.join(rough)} rest on fewer than {SMALL_N} items; "
+                     "read them as rough ranges")
     for r in results:
         oov = oov_summary(r.details)
         if oov is not None:

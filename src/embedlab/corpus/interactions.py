@@ -423,8 +423,9 @@ def read_interactions(
     ``user_col`` and ``item_col`` (found by common names when not given; a missing one is an
     error listing the columns found); ``time_col`` is used when given or when a
     ``timestamp``/``time`` column exists; ``weight_col`` when given or when a ``weight`` column
-    exists (else every event weighs 1); weights must be finite numbers. Errors name the file,
-    the line and the option. The result's ``layout`` says how the file was read.
+    exists (else every event weighs 1); weights and times must be finite numbers (times may be
+    dates). Errors name the file, the line and the option. The result's ``layout`` says how the
+    file was read.
     """
     p = Path(path)
     if not p.is_file():
@@ -526,16 +527,26 @@ def _numeric(column: Any, path: Path, name: str, option: str, header_lines: int)
 
 
 def _times(column: Any, path: Path, name: str, header_lines: int) -> np.ndarray:
+    """Numbers, or dates when the first value is not a number; the first bad value is reported."""
+    import warnings
+
     import pandas as pd
 
     values = pd.to_numeric(column, errors="coerce")
-    if values.isna().any():
-        parsed = pd.to_datetime(column, errors="coerce", utc=True)
-        if parsed.isna().any():
-            bad = int(np.flatnonzero(parsed.isna().to_numpy())[0])
-            raise FormatError(f"{path}, line {bad + 1 + header_lines}: {name!r} (--time-col) must be a number or a date; "
-                              f"got {str(column.iloc[bad])!r}")
-        return parsed.astype("int64").to_numpy(dtype=np.float64) / 1e9
+    bad = values.isna().to_numpy()
+    if bad.any() and bad[0]:  # a date column (the first value is not a number)
+        with warnings.catch_warnings():  # "could not infer format": each value is parsed alone
+            warnings.simplefilter("ignore", UserWarning)
+            parsed = pd.to_datetime(column, errors="coerce", utc=True)
+        bad = parsed.isna().to_numpy()
+        if not bad.any():
+            return parsed.astype("int64").to_numpy(dtype=np.float64) / 1e9
+    else:
+        bad = bad | ~np.isfinite(values.to_numpy(dtype=np.float64))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise FormatError(f"{path}, line {first + 1 + header_lines}: {name!r} (--time-col) must be a number or a date; "
+                          f"got {str(column.iloc[first])!r}")
     return values.to_numpy(dtype=np.float64)
 
 

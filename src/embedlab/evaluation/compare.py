@@ -22,7 +22,7 @@ from .._progress import logger, progress_bar
 from ..exceptions import DataError, EmbedlabError
 from .base import EvalResult, Evaluator, checked_score
 from .geometry import geometry_report, nn_overlap, project_2d
-from .stats import compare_results, metric_cis
+from .stats import compare_results, metric_cis, note_small_n
 
 if TYPE_CHECKING:
     from ..vectors import KeyedVectors
@@ -76,6 +76,7 @@ def evaluate_with_cis(evaluator: Evaluator, kv: KeyedVectors, n_boot: int = 1000
     if n_boot <= 0:
         result.details.pop("ci", None)
     result.details["n_boot"] = n_boot if result.details.get("ci") else 0
+    note_small_n(result.details, result.name, result.n)
     return result
 
 

@@ -8,6 +8,17 @@ a dict of equal-length lists with ``ids`` plus either per-item scores named afte
 :func:`metric_cis`) and the paired tests (:func:`paired_bootstrap`, :func:`paired_permutation`,
 :func:`compare_results`) recompute any metric on resampled items.
 
+Ranges: every interval stays inside its metric's range (the bias shift of the percentile
+interval can push it past a bound): correlations and ARI in [-1, 1], label metrics, rates and
+ranking metrics in [0, 1], and a mean of per-item values within their smallest and largest value
+(:func:`metric_range`). Differences of two embeddings stay within the range's width either side.
+
+Few items: an interval bootstrapped from fewer than :data:`SMALL_N` (30) items is flagged
+(``details["small_n"]`` and a warning, see :func:`note_small_n`): the percentile bootstrap
+under-covers on few items, and a correlation's sampling distribution is strongly skewed there, so
+such an interval is a rough guide, not a 95% guarantee. One rule for every metric keeps the flag
+easy to read.
+
 Speed: label metrics are functions of the contingency table, and resampling n items with
 replacement draws the table's cells from a multinomial, so thousands of resamples cost one
 ``multinomial`` call (the table formulas are checked against scikit-learn in the tests; point
@@ -27,6 +38,9 @@ from ..exceptions import DataError, InvalidParameterError
 __all__ = [
     "TABLE_METRICS",
     "PAIR_METRICS",
+    "SMALL_N",
+    "metric_range",
+    "note_small_n",
     "bootstrap_ci",
     "metric_value",
     "item_metric",
@@ -40,6 +54,7 @@ __all__ = [
 ]
 
 _CHUNK = 4_000_000  # max resampled entries held at once for mean metrics
+SMALL_N = 30  # fewer items than this: a bootstrap interval is flagged as rough (module doc)
 
 
 # ------------------------------------------------------------------ contingency-table metrics
@@ -116,6 +131,41 @@ def _pearson(gold: np.ndarray, pred: np.ndarray) -> float:
 
 
 PAIR_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {"spearman": _spearman, "pearson": _pearson}
+
+
+# Ranges of metrics that are not a mean of per-item values (those are bounded by the values).
+_SIGNED = ("spearman", "pearson", "ari", "silhouette", "cosine")
+_UNIT = ("accuracy", "f1", "purity", "v_measure", "roc_auc", "average_precision", "recall", "precision", "ndcg",
+         "mrr", "hit", "map", "coverage", "rate")
+
+
+def metric_range(metric: str, per_item: Mapping[str, Any] | None = None) -> tuple[float, float] | None:
+    """The values ``metric`` can take: ``(-1, 1)`` for correlations, ARI and silhouette, ``(0, 1)``
+    for accuracies, F1, rates and ranking metrics (``ndcg@10``, ``roc_auc`` ...); for a metric that
+    is the mean of a per-item column of ``per_item``, the column's smallest and largest value (a
+    resampled mean cannot leave them). None when unknown."""
+    if per_item is not None and metric in per_item and metric != "ids":
+        col = np.asarray(per_item[metric], dtype=np.float64)
+        col = col[np.isfinite(col)]
+        return (float(col.min()), float(col.max())) if col.size else None
+    name = metric.split("@")[0].lower()
+    if any(name == m or name.endswith("_" + m) or name.startswith(m + "_") for m in _SIGNED):
+        return (-1.0, 1.0)
+    if any(name == m or name.endswith("_" + m) or name.startswith(m + "_") for m in _UNIT):
+        return (0.0, 1.0)
+    return None
+
+
+def note_small_n(details: dict[str, Any], name: str, n: int) -> None:
+    """Flag ``details`` (``small_n`` and a warning) when its CIs rest on fewer than
+    :data:`SMALL_N` items; sets ``small_n`` False for CIs on enough items. Idempotent."""
+    if not details.get("ci") or "small_n" in details:
+        return
+    details["small_n"] = bool(n < SMALL_N)
+    if details["small_n"]:
+        details.setdefault("warnings", []).append(
+            f"{name}: only {n} item(s); bootstrap CIs from fewer than {SMALL_N} items are rough, not 95% guarantees"
+        )
 
 
 def _as_arrays(per_item: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -229,11 +279,13 @@ def metric_value(metric: str, per_item: Mapping[str, Any]) -> float:
     return float(TABLE_METRICS[metric](table, mask)[0])
 
 
-def _percentile_ci(samples: np.ndarray, confidence: float, point: float | None = None) -> tuple[float, float]:
+def _percentile_ci(samples: np.ndarray, confidence: float, point: float | None = None,
+                   bounds: tuple[float, float] | None = None) -> tuple[float, float]:
     """Percentile interval of bootstrap samples. With ``point`` the interval is shifted by the
     bootstrap bias (median of the samples minus ``point``): resampling with duplicates inflates
     metrics such as V-measure and ARI, and the shift keeps their interval around the estimate
-    (for unbiased metrics such as means the shift is ~0)."""
+    (for unbiased metrics such as means the shift is ~0). ``bounds``: the metric's range, which
+    the interval never leaves (the shift alone can push it past 1 on few items)."""
     samples = samples[np.isfinite(samples)]
     if samples.size == 0:
         return (float("nan"), float("nan"))
@@ -242,7 +294,17 @@ def _percentile_ci(samples: np.ndarray, confidence: float, point: float | None =
     if point is not None and np.isfinite(point):
         shift = float(np.median(samples)) - point
         lo, hi = lo - shift, hi - shift
+    if bounds is not None:
+        lo, hi = np.clip(lo, *bounds), np.clip(hi, *bounds)
     return (float(lo), float(hi))
+
+
+def _diff_range(metric: str, a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[float, float] | None:
+    """The range of ``metric(a) - metric(b)``."""
+    ra, rb = metric_range(metric, a), metric_range(metric, b)
+    if ra is None or rb is None:
+        return None
+    return (ra[0] - rb[1], ra[1] - rb[0])
 
 
 def _check_boot(n_boot: int, confidence: float) -> None:
@@ -268,8 +330,9 @@ def bootstrap_ci(
     _check_boot(n_boot, confidence)
     if not isinstance(data, Mapping):
         data, metric = {"mean": np.asarray(data, dtype=np.float64)}, "mean"
-    (samples,) = _resampled(metric, [_as_arrays(data)], n_boot, np.random.default_rng(random_state))
-    return _percentile_ci(samples, confidence)
+    arrays = _as_arrays(data)
+    (samples,) = _resampled(metric, [arrays], n_boot, np.random.default_rng(random_state))
+    return _percentile_ci(samples, confidence, bounds=metric_range(metric, arrays))
 
 
 def metric_cis(
@@ -282,7 +345,7 @@ def metric_cis(
     out = {}
     for m in metrics:
         (samples,) = _resampled(m, [arrays], n_boot, np.random.default_rng(random_state))
-        out[m] = list(_percentile_ci(samples, 0.95, metric_value(m, arrays)))
+        out[m] = list(_percentile_ci(samples, 0.95, metric_value(m, arrays), metric_range(m, arrays)))
     return out
 
 
@@ -371,7 +434,7 @@ def paired_bootstrap(
     va, vb = metric_value(metric, a_arr), metric_value(metric, b_arr)
     sa, sb = _resampled(metric, [a_arr, b_arr], n_boot, np.random.default_rng(random_state))
     diffs = sa - sb
-    lo, hi = _percentile_ci(diffs, 1.0 - alpha, va - vb)
+    lo, hi = _percentile_ci(diffs, 1.0 - alpha, va - vb, _diff_range(metric, a_arr, b_arr))
     p = 1.0 if np.all(diffs == 0) else min(1.0, 2.0 * min(np.mean(diffs <= 0), np.mean(diffs >= 0)))
     sig = bool(lo > 0 or hi < 0)
     return PairedComparison(
@@ -468,5 +531,6 @@ def build_result(
             pass
     cis = metric_cis(arrays, with_items, n_boot=n_boot, random_state=random_state) if n_boot > 0 and n else {}
     out = {"ci": cis, "n_boot": n_boot, "warnings": list(warnings or []), **details}
+    note_small_n(out, name, n)
     out["per_item"] = {k: v.tolist() for k, v in arrays.items()}
     return EvalResult(name, {k: float(v) for k, v in metrics.items()}, primary, greater_is_better, float(coverage), n, out)

@@ -7,7 +7,8 @@ encodes the corpus once into flat int32 ids, then trains with the compiled kerne
 
 Reproducibility: ``random_state`` + ``n_threads=1`` gives bit-identical vectors. With more
 threads the updates are lock-free (Hogwild) and results are statistically equivalent; the
-reported loss is the true mean loss per training example whatever the thread count.
+reported loss is the mean loss per training example on any thread count (comparable, not equal:
+it moves with the vectors).
 ``deterministic=True`` trains with :mod:`embedlab.kernels.deterministic` instead (fixed shards,
 mini-batches merged in a fixed order): the same seed gives bit-identical vectors on any number
 of threads and on every run. Models built on this driver (``_train``) inherit the mode.
