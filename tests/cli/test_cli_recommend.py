@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -212,8 +213,6 @@ def test_a_bad_timestamp_names_its_line_and_value_without_a_pandas_warning(cli, 
     path = tmp_path / "ts.csv"
     rows = [f"{u},{i},{t}" for (u, i), t in zip([(1, 10), (1, 20), (2, 10), (2, 30)], times)]
     path.write_text("user,item,timestamp\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a pandas UserWarning would reach the terminal
         assert_cli_error(cli("split-interactions", path, "-o", tmp_path / "s"),
