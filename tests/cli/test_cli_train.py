@@ -31,6 +31,25 @@ def kjv_slice(tmp_path_factory) -> Path:
     return path
 
 
+def _check_speed(stdout: str, unit: str) -> None:
+    """The summary's speed is over the time it prints (the same work as the epochs' own rate)."""
+    flat = " ".join(stdout.replace("│", " ").split())
+    m = re.search(rf"time ([\d.]+) s .*speed ([\d,]+) {unit}/s over the ([\d.]+) s \(([\d,]+) {unit}/s in the "
+                  rf"([\d.]+) s of training epochs\)", flat)
+    assert m, flat
+    time_, over, over_t, inner, inner_t = (float(g.replace(",", "")) for g in m.groups())
+    assert over_t == time_ and inner_t <= over_t and over <= inner
+    assert abs(over * over_t - inner * inner_t) <= 0.06 * inner * inner_t + 2 * inner  # the same work
+
+
+def test_glove_summary_counts_pairs_over_the_printed_time(cli, tmp_path, kjv_slice):
+    result = cli("train", "glove", kjv_slice, "-o", tmp_path / "g.npz", "--epochs", "2", "--min-count", "3",
+                 "--vector-size", "16", "--threads", "1", "--seed", "1")
+    assert result.exit_code == 0, result.stderr
+    _check_speed(result.stdout, "pairs")
+    assert "words/s" not in result.stdout
+
+
 def test_train_npz_with_summary(cli, tmp_path, kjv_slice):
     out = tmp_path / "kjv.npz"
     result = cli("train", "word2vec", kjv_slice, "-o", out, "--epochs", "2", "--min-count", "3",
@@ -38,6 +57,7 @@ def test_train_npz_with_summary(cli, tmp_path, kjv_slice):
     assert result.exit_code == 0, result.stderr
     for label in ("vocabulary", "corpus", "time", "speed", "final loss", "saved"):
         assert label in result.stdout
+    _check_speed(result.stdout, "words")
     kv = load_vectors(out)
     assert len(kv) > 1000 and kv.vector_size == 32
     assert f"{len(kv):,} words, dim 32" in result.stdout

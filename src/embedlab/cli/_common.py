@@ -493,6 +493,20 @@ def _format_count(n: float) -> str:
     return f"{n:,.0f}"
 
 
+def speed_text(model: Any, elapsed: float) -> str | None:
+    """The work of the epochs over the whole printed time, in the unit the trainer counts, with
+    the epochs' own rate beside it: ``705k words/s over 5.3 s (23M words/s in 0.2 s of epochs)``."""
+    metrics = [m for m in (getattr(model, "epoch_metrics_", None) or [])
+               if isinstance(m, dict) and m.get("work") and m.get("seconds")]
+    if not metrics or elapsed <= 0:
+        return None
+    work = sum(float(m["work"]) for m in metrics)
+    epochs = sum(float(m["seconds"]) for m in metrics)
+    unit = metrics[-1].get("unit", "words")
+    return (f"{_format_count(work / elapsed)} {unit}/s over the {elapsed:.1f} s "
+            f"({_format_count(work / epochs)} {unit}/s in the {epochs:.1f} s of training epochs)")
+
+
 def print_training_summary(model: BaseEmbedder, output: Path, fmt: str, elapsed: float) -> None:
     """A short table: vocabulary, words, time, words/s, final loss, where the vectors went."""
     from rich.table import Table
@@ -506,10 +520,9 @@ def print_training_summary(model: BaseEmbedder, output: Path, fmt: str, elapsed:
     if vocab is not None and getattr(vocab, "total_words", None) is not None:
         table.add_row("corpus", f"{_format_count(vocab.total_words)} words")
     table.add_row("time", f"{elapsed:.1f} s")
-    metrics = getattr(model, "epoch_metrics_", None) or []
-    wps = [m.get("words_per_sec") for m in metrics if isinstance(m, dict) and m.get("words_per_sec")]
-    if wps:
-        table.add_row("speed", f"{_format_count(sum(wps) / len(wps))} words/s")
+    speed = speed_text(model, elapsed)
+    if speed:
+        table.add_row("speed", speed)
     losses = getattr(model, "loss_history_", None)
     if losses is not None and len(losses):
         table.add_row("final loss", f"{float(losses[-1]):.4f}")

@@ -70,9 +70,9 @@ def _summary(model: Any, output: Path, fmt: str, elapsed: float) -> None:
     walk = getattr(model, "walk_seconds_", None)
     table.add_row("time", f"{elapsed:.1f} s" + (f" (walks {walk:.1f} s)" if walk is not None else ""))
     metrics = getattr(model, "epoch_metrics_", None) or []
-    if walk is not None and metrics:
-        rate = sum(m["words_per_sec"] for m in metrics) / len(metrics)
-        table.add_row("speed", f"{rate:,.0f} walk steps/s")
+    speed = c.speed_text(model, elapsed) if walk is not None and metrics else None
+    if speed:
+        table.add_row("speed", speed.replace("steps/s", "walk steps/s"))
     if model.loss_history_:
         table.add_row("final loss", f"{float(model.loss_history_[-1]):.4f}")
     table.add_row("saved", f"{output} ({fmt})")

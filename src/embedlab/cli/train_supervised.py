@@ -121,9 +121,9 @@ def _summary(model: Any, output: Path, elapsed: float, vectors: Path | None = No
     table.add_row("texts", f"{corpus['texts']:,} ({corpus['tokens']:,} tokens)")
     table.add_row("vocabulary", f"{corpus['vocabulary']:,} words + {corpus['bucket_rows']:,} n-gram rows, dim {model.vector_size}")
     table.add_row("time", f"{elapsed:.1f} s")
-    wps = [m["words_per_sec"] for m in model.epoch_metrics_ if m.get("words_per_sec")]
-    if wps:
-        table.add_row("speed", f"{sum(wps) / len(wps):,.0f} words/s")
+    speed = c.speed_text(model, elapsed)
+    if speed:
+        table.add_row("speed", speed)
     if model.loss_history_:
         table.add_row("final loss", f"{model.loss_history_[-1]:.4f}")
     table.add_row("saved", str(output))

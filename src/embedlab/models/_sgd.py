@@ -219,6 +219,7 @@ def run_sgd(
                     "elapsed": elapsed,
                     "seconds": seconds,
                     "work": epoch_work,
+                    "unit": unit,
                 }
                 if extra_metrics is not None:
                     metrics.update(extra_metrics())
