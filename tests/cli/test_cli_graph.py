@@ -144,3 +144,19 @@ def test_node2vec_save_state_then_continue_from_on_a_grown_graph(cli, edges, tmp
     assert_cli_error(cli("train", "node2vec", grown, "-o", tmp_path / "v4.npz", "--continue-from", w_state, *FAST),
                      r"a word2vec state, not node2vec")
     assert not (tmp_path / "v4.npz").exists()
+
+
+@pytest.mark.parametrize("line,pattern", [
+    ("d,e,f,g", r"bad.csv, line 3: 4 columns \(extra: 'f', 'g'\); an edge list has 'source target \[weight\]'"),
+    ("d,e,f", r"bad.csv, line 3: third column 'f' is not a number; an edge list has 'source target \[weight\]'"),
+])
+def test_extra_edge_columns_are_an_error_not_dropped(cli, tmp_path, line, pattern):
+    """`d,e,f,g` used to be read as the edge d-e with f and g dropped silently."""
+    path = tmp_path / "bad.csv"
+    path.write_text(f"a,b\nb,c\n{line}\nc,a\n", encoding="utf-8")
+    assert_cli_error(cli("train", "deepwalk", path, "-o", tmp_path / "o.npz", *FAST), pattern)
+    assert_cli_error(cli("split-edges", path, "-o", tmp_path / "s"), pattern)
+    assert not (tmp_path / "o.npz").exists() and not (tmp_path / "s").exists()
+    weighted = tmp_path / "w.csv"  # a numeric third column is a weight (read or not)
+    weighted.write_text("a,b,1\nb,c,2.5\nc,a,1\nc,d,1\n", encoding="utf-8")
+    assert cli("train", "deepwalk", weighted, "-o", tmp_path / "w.npz", *FAST).exit_code == 0

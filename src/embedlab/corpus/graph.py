@@ -9,11 +9,12 @@ order they first appear.
 Readers:
 
 * :func:`read_edgelist`: CSV, TSV or space-separated edge lists, with or without a header line
-  (detected, or forced with ``header=``), ``#``/``%`` comment lines, an optional weight column
-  (``weighted=True``; weights must be positive numbers); duplicate edges are merged (weights
-  summed) and self-loops dropped (``self_loops=True`` keeps them), both counted in ``Graph.stats``
-  and logged. While reading, edges are held as int32 pairs (plus float32 weights), so memory
-  stays close to the CSR itself (~12 bytes per edge).
+  (detected, or forced with ``header=``), ``#``/``%`` comment lines, an optional numeric weight as
+  the third column (read with ``weighted=True``; weights must be positive numbers; any other
+  extra column is an error); duplicate edges are merged (weights summed) and self-loops dropped
+  (``self_loops=True`` keeps them), both counted in ``Graph.stats`` and logged. While reading,
+  edges are held as int32 pairs (plus float32 weights), so memory stays close to the CSR itself
+  (~12 bytes per edge).
 * :meth:`Graph.from_networkx`, :meth:`Graph.from_scipy`, :func:`as_graph` (any of those, or a path).
 * :func:`load_planetoid` (``ind.<name>.*`` pickles with the standard train/val/test split) and
   :func:`load_karateclub` (``edges.csv`` + ``target.csv``): benchmark layouts.
@@ -345,8 +346,9 @@ def read_edgelist(
     ``delimiter``: ``","``, ``"\\t"``, ``" "``..., or None to detect it from the first line
     (tab, comma, semicolon, else any whitespace). ``header``: None detects a header line (known
     column names such as ``source,target`` or ``id_1,id_2``, or a non-numeric first line above
-    numeric ones). ``weighted``: read the third column as a positive weight (otherwise extra
-    columns are ignored). Errors name the file and line.
+    numeric ones). A third column must be a number, the weight: ``weighted`` reads it as a
+    positive weight (otherwise it is ignored); more columns, or a third that is not a number,
+    are an error. Errors name the file and line.
     """
     p = Path(path)
     if not p.exists():
@@ -415,6 +417,16 @@ def _add_edge(path: Path, lineno: int, parts: list[str], index: dict[str, int], 
             f"{path}, line {lineno}: one column ({parts[0][:40]!r}); an edge needs 'source target [weight]' "
             "(set the delimiter if it is not tab, comma or whitespace)"
         )
+    while len(parts) > 2 and not parts[-1].strip():  # a trailing delimiter
+        parts = parts[:-1]
+    if len(parts) > 3:
+        first_extra = 3 if _is_number(parts[2].strip()) else 2
+        extra = ", ".join(repr(t.strip()[:40]) for t in parts[first_extra:first_extra + 5])
+        raise FormatError(f"{path}, line {lineno}: {len(parts)} columns (extra: {extra}); an edge list has "
+                          f"'source target [weight]' (a numeric weight as the third column only); remove the others")
+    if len(parts) == 3 and wts is None and not _is_number(parts[2].strip()):
+        raise FormatError(f"{path}, line {lineno}: third column {parts[2].strip()[:40]!r} is not a number; an edge list "
+                          "has 'source target [weight]' (a numeric weight as the third column only)")
     a, b = parts[0].strip().strip('"'), parts[1].strip().strip('"')
     if not a or not b:
         raise FormatError(f"{path}, line {lineno}: empty node id")
