@@ -109,3 +109,48 @@ def test_node_classification_on_enough_nodes_is_not_flagged(cli, node_task):
     assert res["details"]["small_n"] is False
     for metric, (lo, hi) in res["details"]["ci"].items():
         assert 0.0 <= lo <= hi <= 1.0, metric
+
+
+# ------------------------------------------------------------------ C: an analogy set with no covered question
+def _topic_vec(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    words = ["king", "queen", "prince", "princess", "cow", "sheep", "goat", "horse", "ship", "boat"]
+    vec = tmp_path / "topics.vec"
+    save_vectors(KeyedVectors(words, rng.normal(size=(len(words), 8)).astype(np.float32)), vec, format="word2vec")
+    return vec
+
+
+def test_analogy_without_covered_question_is_skipped_and_counts_print_as_integers(cli, tmp_path):
+    vec = _topic_vec(tmp_path)
+    covered = tmp_path / "covered.txt"
+    covered.write_text(": royal-farm\nking queen cow sheep\nprince princess goat horse\n")
+    uncovered = tmp_path / "uncovered.txt"
+    uncovered.write_text(": other\nparis france rome italy\n")
+    r = cli("evaluate", vec, "-a", covered, "-a", uncovered, "--json")
+    assert r.exit_code == 0, r.stderr
+    payload = json.loads(r.stdout)
+    assert [res["name"] for res in payload["results"]] == ["analogy:covered"]
+    assert "none of the 1 questions" in payload["skipped"]["analogy:uncovered"]
+    metrics = payload["results"][0]["metrics"]
+    assert metrics["total"] == 2 and isinstance(metrics["total"], int) and isinstance(metrics["correct"], int)
+    table = cli("evaluate", vec, "-a", covered, "-a", uncovered)
+    text = table.stdout
+    assert "analogy:uncovered" in text and "skipped" in text
+    assert "total 0.0000" not in " ".join(text.split()) and "2.0000" not in text
+    cells = {row[1]: row[2] for row in ([c.strip() for c in line.split("│")] for line in text.splitlines())
+             if len(row) > 3}
+    assert cells["total"] == "2" and cells["correct"] in ("0", "1", "2"), cells  # 0 and 1 printed 0.0000, 1.0000
+    assert "skipped analogy:uncovered" in table.stderr
+
+
+def test_compare_leaves_out_an_analogy_set_without_covered_question(tmp_path):
+    from embedlab.evaluation.analogy import Analogy
+    from embedlab.evaluation.compare import compare_embeddings
+    from embedlab.vectors.io import load_vectors
+
+    kv = load_vectors(_topic_vec(tmp_path))
+    uncovered = tmp_path / "uncovered.txt"
+    uncovered.write_text(": other\nparis france rome italy\n")
+    data = compare_embeddings({"a": kv, "b": kv}, [Analogy(uncovered)], projections=[], n_boot=20)
+    assert data["results"].get("analogy:uncovered", {}) == {}
+    assert any("none of the 1 questions" in w for w in data["warnings"])

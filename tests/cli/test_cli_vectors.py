@@ -204,10 +204,14 @@ def test_evaluate_analogy_options_and_eval_specs(cli, tmp_path, vec_files):
     result = cli("evaluate", vec_files[".npz"], "--analogy", ana, "--restrict-vocab", "5",
                  "--analogy-method", "3cosmul", "--eval", f"similarity:{sim}", "--json")
     assert result.exit_code == 0, result.stderr
-    analogy, similarity = json.loads(result.stdout)["results"]
-    assert analogy["details"]["restrict_vocab"] == 5 and analogy["details"]["method"] == "3cosmul"
-    assert analogy["n"] == 0  # 5 most frequent keys cannot hold all four words of any question
+    payload = json.loads(result.stdout)
+    (similarity,) = payload["results"]
+    # 5 most frequent keys cannot hold all four words of any question: skipped, not scored 0
+    assert "none of the 2 questions has all 4 words among the 5 keys" in payload["skipped"][f"analogy:{ana.stem}"]
     assert similarity["n"] == 4 and similarity["metrics"]["spearman"] > 0.5
+    result = cli("evaluate", vec_files[".npz"], "--analogy", ana, "--analogy-method", "3cosmul", "--json")
+    (analogy,) = json.loads(result.stdout)["results"]
+    assert analogy["details"]["method"] == "3cosmul" and analogy["n"] == 2
 
 
 def test_evaluate_bad_spec(cli, vec_files):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import numbers
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -86,6 +87,9 @@ def jsonable(value: Any) -> Any:
 
 
 def _format_value(value: float) -> str:
+    """Counts (int metrics such as analogy's ``correct``/``total``) as integers, scores to 4 places."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):  # int, numpy ints
+        return f"{int(value):,}"
     v = float(value)
     return f"{v:,.0f}" if v.is_integer() and abs(v) > 1 else f"{v:.4f}"
 

@@ -24,8 +24,7 @@ import os
 
 import numpy as np
 
-from .._progress import logger
-from ..exceptions import InvalidParameterError
+from ..exceptions import DataError, InvalidParameterError
 from ..vectors.keyed import KeyedVectors
 from .base import EvalResult, register_evaluator
 from .datasets import AnalogyDataset, load_analogy
@@ -108,15 +107,21 @@ class Analogy:
         return predicted, rows[:, 3], covered
 
     def evaluate(self, kv: KeyedVectors) -> EvalResult:
-        """Score ``kv`` on the questions covered by its (restricted) vocabulary."""
+        """Score ``kv`` on the questions covered by its (restricted) vocabulary; raises DataError
+        when no question is covered (as similarity does with fewer than 2 pairs), so that callers
+        skip the set instead of reporting an accuracy of 0 over no question."""
         predicted, expected, covered = self.predict(kv)
         hit = predicted == expected
         total_questions = len(self.dataset)
         n = int(len(covered))
-        correct = int(hit.sum())
-        accuracy = correct / n if n else 0.0
         if n == 0:
-            logger.warning("%s: no question has all 4 words in the vocabulary; accuracy set to 0", self.name)
+            searched = len(kv) if self.restrict_vocab is None else min(len(kv), int(self.restrict_vocab))
+            raise DataError(
+                f"{self.name}: none of the {total_questions} questions has all 4 words among the {searched:,} keys "
+                "searched; use vectors with a larger vocabulary, a larger --restrict-vocab or another dataset"
+            )
+        correct = int(hit.sum())
+        accuracy = correct / n
         coverage = n / total_questions
         sec_of = self.dataset.section_of[covered]
         n_sec = len(self.dataset.sections)
@@ -147,7 +152,7 @@ class Analogy:
                 details[f"{label}_accuracy"] = c / t if t else 0.0
         return EvalResult(
             name=self.name,
-            metrics={"accuracy": accuracy, "coverage": coverage, "correct": float(correct), "total": float(n)},
+            metrics={"accuracy": accuracy, "coverage": coverage, "correct": correct, "total": n},  # counts stay ints
             primary_metric="accuracy",
             greater_is_better=True,
             coverage=coverage,
