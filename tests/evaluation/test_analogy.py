@@ -8,7 +8,7 @@ import pytest
 
 from embedlab.evaluation import Analogy, evaluate_all
 from embedlab.evaluation.datasets import AnalogyDataset, load_analogy
-from embedlab.exceptions import InvalidParameterError
+from embedlab.exceptions import DataError, InvalidParameterError
 from embedlab.vectors import KeyedVectors
 
 gensim_models = pytest.importorskip("gensim.models", reason="gensim.models is not installed: pip install 'embedlab[test]'")
@@ -164,10 +164,12 @@ def test_spec_and_parameters(synthetic):
         Analogy("google", restrict_vocab=0)
 
 
-def test_no_covered_question_gives_zero_with_zero_coverage():
+def test_no_covered_question_is_a_data_error_not_a_zero():
+    """Like a similarity set without 2 covered pairs: callers skip the set (accuracy over 0
+    questions is undefined, not 0)."""
     kv = KeyedVectors(["zzz", "yyy"], np.eye(2, dtype=np.float32))
-    result = Analogy("google").evaluate(kv)
-    assert (result.score, result.coverage, result.n) == (0.0, 0.0, 0)
+    with pytest.raises(DataError, match=r"analogy:google: none of the 19544 questions has all 4 words among the 2 keys"):
+        Analogy("google").evaluate(kv)
 
 
 @pytest.mark.parametrize("method", [0, 1])
