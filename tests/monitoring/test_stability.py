@@ -52,6 +52,10 @@ def test_cli_stability_with_versus(tmp_path, run_cli):
     assert 0 < data["overlap"]["mean"] <= 1 and data["overlap"]["bins"]
     assert "seeds and items" in data["versus"]["test"] and data["versus"]["results"][0]["n_items"] >= 10
     assert (out / "stability.html").exists() and (out / "stability.json").exists()
+    assert "the 5,000 most frequent" not in data["overlap"]["queries"]  # a small vocabulary: all keys
+    assert f"queried: {data['overlap']['queries']}" in (out / "stability.html").read_text(encoding="utf-8")
+    assert_cli_error(run_cli("stability", "word2vec", corpus, "--query-keys", "rare", "-o", out),
+                     r"--query-keys rare: use one of frequent, sample, all")
     assert_cli_error(run_cli("stability", "word2vec", corpus, "--vector-sise", 12, "-o", out), r"--vector-sise: not a word2vec option")
     assert_cli_error(run_cli("stability", "word2vec", corpus, "--seeds", 1, "-o", out), r"--seeds must be >= 2")
     assert_cli_error(run_cli("stability", "word2vec", corpus, "--window", "x", "-o", out), r"--window: expected int")
@@ -74,3 +78,26 @@ def test_cli_stability_on_dask(tmp_path, run_cli):
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["dask"] == "local" and data["n_seeds"] == 2 and data["overlap"]["n_pairs"] == 1
+
+
+def test_overlap_stability_says_which_keys_it_queried_and_lets_the_user_choose():
+    from embedlab.monitoring.stability import overlap_stability
+    from embedlab.vectors import KeyedVectors
+
+    rng = np.random.default_rng(0)
+    keys = [f"w{i}" for i in range(600)]
+    counts = np.concatenate([np.full(300, 50_000), np.full(300, 3)])  # half frequent, half seen 3 times
+    base = rng.normal(size=(600, 8)).astype(np.float32)
+    kvs = [KeyedVectors(keys, base + rng.normal(scale=0.3, size=base.shape).astype(np.float32), counts)
+           for _ in range(3)]
+    frequent = overlap_stability(kvs, k=5, n_keys=100)
+    assert frequent["n_keys"] == 100 and "the 100 most frequent of the 600 keys" in frequent["queries"]
+    assert [b["bin"] for b in frequent["bins"]] == ["10,000+"]  # rare keys are never queried
+    sample = overlap_stability(kvs, k=5, n_keys=100, query_keys="sample")
+    assert "a seeded random sample of 100 of the 600 keys" in sample["queries"]
+    assert {b["bin"] for b in sample["bins"]} == {"0-9", "10,000+"} and sum(b["n"] for b in sample["bins"]) == 100
+    assert sample == overlap_stability(kvs, k=5, n_keys=100, query_keys="sample")  # seeded
+    everything = overlap_stability(kvs, k=5, n_keys=100, query_keys="all")
+    assert everything["n_keys"] == 600 and "all 600 keys" in everything["queries"]
+    with pytest.raises(InvalidParameterError, match="query_keys must be one of frequent, sample, all"):
+        overlap_stability(kvs, query_keys="rare")

@@ -100,7 +100,9 @@ def stability(
     ] = None,
     analogy: Annotated[list[str] | None, typer.Option("--analogy", "-a", help="Analogy benchmarks (e.g. google).")] = None,
     k: Annotated[int, typer.Option("--k", help="Neighbours for overlap@k.")] = 10,
-    n_keys: Annotated[int, typer.Option("--n-keys", help="Most frequent keys whose neighbour stability is measured.")] = 5000,
+    n_keys: Annotated[int, typer.Option("--n-keys", help="How many keys' neighbour stability is measured.")] = 5000,
+    query_keys: Annotated[str, typer.Option("--query-keys", help="Which keys: frequent (the --n-keys most frequent), "
+                          "sample (a seeded sample of --n-keys over all frequencies) or all.")] = "frequent",
     n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap rounds of the A/B test.")] = 2000,
     dask: Annotated[
         str | None, typer.Option("--dask", help="Train the seeds on Dask: 'local' (a cluster on 127.0.0.1) or a "
@@ -121,6 +123,12 @@ def stability(
     from ..exceptions import require
 
     require("matplotlib", "monitor")  # the HTML report's figures; fail before training
+    from ..monitoring.stability import QUERY_KEYS
+
+    if query_keys not in QUERY_KEYS:
+        raise InvalidParameterError(f"--query-keys {query_keys}: use one of {', '.join(QUERY_KEYS)}")
+    if n_keys < 1:
+        raise InvalidParameterError(f"--n-keys must be >= 1; got {n_keys}")
     if seeds < 2:
         raise InvalidParameterError(f"--seeds must be >= 2; got {seeds}")
     if jobs < 1:
@@ -132,7 +140,7 @@ def stability(
         raise InvalidParameterError('--versus needs at least one option, e.g. --versus "--window 10"')
     c.check_input_path(corpus)
     evaluators = build_evaluators(similarity or ["wordsim353", "simlex999"], analogy)
-    kwargs = dict(versus=b, jobs=jobs, k=k, n_keys=n_keys, n_boot=n_boot, show_progress=progress,
+    kwargs = dict(versus=b, jobs=jobs, k=k, n_keys=n_keys, query_keys=query_keys, n_boot=n_boot, show_progress=progress,
                   describe=(_describe(params), _describe(b or {})))
     seed_list = list(range(1, seeds + 1))
     if dask is None:
@@ -158,6 +166,7 @@ def stability(
     ov = data["overlap"]
     con.print(f"neighbour overlap@{ov['k']} across seeds: {ov['mean']:.3f} ("
               + ", ".join(f"{b_['bin']}: {b_['overlap']:.2f}" for b_ in ov["bins"]) + ")", soft_wrap=True)
+    con.print(f"  queried: {ov['queries']} (choose with --query-keys and --n-keys)", soft_wrap=True)
     for r in (data.get("versus") or {}).get("results", []):
         con.print(f"{r['task']}: {r['verdict']}", soft_wrap=True)
     for w in data["warnings"]:

@@ -82,9 +82,21 @@ def _t_ci(values: np.ndarray) -> tuple[float, float]:
     return (m - half, m + half)
 
 
+QUERY_KEYS = ("frequent", "sample", "all")
+
+
 def overlap_stability(kvs: Sequence[Any], k: int = 10, n_keys: int = 5000, max_pairs: int = 10,
-                      least: int = 30) -> dict[str, Any]:
-    """Per-key neighbour overlap@k across seed pairs, by frequency bin (see the module docstring)."""
+                      least: int = 30, query_keys: str = "frequent", seed: int = 0) -> dict[str, Any]:
+    """Per-key neighbour overlap@k across seed pairs, by frequency bin (see the module docstring).
+
+    ``query_keys`` chooses the keys whose neighbours are compared (neighbours are always searched
+    among every shared key): ``"frequent"`` the ``n_keys`` most frequent, ``"sample"`` a seeded
+    uniform sample of ``n_keys`` (rare keys included, so every frequency bin is measured), ``"all"``
+    every shared key. The result's ``queries`` says which were used."""
+    if query_keys not in QUERY_KEYS:
+        raise InvalidParameterError(f"query_keys must be one of {', '.join(QUERY_KEYS)}; got {query_keys!r}")
+    if n_keys < 1:
+        raise InvalidParameterError(f"n_keys must be >= 1; got {n_keys}")
     from .drift import frequency_bins, neighbour_overlap
 
     first = kvs[0]
@@ -96,7 +108,16 @@ def overlap_stability(kvs: Sequence[Any], k: int = 10, n_keys: int = 5000, max_p
     if len(shared) <= k:
         raise DataError(f"stability: only {len(shared)} keys are shared by every seed; overlap@{k} needs more")
     mats = [np.asarray(kv[shared], dtype=np.float32) for kv in kvs]
-    queries = np.arange(min(n_keys, len(shared)), dtype=np.int64)
+    if query_keys == "all" or n_keys >= len(shared):
+        queries = np.arange(len(shared), dtype=np.int64)
+        chosen = f"all {len(shared):,} keys shared by every seed"
+    elif query_keys == "sample":
+        rng = np.random.default_rng(seed)
+        queries = np.sort(rng.choice(len(shared), size=n_keys, replace=False)).astype(np.int64)
+        chosen = f"a seeded random sample of {n_keys:,} of the {len(shared):,} keys shared by every seed"
+    else:
+        queries = np.arange(n_keys, dtype=np.int64)
+        chosen = f"the {n_keys:,} most frequent of the {len(shared):,} keys shared by every seed"
     pairs = list(itertools.combinations(range(len(kvs)), 2))[:max_pairs]
     per_pair = np.stack([neighbour_overlap(mats[a], mats[b], queries, k)[0] for a, b in pairs])
     per_key = per_pair.mean(axis=0)
@@ -119,8 +140,7 @@ def overlap_stability(kvs: Sequence[Any], k: int = 10, n_keys: int = 5000, max_p
         rho = float(spearmanr(np.log(freq + 1), per_key).statistic)
     return {"k": k, "n_keys": int(queries.shape[0]), "n_shared": len(shared), "n_pairs": len(pairs),
             "mean": float(per_key.mean()), "bins": rows, "least_stable": low, "spearman_with_log_frequency": rho,
-            "queries": f"the {queries.shape[0]:,} most frequent keys shared by all seeds, neighbours among all "
-                       f"{len(shared):,}"}
+            "query_keys": query_keys, "queries": f"{chosen}; neighbours among all of them"}
 
 
 def _per_item(evaluator: Any, kv: Any) -> tuple[Any, dict[str, np.ndarray] | None]:
@@ -178,7 +198,7 @@ def seed_item_bootstrap(tables_a: Sequence[Mapping[str, np.ndarray]], tables_b: 
 
 def stability(method: str, corpus: Any, params: Mapping[str, Any], seeds: Sequence[int], evaluators: Sequence[Any], *,
               versus: Mapping[str, Any] | None = None, jobs: int = 1, k: int = 10, n_keys: int = 5000,
-              n_boot: int = 2000, show_progress: bool = True, describe: tuple[str, str] = ("A", "B"),
+              query_keys: str = "frequent", n_boot: int = 2000, show_progress: bool = True, describe: tuple[str, str] = ("A", "B"),
               runner: Runner | None = None) -> dict[str, Any]:
     """Train ``method`` with ``params`` for every seed (and ``versus`` = B's params) and measure
     metric spread, per-key neighbour stability and, with ``versus``, A against B. Returns a
@@ -235,7 +255,7 @@ def stability(method: str, corpus: Any, params: Mapping[str, Any], seeds: Sequen
                                 "ci": list(pc.ci), "p_value": pc.p_value, "n_items": pc.n,
                                 "significant": pc.significant, "verdict": verdict,
                                 "b_values": [r.metrics[pm] for r, _ in res_b]})
-    overlap = overlap_stability(kvs, k=k, n_keys=n_keys)
+    overlap = overlap_stability(kvs, k=k, n_keys=n_keys, query_keys=query_keys)
     out: dict[str, Any] = {
         "method": method, "params": {k_: v for k_, v in params.items() if k_ != "callbacks"}, "seeds": list(seeds),
         "n_seeds": len(seeds), "metrics": metrics, "overlap": overlap, "warnings": warnings,
@@ -245,6 +265,6 @@ def stability(method: str, corpus: Any, params: Mapping[str, Any], seeds: Sequen
         out["versus"] = {"a": describe[0], "b": describe[1], "b_params": dict(versus or {}),
                          "test": "paired bootstrap over seeds and items (A and B of one seed paired, the same items "
                                  f"for both; {n_boot} rounds)", "results": versus_rows,
-                         "overlap_b": overlap_stability(kvs_b, k=k, n_keys=n_keys)["mean"]}  # type: ignore[arg-type]
+                         "overlap_b": overlap_stability(kvs_b, k=k, n_keys=n_keys, query_keys=query_keys)["mean"]}  # type: ignore[arg-type]
     logger.info("stability: %d seeds, mean overlap@%d %.3f", len(seeds), k, overlap["mean"])
     return out

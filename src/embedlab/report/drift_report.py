@@ -190,7 +190,8 @@ def render_stability_html(data: Mapping[str, Any]) -> str:
     body.append(section(f"Neighbour overlap@{ov['k']} across seed pairs",
                         table([["mean", ov["mean"]], ["seed pairs", ov["n_pairs"]], ["keys", ov["n_keys"]]], ["", ""]),
                         table(brow, ["frequency bin", "keys", "mean overlap", "std over keys"], raw=True),
-                        note="Antoniak & Mimno 2018; Wendlandt et al. 2018: rare words are the least stable"))
+                        note=f"queried: {escape(ov.get('queries', ''))}. Antoniak & Mimno 2018; Wendlandt et al. 2018: "
+                             "rare words are the least stable"))
     least = [[escape(r["key"]), r["overlap"], r.get("count")] for r in ov["least_stable"]]
     body.append(section("Least stable keys", table(least, ["key", "overlap", "count"], raw=True)))
     if data.get("versus"):
