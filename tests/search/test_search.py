@@ -9,7 +9,16 @@ import pytest
 from search_helpers import clustered_vectors, oracle_topk
 
 from embedlab.exceptions import DataError, FormatError, InvalidParameterError, VocabularyError
-from embedlab.search import BaseIndex, Index, build_index, get_backend, isotropy, load_index, vectors_checksum
+from embedlab.search import (
+    BaseIndex,
+    Index,
+    build_index,
+    check_query_vectors,
+    get_backend,
+    isotropy,
+    load_index,
+    vectors_checksum,
+)
 from embedlab.search.exact import ExactIndex, exact_topk
 from embedlab.vectors import KeyedVectors
 
@@ -163,6 +172,21 @@ def test_nan_vectors_refused_naming_the_key():
     x[3, 1] = np.inf
     with pytest.raises(DataError, match=r"key 'd' \(row 4\) has NaN or inf"):
         build_index(KeyedVectors(list("abcde"), x), "exact")
+
+
+@pytest.mark.parametrize("backend", ["exact", "faiss"])
+def test_zero_query_vector_refused_by_every_backend(kv, backend):
+    if backend == "faiss":
+        pytest.importorskip("faiss")
+    index = build_index(kv, backend, recall_queries=0)
+    q = np.ones((3, kv.vector_size), dtype=np.float32)
+    q[1] = 0.0
+    with pytest.raises(DataError, match=r"query vectors: query vector 2 is all zeros; cosine similarity"):
+        index.search(q, 5)
+    assert check_query_vectors(q[[0, 2]]).shape == (2, kv.vector_size)
+    with pytest.raises(DataError, match=r"here: query vector 1 has NaN or inf"):
+        check_query_vectors(np.full(4, np.nan), "here")
+    assert check_query_vectors(np.zeros((1, 4)), metric="ip").shape == (1, 4)  # inner product: defined (0)
 
 
 def test_wrong_dimension_query_and_bad_k(kv):

@@ -212,3 +212,12 @@ def test_map_keys_colors_and_csv_export(server, kv):
     key, x, y = csv[4].split(",")
     assert key == "w3" and float(x) == pytest.approx(xy[3, 0], abs=1e-5)
     assert client.get("/colors", params={"by": "label"}).status_code == 422  # no label file given
+
+
+@pytest.mark.parametrize("set_name", ["one", "two"])
+def test_search_refuses_a_zero_query_vector(server, set_name):
+    client, _, _ = server
+    r = client.post("/search", json={"vectors": [[0.1] * 32, [0.0] * 32], "k": 3, "set": set_name})
+    assert r.status_code == 422, r.text
+    assert r.json() == {"error": "vectors: query vector 2 is all zeros; cosine similarity with a zero vector is "
+                                 "undefined", "status": 422}

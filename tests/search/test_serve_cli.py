@@ -143,3 +143,14 @@ def test_index_build_refuses_nan_and_query_errors(cli, tmp_path, vectors):
     short.write_text("1 2 3\n", encoding="utf-8")
     assert_cli_error(cli("index", "query", out, "--vector-file", short), r"short.txt, line 1: 3 numbers; the index has dimension 32")
     assert_cli_error(cli("index", "query", tmp_path / "none", "w1"), r"no such index")
+
+
+def test_index_query_refuses_a_zero_vector_naming_its_row(cli, tmp_path, vectors):
+    """A zero query vector has no cosine with anything; searched, it returned arbitrary keys scored 0.0."""
+    out = tmp_path / "e"
+    assert cli("index", "build", vectors, "-o", out, "--backend", "exact").exit_code == 0
+    zero = tmp_path / "zero.txt"
+    zero.write_text(" ".join(["0.5"] * 32) + "\n" + " ".join(["0"] * 32) + "\n", encoding="utf-8")
+    result = cli("index", "query", out, "--vector-file", zero, "--json")
+    assert_cli_error(result, r"zero.txt: query vector 2 is all zeros; cosine similarity with a zero vector is undefined")
+    assert result.stdout == ""

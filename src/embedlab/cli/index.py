@@ -157,9 +157,10 @@ def _warn_low_recall(meta: dict[str, Any]) -> None:
                   "--nprobe or choose a finer --factory", soft_wrap=True)
 
 
-def read_query_vectors(path: Path, dim: int) -> Any:
+def read_query_vectors(path: Path, dim: int, metric: str = "cosine") -> Any:
     """Query vectors from ``.npy`` (n x dim) or text (one vector per line, numbers separated by
-    spaces or commas; an optional leading key is ignored when the line has ``dim + 1`` fields)."""
+    spaces or commas; an optional leading key is ignored when the line has ``dim + 1`` fields).
+    NaN/inf rows, and all-zero rows for ``metric="cosine"``, are refused naming the row."""
     import numpy as np
 
     c.check_input_path(path)
@@ -192,11 +193,9 @@ def read_query_vectors(path: Path, dim: int) -> Any:
                 raise FormatError(f"{path}, line {n}: not a number in the vector") from None
     if not rows:
         raise DataError(f"{path}: no query vectors")
-    arr = np.vstack(rows)
-    bad = ~np.isfinite(arr).all(axis=1)
-    if bad.any():
-        raise DataError(f"{path}: query vector {int(np.argmax(bad)) + 1} has NaN or inf values")
-    return arr
+    from ..search import check_query_vectors
+
+    return check_query_vectors(np.vstack(rows), str(path), metric)
 
 
 @index_app.command("query")
@@ -237,7 +236,7 @@ def query(
         if keys:
             results += list(zip(keys, index.search_keys(keys, k), strict=True))
         if vector_file is not None:
-            vectors = read_query_vectors(vector_file, index.dim)
+            vectors = read_query_vectors(vector_file, index.dim, index.metric)
             results += [(f"{vector_file.name}:{i + 1}", hits)
                         for i, hits in enumerate(index.search_vectors(vectors, k))]
     finally:

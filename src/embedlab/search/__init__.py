@@ -28,6 +28,7 @@ from .base import (
     Index,
     build_index,
     check_finite,
+    check_query_vectors,
     get_backend,
     isotropy,
     load_index,
@@ -52,4 +53,5 @@ __all__ = [
     "register_backend",
     "vectors_checksum",
     "check_finite",
+    "check_query_vectors",
 ]

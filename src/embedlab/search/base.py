@@ -47,6 +47,7 @@ __all__ = [
     "get_backend",
     "vectors_checksum",
     "check_finite",
+    "check_query_vectors",
     "METRICS",
     "MAX_K",
     "INDEX_FORMAT_VERSION",
@@ -129,6 +130,26 @@ def check_finite(vectors: np.ndarray, keys: Sequence[str], where: str = "vectors
                 f"{where}: the vector of key '{keys[row]}' (row {row + 1}) has NaN or inf values "
                 f"({n_bad} such rows); refusing to index them; fix or drop those rows first"
             )
+
+
+def check_query_vectors(vectors: Any, where: str = "query vectors", metric: str = "cosine") -> np.ndarray:
+    """Query vectors as a float32 (n, dim) array, refusing rows that cannot be searched: NaN or
+    inf values, and for ``metric="cosine"`` an all-zero row (its cosine with every key is
+    undefined; searched anyway, it returns arbitrary keys with score 0). The message names the
+    first bad row, counted from 1. Shared by :meth:`BaseIndex.search`, ``embedlab index query``
+    and the service's ``POST /search``."""
+    q = np.asarray(vectors, dtype=np.float32)
+    if q.ndim == 1:
+        q = q[None, :]
+    bad = ~np.isfinite(q).all(axis=1) if q.ndim == 2 else np.zeros(0, bool)
+    if bad.any():
+        raise DataError(f"{where}: query vector {int(np.argmax(bad)) + 1} has NaN or inf values")
+    if metric == "cosine" and q.ndim == 2 and q.shape[1]:
+        zero = ~(np.abs(q) > 0).any(axis=1)
+        if zero.any():
+            raise DataError(f"{where}: query vector {int(np.argmax(zero)) + 1} is all zeros; cosine similarity "
+                            "with a zero vector is undefined")
+    return q
 
 
 def _check_k(k: int) -> int:
@@ -260,6 +281,7 @@ class BaseIndex:
         (scores -inf) where the index holds fewer than ``k`` vectors."""
         k = _check_k(k)
         q = self._prepare(queries, "query vectors")
+        check_query_vectors(q, metric=self.metric)  # a zero row stays zero through the normalisation
         if len(self) == 0:
             return np.full((len(q), k), -np.inf, np.float32), np.full((len(q), k), -1, np.int64)
         return self._search_rows(q, k)

@@ -46,7 +46,8 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 
-from ..exceptions import EmbedlabError, InvalidParameterError, MissingDependencyError, require
+from ..exceptions import DataError, EmbedlabError, InvalidParameterError, MissingDependencyError, require
+from ..search import check_query_vectors
 from .vectorset import VectorSet, suggest
 
 __all__ = ["create_app", "Limits", "QueryLog", "TOKEN_ENV", "MAX_K"]
@@ -462,9 +463,10 @@ def create_app(
         if dims != {vs.kv.vector_size}:
             raise ApiError(422, f"vectors: dimension {sorted(dims)[0] if len(dims) == 1 else sorted(dims)}; "
                                 f"set '{vs.name}' has dimension {vs.kv.vector_size}")
-        q = np.asarray(body.vectors, dtype=np.float32)
-        if not np.isfinite(q).all():
-            raise ApiError(422, "vectors: NaN or infinite values")
+        try:  # NaN/inf or an all-zero row (cosine undefined), named by its position from 1
+            q = check_query_vectors(body.vectors, "vectors", vs.index.metric)
+        except DataError as exc:
+            raise ApiError(422, str(exc)) from None
         scores, rows = await vs.batcher.vectors(q, check_k(body.k))
         return respond({"set": vs.name, "results": [{"neighbors": named(vs, s, r)} for s, r in zip(scores, rows,
                                                                                                     strict=True)]})
