@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import re
+
 import numpy as np
 import pytest
 
@@ -108,3 +110,42 @@ def test_cli_train_entity(tmp_path, synthetic):
     bad = CliRunner().invoke(app, ["train", "entity", str(table), "--target", "nope", "-o", str(tmp_path / "x")])
     assert bad.exit_code == 2 and bad.stderr.startswith("error: table has no target column 'nope'")
     assert not (tmp_path / "x").exists()
+
+
+def test_baseline_features_and_a_leaking_column_are_reported(tmp_path, synthetic):
+    """A column that is the target plus a little noise (like dep_delay for arr_delay) is warned
+    about; the summary names the features used and the training-mean baseline beside the score."""
+    from typer.testing import CliRunner
+
+    from embedlab.cli.app import app
+
+    frame = synthetic.assign(y_soon=synthetic["y"] + np.random.default_rng(1).normal(scale=1.0, size=len(synthetic)))
+    model = EntityEmbedder(target="y", epochs=2, **QUIET).fit(frame)
+    assert model.features_ == ["city", "x", "y_soon"]
+    assert list(model.leaky_columns_) == ["y_soon"] and "correlation +0.9" in model.leaky_columns_["y_soon"]
+    y = frame["y"].to_numpy()
+    assert abs(model.baseline_score_ - y.std()) < 0.1 * y.std()  # the mean predictor's RMSE ~ the target's sd
+    assert model.best_score_ < model.baseline_score_
+    clean = EntityEmbedder(target="y", numeric=["x"], epochs=1, **QUIET).fit(frame)
+    assert clean.leaky_columns_ == {}
+    table = tmp_path / "t.csv"
+    frame.to_csv(table, index=False)
+    result = CliRunner().invoke(app, ["train", "entity", str(table), "--target", "y", "-o", str(tmp_path / "e"),
+                                      "--epochs", "2", "--threads", "1", "--seed", "1", "--no-progress"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    flat = " ".join(result.stdout.split())
+    assert re.search(r"best validation rmse [\d.]+; training mean baseline [\d.]+, lower is better", flat), flat
+    assert "features: city (embedded); x, y_soon (numeric)" in flat
+    assert "warning: 'y_soon' nearly determines 'y' (correlation +0.9" in flat
+
+
+def test_a_class_given_by_a_category_is_reported():
+    rng = np.random.default_rng(0)
+    kind = rng.choice(["p", "q", "r"], size=400)
+    label = np.where(kind == "r", "no", "yes")
+    frame = pd.DataFrame({"kind": kind, "noise": rng.choice(list("abcdef"), size=400), "label": label})
+    model = EntityEmbedder(target="label", epochs=1, **QUIET).fit(frame)
+    assert list(model.leaky_columns_) == ["kind"]
+    counts = pd.Series(label).value_counts()
+    assert abs(model.baseline_score_ - counts.max() / counts.sum()) < 0.1

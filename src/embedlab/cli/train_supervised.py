@@ -191,8 +191,16 @@ def train_entity(
     files = model.save(output, fmt=fmt)
     elapsed = time.perf_counter() - start
     out = c.console()
+    better = "lower" if model.metric_name_ == "rmse" else "higher"
+    baseline = "training mean" if model.metric_name_ == "rmse" else "majority class"
     out.print(f"EntityEmbedder trained in {elapsed:.1f} s ({model.epochs_run_} epochs, best validation "
-              f"{model.metric_name_} {model.best_score_:.4f})", soft_wrap=True)
+              f"{model.metric_name_} {model.best_score_:.4f}; {baseline} baseline {model.baseline_score_:.4f}, "
+              f"{better} is better)", soft_wrap=True)
+    out.print(f"features: {', '.join(model.categorical_)} (embedded)"
+              + (f"; {', '.join(model.numeric_)} (numeric)" if model.numeric_ else ""), soft_wrap=True)
+    for col, how in model.leaky_columns_.items():
+        out.print(f"warning: '{col}' nearly determines '{model.target}' ({how}); if it is not known when you "
+                  f"predict, leave it out with --categorical/--numeric", soft_wrap=True)
     for col, path in files.items():
         out.print(f"{col}: {path}", soft_wrap=True)
 

@@ -275,11 +275,30 @@ class EntityEmbedder(BaseEmbedder):
                 logger.warning("%d validation row(s) have target classes absent from training; ignored",
                                int((~seen[val_idx]).sum()))
                 val_idx = val_idx[seen[val_idx]]
+        self.baseline_score_ = self._baseline(target, tr_idx, val_idx)
+        self.leaky_columns_ = _near_determinants(frame, categorical, numeric, self.target, task, tr_idx)
+        for col, how in self.leaky_columns_.items():
+            logger.warning("column '%s' nearly determines the target '%s' (%s): if it is not known when you "
+                           "predict, leave it out (--categorical/--numeric)", col, self.target, how)
         codes = self._codes(frame)
         numbers = self._numbers(frame)
         self._train(torch, codes, numbers, target, tr_idx, val_idx, seed)
         del pd
         return self
+
+    def _baseline(self, target: np.ndarray, tr_idx: np.ndarray, val_idx: np.ndarray) -> float:
+        """The validation score of predicting without any input: the training mean (RMSE in target
+        units) for regression, the training majority class (accuracy) for classification."""
+        if self.task_ == "regression":
+            y = target.astype(np.float64) * self._y_std + self._y_mean
+            return float(np.sqrt(np.mean((y[val_idx] - y[tr_idx].mean()) ** 2)))
+        majority = np.bincount(target[tr_idx][target[tr_idx] >= 0]).argmax()
+        return float(np.mean(target[val_idx] == majority))
+
+    @property
+    def features_(self) -> list[str]:
+        """The input columns the network used: categorical, then numeric."""
+        return [*self.categorical_, *self.numeric_]
 
     def _train(self, torch: Any, codes: np.ndarray, numbers: np.ndarray, target: np.ndarray, tr_idx: np.ndarray,
                val_idx: np.ndarray, seed: int) -> None:
@@ -374,6 +393,7 @@ class EntityEmbedder(BaseEmbedder):
                 "method": self.name, "column": col, "target": self.target, "task": self.task_,
                 "params": {k: v for k, v in self.get_params().items()}, "best_epoch": int(self.best_epoch_),
                 f"validation_{self.metric_name_}": float(self.best_score_),
+                f"baseline_{self.metric_name_}": float(self.baseline_score_), "features": self.features_,
             })
         self.vectors_ = self.column_vectors_
 
@@ -437,3 +457,39 @@ class EntityEmbedder(BaseEmbedder):
             shutil.rmtree(tmp, ignore_errors=True)
         files["model"] = out / "entity.json"
         return files
+
+
+LEAK_CORRELATION = 0.8  # |Pearson r| of a numeric column with a numeric target
+LEAK_PURITY = 0.98  # share of training rows a categorical column's values classify right (with >= 2 rows a value)
+
+
+def _near_determinants(frame: Any, categorical: list[str], numeric: list[str], target: str, task: str,
+                       rows: np.ndarray) -> dict[str, str]:
+    """Input columns that nearly determine the target on the training rows, with how (a leak check):
+    numeric columns with |r| >= LEAK_CORRELATION against a regression target; categorical columns whose
+    values, seen at least twice, predict a class target for LEAK_PURITY of the rows."""
+    out: dict[str, str] = {}
+    train = frame.iloc[rows]
+    if task == "regression":
+        y = train[target].to_numpy(dtype=np.float64)
+        for col in numeric:
+            x = train[col].to_numpy(dtype=np.float64)
+            ok = np.isfinite(x) & np.isfinite(y)
+            if ok.sum() > 2 and x[ok].std() > 0 and y[ok].std() > 0:
+                r = float(np.corrcoef(x[ok], y[ok])[0, 1])
+                if abs(r) >= LEAK_CORRELATION:
+                    out[col] = f"correlation {r:+.2f}"
+    else:
+        y = train[target].astype(str)
+        for col in categorical:
+            values = train[col].astype(str)
+            groups = y.groupby(values)
+            sizes = groups.size()
+            repeated = sizes[sizes >= 2].index
+            if len(repeated) == 0:
+                continue
+            sel = values.isin(repeated)
+            hits = int(groups.agg(lambda s: s.value_counts().iloc[0])[repeated].sum())
+            if sel.sum() >= 0.5 * len(train) and hits >= LEAK_PURITY * sel.sum():
+                out[col] = f"its values give the class for {hits / sel.sum():.0%} of the training rows"
+    return out
