@@ -154,3 +154,18 @@ def test_compare_leaves_out_an_analogy_set_without_covered_question(tmp_path):
     data = compare_embeddings({"a": kv, "b": kv}, [Analogy(uncovered)], projections=[], n_boot=20)
     assert data["results"].get("analogy:uncovered", {}) == {}
     assert any("none of the 1 questions" in w for w in data["warnings"])
+
+
+# ------------------------------------------------------------------ E: baselines beside the score
+def test_node_classification_shows_the_majority_class_baseline(cli, node_task):
+    vec, labels = node_task
+    res = json.loads(cli("evaluate", vec, "-e", f"node-classification:{labels}", "--json").stdout)["results"][0]
+    base = res["details"]["baseline"]
+    assert base["name"] == "majority class"
+    # class0 holds 40 of 80 nodes: predicting it everywhere is right half the time
+    assert base["metrics"]["accuracy"] == pytest.approx(0.5)
+    assert base["metrics"]["macro_f1"] == pytest.approx((2 * 0.5 / 1.5) / 3)
+    assert res["metrics"]["accuracy"] > base["metrics"]["accuracy"]
+    table = " ".join(cli("evaluate", vec, "-e", f"node-classification:{labels}").stdout.split())
+    assert "baseline: majority class │ accuracy │ 0.5000" in table
+    assert "│ │ macro_f1 │ 0.2222" in table

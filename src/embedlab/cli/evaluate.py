@@ -124,7 +124,9 @@ def run_evaluations(
 
 def results_table(results: list[EvalResult], title: str = "", skipped: dict[str, str] | None = None) -> Any:
     """A rich table: dataset, metric, value, 95% CI (when computed), coverage, n (primary metric
-    marked with *); text tasks get a caption with token coverage and unknown words."""
+    marked with *), then the task's baseline rows (``details["baseline"]``: majority class for node
+    classification, popularity for recommendation); text tasks get a caption with token coverage
+    and unknown words; CIs over fewer than SMALL_N items get a note."""
     from rich.table import Table
 
     from ..evaluation.documents import oov_summary
@@ -155,6 +157,10 @@ def results_table(results: list[EvalResult], title: str = "", skipped: dict[str,
                 f"{r.n:,}" if first else "",
             )
             first = False
+        base = r.details.get("baseline") or {}
+        for i, (metric, value) in enumerate((base.get("metrics") or {}).items()):  # majority class, popularity
+            table.add_row(f"  baseline: {base.get('name', '')}" if i == 0 else "", metric, _format_value(value),
+                          *([""] if with_ci else []), "", "", style="dim")
     for name in skipped or {}:
         table.add_row(name, "skipped", *["-"] * (len(columns) - 2))
     if with_ci:

@@ -7,7 +7,8 @@
   the 140 training nodes, score the 1000 test nodes); a karateclub folder its ``target.csv``.
   Metrics: accuracy (primary), micro-F1 (equal to accuracy for one label per node) and macro-F1,
   each with a bootstrap 95% CI. Labelled nodes without a vector lower ``coverage``; they are not
-  scored.
+  scored. ``details["baseline"]``: the majority-class baseline's accuracy and macro-F1 on the same
+  nodes (the most frequent training label, per fold under cross-validation).
 * ``link-prediction:DIR`` (:class:`LinkPrediction`): DIR as written by ``embedlab split-edges``
   (``train.csv``: the graph to train the vectors on; ``test.csv``: held-out edges and as many
   non-edges). Scores: ROC-AUC (primary) and average precision of a logistic regression on the
@@ -95,6 +96,7 @@ class NodeClassification:
         return LogisticRegression(C=self.C, max_iter=self.max_iter)
 
     def evaluate(self, kv: KeyedVectors) -> EvalResult:
+        from sklearn.dummy import DummyClassifier
         from sklearn.metrics import accuracy_score, f1_score
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -116,6 +118,7 @@ class NodeClassification:
             clf = self._classifier().fit(X, y_all[tr])
             pred = clf.predict(kv.vectors[[kv.key_to_index[data.nodes[i]] for i in te]])
             items, y, folds = te, y_all[te], 0
+            majority = np.full(y.shape, Counter(y_all[tr].tolist()).most_common(1)[0][0], dtype=y.dtype)
         else:
             scored = np.arange(len(data))
             items = np.flatnonzero(has)
@@ -140,6 +143,7 @@ class NodeClassification:
             X = kv.vectors[[kv.key_to_index[data.nodes[i]] for i in items]]
             splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
             pred = cross_val_predict(self._classifier(), X, y, cv=splitter)
+            majority = cross_val_predict(DummyClassifier(strategy="most_frequent"), X, y, cv=splitter)
         if coverage < 1.0:
             warnings.append(f"{self.name}: {int((~has[scored]).sum())} labelled node(s) have no vector (not scored)")
         correct = (pred == y).astype(np.float64)
@@ -149,10 +153,14 @@ class NodeClassification:
             "macro_f1": f1_score(y, pred, average="macro"),
         }
         per_item = {"ids": [data.nodes[i] for i in items], "y_true": y, "y_pred": pred, "micro_f1": correct}
+        # what a model that ignores the vectors scores: the most frequent training label for every node
+        baseline = {"name": "majority class", "metrics": {
+            "accuracy": float(accuracy_score(y, majority)), "macro_f1": float(f1_score(y, majority, average="macro")),
+        }}
         return build_result(
             self.name, metrics, "accuracy", per_item, coverage=coverage, n_boot=self.n_boot,
             random_state=self.random_state, warnings=warnings, n_classes=int(len(set(y.tolist()))),
-            cv_folds=folds, split="standard" if data.split is not None else f"{folds}-fold",
+            cv_folds=folds, split="standard" if data.split is not None else f"{folds}-fold", baseline=baseline,
         )
 
 
