@@ -81,6 +81,23 @@ def test_finetune_bad_input_leaves_no_folder(cli, tmp_path):
     assert_cli_error(cli("finetune", "minilm", pairs, "-o", out), r"already exists; pass --overwrite")
 
 
+def test_finetune_reads_the_stsb_layout_like_evaluate(cli, tmp_path):
+    """sts-train.csv (tab-separated, .csv suffix, no header: genre,file,year,id,score,s1,s2) used to
+    fail in finetune with "pairs need at least two columns; found 1" while `evaluate -e sts:` read it."""
+    rows = [("main-captions", "MSRvid", "2012test", f"{i:04d}", f"{(i % 6):.3f}", f"A man is playing a flute {i}.",
+             f"A man plays a flute, loudly {i}.") for i in range(8)]
+    sts = tmp_path / "sts-train.csv"
+    sts.write_text("".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "m"
+    # the file is read as scored pairs: --loss mnrl is refused for that reason, not for one column
+    assert_cli_error(cli("finetune", "minilm", sts, "-o", out, "--loss", "triplet"),
+                     r"loss 'triplet' \(--loss\) needs triplets .*sts-train.csv has scored pairs")
+    r = cli("finetune", "minilm", sts, "-o", out, "--loss", "cosent", "--eval", f"sts:{sts}", "--epochs", "1",
+            "--batch-size", "4", "--max-seq-length", "16", "--no-progress")
+    assert r.exit_code == 0, r.stderr
+    assert "cosent" in r.stdout and "spearman" in r.stdout.lower()
+
+
 def test_finetune_then_encode_with_the_saved_folder(cli, tmp_path):
     pairs = tmp_path / "p.tsv"
     rows = [("which wing shapes reduce drag", "swept wings reduce wave drag at transonic speed"),

@@ -76,3 +76,35 @@ def test_pairs_bad_input(tmp_path):
     p.write_text("anchor\tpositive\na\tb\nlonely\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"one.tsv:3: one column only"):
         read_pairs(p)
+
+
+_STSB_ROWS = [("main-captions", "MSRvid", "2012test", "0001", "5.000", "A plane is taking off.", "An air plane is taking off."),
+              ("main-captions", "MSRvid", "2012test", "0004", "3.800", "A man is playing a large flute.", "A man is playing a flute."),
+              ("main-news", "headlines", "2015", "0002", "0.600", "Stocks fell, bonds rose \"sharply\".", "Rain, then sun."),
+              ("main-forums", "answers", "2016", "0003", "1.250", "Yes, it does.", "No.")]
+
+
+def _stsb(path):
+    """STS-B's layout: tab-separated under a .csv suffix, no header, genre,file,year,id,score,s1,s2
+    (some lines carry extra source columns)."""
+    lines = ["\t".join(r) for r in _STSB_ROWS]
+    lines[1] += "\tsource-a\tsource-b"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_stsb_layout_is_read_as_scored_pairs_by_pairs_and_sts_readers(tmp_path):
+    """finetune used to read sts-train.csv as one comma column ("pairs need at least two columns")
+    while `evaluate -e sts:FILE` read it: one reader, one delimiter rule for both."""
+    from embedlab.corpus.taskdata import load_sentence_pairs
+
+    path = _stsb(tmp_path / "sts-train.csv")
+    pairs = read_pairs(path)
+    assert pairs.kind == "scored"
+    assert pairs.anchors == [r[5] for r in _STSB_ROWS] and pairs.positives == [r[6] for r in _STSB_ROWS]
+    assert pairs.scores == [5.0, 3.8, 0.6, 1.25]
+    sts = load_sentence_pairs(path)
+    assert (sts.s1, sts.s2, sts.scores) == (pairs.anchors, pairs.positives, pairs.scores)
+    tsv = tmp_path / "p.csv"  # a tab-separated header under .csv: read by its names too
+    tsv.write_text("sentence1\tsentence2\tscore\na, b\tc\t1\nd\te, f\t2\ng\th\t3\n", encoding="utf-8")
+    assert read_pairs(tsv).anchors == ["a, b", "d", "g"] and load_sentence_pairs(tsv).s2 == ["c", "e, f", "h"]

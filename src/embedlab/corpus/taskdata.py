@@ -9,7 +9,8 @@
   (Cranfield: ``.I/.T/.A/.B/.W``) with TREC or 3-column qrels, or the BEIR layout
   (``corpus.jsonl``, ``queries.jsonl``, ``qrels/test.tsv`` or ``qrels.tsv``).
 * sentence pairs with scores (:func:`load_sentence_pairs`): STS-B CSV (tab-separated
-  genre, file, year, id, score, s1, s2) or a TSV/CSV/JSONL with sentence1, sentence2, score.
+  genre, file, year, id, score, s1, s2) or a TSV/CSV/JSONL with sentence1, sentence2, score,
+  read by :func:`embedlab.corpus.texts.read_pairs` (the reader of ``finetune``).
 * word categories (:func:`load_word_categories`): CSV with ``word`` and ``category`` columns.
 * outlier sets (:func:`load_outlier_sets`): 8-8-8 CSV (category, outliers, words as list literals).
 
@@ -158,8 +159,9 @@ def _table_rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict[
                     header.append(k)
             rows.append((lineno, {k: "" if v is None else str(v) for k, v in obj.items()}))
         return header, rows
-    first = text.split("\n", 1)[0]
-    delim = "\t" if suffix == ".tsv" or "\t" in first else ","
+    from .texts import sniff_delimiter
+
+    delim = sniff_delimiter(text.split("\n", 1)[0], suffix)
     quoting = csv.QUOTE_NONE if delim == "\t" else csv.QUOTE_MINIMAL
     reader = csv.reader(io.StringIO(text), delimiter=delim, quoting=quoting)
     try:
@@ -416,42 +418,24 @@ def load_retrieval(path: str | os.PathLike[str]) -> RetrievalData:
 
 # ---------------------------------------------------------------------------------- sentence pairs
 def load_sentence_pairs(path: str | os.PathLike[str]) -> SentencePairs:
-    """Scored sentence pairs: STS-B files or a table with sentence1, sentence2, score columns."""
+    """Scored sentence pairs: STS-B files or a table with sentence1, sentence2, score columns.
+
+    Read by :func:`embedlab.corpus.texts.read_pairs`, the reader of ``embedlab finetune`` and
+    ``pairs``: the same delimiter rule and the same STS-B layout for every command.
+    """
+    from .texts import read_pairs
+
     p = _check_file(path)
-    raw = _read_text(p)
+    pairs = read_pairs(p)
+    if pairs.scores is None:
+        raise FormatError(f"{p}: no score column; sentence similarity needs scored pairs (sentence1, sentence2, "
+                          "score columns, or STS-B's genre, file, year, id, score, s1, s2)")
     warnings: list[str] = []
-    s1, s2, scores = [], [], []
-    first = raw.split("\n", 1)[0].lower()
-    if "sentence1" in first or p.suffix.lower() in (".jsonl", ".json"):
-        header, rows = _table_rows(p, raw)
-        c1 = _pick(header, None, ("sentence1", "s1", "text1"), "sentence1", p)
-        c2 = _pick(header, None, ("sentence2", "s2", "text2"), "sentence2", p)
-        cs = _pick(header, None, ("score", "similarity", "label", "gold"), "score", p)
-        items = [(n, r.get(c1, ""), r.get(c2, ""), r.get(cs, "")) for n, r in rows]
-    else:  # STS-B: genre file year id score s1 s2 [extra]
-        items = []
-        for lineno, line in enumerate(raw.splitlines(), 1):
-            if not line.strip():
-                continue
-            parts = line.split("\t")
-            if len(parts) < 7:
-                raise FormatError(f"{p}:{lineno}: expected 7 tab-separated fields (genre..score, s1, s2)")
-            items.append((lineno, parts[5], parts[6], parts[4]))
-    for lineno, a, b, s in items:
-        try:
-            score = float(s)
-        except ValueError:
-            raise FormatError(f"{p}:{lineno}: score '{s}' is not a number") from None
-        if not a.strip() or not b.strip():
-            continue
-        s1.append(a)
-        s2.append(b)
-        scores.append(score)
-    if len(s1) < len(items):
-        _warn(warnings, f"{p}: dropped {len(items) - len(s1)} pair(s) with an empty sentence")
-    if len(s1) < 3:
-        raise DataError(f"{p}: need at least 3 scored sentence pairs; found {len(s1)}")
-    return SentencePairs(s1, s2, scores, str(p), warnings)
+    for w in pairs.warnings:
+        _warn(warnings, w)
+    if len(pairs) < 3:
+        raise DataError(f"{p}: need at least 3 scored sentence pairs; found {len(pairs)}")
+    return SentencePairs(pairs.anchors, pairs.positives, pairs.scores, str(p), warnings)
 
 
 # ---------------------------------------------------------------------------------- word tasks

@@ -5,7 +5,13 @@
 * :func:`read_pairs`: training examples from CSV/TSV/JSONL: ``(anchor, positive)`` pairs,
   ``(sentence1, sentence2, score)`` scored pairs, or ``(anchor, positive, negative)`` triplets,
   by column name (``anchor``/``query``/``sentence1``/``text1``, ``positive``/``sentence2``/...,
-  ``negative``, ``score``/``label``) or, in a file without a recognised header, by position.
+  ``negative``, ``score``/``label``) or, in a file without a recognised header, by position;
+  the STS-B layout (``genre file year id score s1 s2``, no header) is recognised.
+
+One delimiter rule for every table (:func:`sniff_delimiter`): tab in ``.tsv``; otherwise tab
+when the first line holds more tabs than commas (STS-B's ``.csv`` files are tab-separated), else
+comma. :func:`embedlab.corpus.taskdata.load_sentence_pairs` (``evaluate -e sts:FILE``) reads
+pairs with :func:`read_pairs` too.
 
 Plain, ``.gz`` and ``.bz2`` files. Problems are one-line errors naming the file and line; empty
 texts are skipped and counted in ``warnings``.
@@ -25,14 +31,14 @@ from pathlib import Path
 
 from ..exceptions import DataError, FormatError, InputFileError
 
-__all__ = ["Texts", "Pairs", "read_texts", "read_pairs", "table_kind"]
+__all__ = ["Texts", "Pairs", "read_texts", "read_pairs", "table_kind", "sniff_delimiter"]
 
 TEXT_FIELDS = ("text", "sentence", "document", "body", "content", "abstract", "passage", "title")
 ID_FIELDS = ("id", "_id", "doc_id", "docid", "document_id")
 ANCHOR_FIELDS = ("anchor", "query", "sentence1", "text1", "question", "premise", "title", "s1")
 POSITIVE_FIELDS = ("positive", "sentence2", "text2", "document", "passage", "answer", "body", "hypothesis", "s2")
 NEGATIVE_FIELDS = ("negative", "hard_negative", "text3")
-SCORE_FIELDS = ("score", "label", "similarity", "relevance")
+SCORE_FIELDS = ("score", "label", "similarity", "relevance", "gold")
 
 csv.field_size_limit(2**31 - 1)
 
@@ -85,6 +91,18 @@ def table_kind(path: Path) -> str:
     return "text"
 
 
+def sniff_delimiter(first_line: str, suffix: str = "") -> str:
+    """Tab for ``.tsv``; else tab when ``first_line`` holds more tabs than commas; else comma."""
+    if suffix.lower() == ".tsv":
+        return "\t"
+    tabs = first_line.count("\t")
+    return "\t" if tabs and tabs >= first_line.count(",") else ","
+
+
+def _first_line(text: str) -> str:
+    return next((line for line in text.splitlines() if line.strip()), "")
+
+
 def _read(path: Path) -> str:
     if not path.exists():
         raise InputFileError(f"{path}: no such file")
@@ -128,7 +146,7 @@ def _rows(path: Path, kind: str, text: str) -> tuple[list[str], list[tuple[int, 
             objs.append((lineno, obj))
         rows = [(n, ["" if o.get(k) is None else str(o.get(k)) for k in header]) for n, o in objs]
         return header, rows, True
-    delim = "\t" if kind == "tsv" or (kind == "text" and "\t" in text.split("\n", 1)[0]) else ","
+    delim = sniff_delimiter(_first_line(text), ".tsv" if kind == "tsv" else "")
     reader = csv.reader(io.StringIO(text), delimiter=delim, quoting=csv.QUOTE_NONE if delim == "\t" else csv.QUOTE_MINIMAL)
     all_rows = []
     try:
@@ -207,6 +225,11 @@ def _is_number(s: str) -> bool:
         return False
 
 
+def _is_stsb(rows: list[tuple[int, list[str]]]) -> bool:
+    """STS-B's headerless layout: 7+ columns, a number in the fifth (the score) on every row."""
+    return bool(rows) and all(len(r) >= 7 and _is_number(r[4]) for _, r in rows)
+
+
 def read_pairs(
     path: str | os.PathLike[str],
     anchor_column: str | None = None,
@@ -229,7 +252,9 @@ def read_pairs(
             raise DataError(f"{p}: pairs need at least two columns (anchor, positive); found {width}")
         ai, pi = 0, 1
         ni = si = None
-        if width >= 3:
+        if _is_stsb(rows):  # genre file year id score s1 s2 [sources]
+            ai, pi, si = 5, 6, 4
+        elif width >= 3:
             if all(_is_number(r[2]) for _, r in rows if len(r) > 2):
                 si = 2
             else:
