@@ -169,3 +169,27 @@ def test_node_classification_shows_the_majority_class_baseline(cli, node_task):
     table = " ".join(cli("evaluate", vec, "-e", f"node-classification:{labels}").stdout.split())
     assert "baseline: majority class │ accuracy │ 0.5000" in table
     assert "│ │ macro_f1 │ 0.2222" in table
+
+
+def test_recommendation_shows_the_popularity_baseline(cli, tmp_path):
+    pytest.importorskip("pandas", reason="split files are read with pandas (pip install 'embedlab[recommend]')")
+    from embedlab.corpus.interactions import from_pairs, write_interactions
+
+    folder = tmp_path / "split"
+    folder.mkdir()
+    train = [("a", "x0"), ("b", "x0"), ("c", "y0"), ("d", "x0")]
+    test = [("a", "x1"), ("b", "x1"), ("c", "y1"), ("d", "y1")]
+    for name, pairs in (("train", train), ("test", test)):
+        write_interactions(from_pairs([u for u, _ in pairs], [i for _, i in pairs]), folder / f"{name}.csv")
+    vec = tmp_path / "items.npz"
+    items = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], np.float32)
+    save_vectors(KeyedVectors(["x0", "x1", "y0", "y1"], items), vec, format="npz")
+    r = cli("evaluate", vec, "-e", f"recommendation:{folder}@1", "--json")
+    assert r.exit_code == 0, r.stderr
+    res = json.loads(r.stdout)["results"][0]
+    assert res["metrics"]["hit@1"] == 0.75  # d (x0 -> y1) is the one miss
+    # popularity (x0: 3 users, y0: 1) recommends y0 to a, b, d and x0 to c: no hit
+    assert res["details"]["baseline"] == {"name": "popularity", "metrics": {
+        "recall@1": 0.0, "precision@1": 0.0, "ndcg@1": 0.0, "mrr@1": 0.0, "hit@1": 0.0, "catalogue_coverage": 1.0}}
+    table = " ".join(cli("evaluate", vec, "-e", f"recommendation:{folder}@1").stdout.split())
+    assert "baseline: popularity │ recall@1 │ 0.0000" in table

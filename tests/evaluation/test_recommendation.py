@@ -133,3 +133,20 @@ def test_topk_blocks_and_exclusions_match_numpy(monkeypatch):
     want = np.argsort(-full, axis=1, kind="stable")[:, :15]
     np.testing.assert_array_equal(top, want)
     np.testing.assert_allclose(val, np.take_along_axis(full, want, axis=1), rtol=1e-5)
+
+
+def test_popularity_baseline_is_scored_by_the_same_protocol(tmp_path):
+    # training popularity: i0 (3 users) > i1 (2) > i2 (1); the popularity recommender knows only these
+    train = [("a", "i0"), ("b", "i0"), ("c", "i0"), ("b", "i1"), ("c", "i1"), ("c", "i2")]
+    folder = _split(tmp_path, train, [("a", "i1"), ("b", "i3"), ("c", "i4")])
+    kv = _stored({"a": [0, 9, 0, 0, 0, 0], "b": [0, 0, 0, 9, 0, 0], "c": [0, 0, 0, 0, 9, 0]},
+                 {"a": ["i0"], "b": ["i0", "i1"], "c": ["i0", "i1", "i2"]})
+    ev = Recommendation(folder, k=1, n_boot=0)
+    res = ev.evaluate(kv)
+    assert res.metrics["hit@1"] == 1.0
+    base = res.details["baseline"]
+    # a: i0 seen -> i1, a hit; b: i0, i1 seen -> i2, a miss; c: every known item seen -> nothing, a miss
+    assert base["name"] == "popularity"
+    assert base["metrics"]["hit@1"] == pytest.approx(1 / 3) and base["metrics"]["ndcg@1"] == pytest.approx(1 / 3)
+    assert base["metrics"]["catalogue_coverage"] == pytest.approx(2 / 3)
+    assert ev.evaluate(kv).details["baseline"] is base  # fitted once per evaluator

@@ -22,6 +22,8 @@ Per-user metrics, averaged over test users with bootstrap 95% CIs: ``recall@k`` 
 as RecBole), ``precision@k``, ``ndcg@k`` (binary gains, ideal DCG over ``min(relevant, k)``),
 ``mrr@k`` (reciprocal rank of the first hit within k), ``hit@k``; plus ``catalogue_coverage``, the
 share of items that appear in some user's top k. The primary metric is ``ndcg@k``.
+``details["baseline"]`` holds the same metrics for the popularity recommender fitted on
+``train.csv`` (every model must beat it).
 """
 
 from __future__ import annotations
@@ -134,6 +136,34 @@ class Recommendation:
         self.name = f"recommendation:{folder.name}/{target.stem}@{self.k}"
 
     def evaluate(self, kv: KeyedVectors) -> EvalResult:
+        ranked = self._rank(kv)
+        ok, users, metrics, per_user = ranked["ok"], ranked["users"], ranked["metrics"], ranked["per_user"]
+        per_item = {"ids": ranked["ids"].astype(str), **per_user}
+        n_unseen = int((~ok).sum())
+        warnings = []
+        if n_unseen:
+            what = "scored as misses" if self.unseen_users == "miss" else "left out"
+            warnings.append(f"{n_unseen:,} of {len(users):,} test users have no training history these vectors can "
+                            f"use; {what}")
+        return build_result(
+            self.name, metrics, f"ndcg@{self.k}", per_item, coverage=float(ok.mean()), n_boot=self.n_boot,
+            random_state=self.random_state, warnings=warnings, k=self.k, n_test_users=len(users),
+            n_unseen_users=n_unseen, unseen_users=self.unseen_users, n_items=len(kv),
+            test_items_unknown_to_model=ranked["unknown"], split=self.split, baseline=self.popularity_baseline(),
+        )
+
+    def popularity_baseline(self) -> dict[str, Any]:
+        """``{"name": "popularity", "metrics": {...}}``: the metrics of the popularity recommender
+        (items ranked by their number of training users, :class:`~embedlab.models.recommend.Popularity`)
+        fitted on ``train.csv`` and scored by this same protocol; computed once per evaluator."""
+        if getattr(self, "_baseline", None) is None:
+            from ..models.recommend import Popularity
+
+            self._baseline = {"name": "popularity", "metrics": self._rank(Popularity().fit(self.train).vectors_)["metrics"]}
+        return self._baseline
+
+    def _rank(self, kv: KeyedVectors) -> dict[str, Any]:
+        """Rank every test user's items with ``kv``: per-user metrics, their means and who was scored."""
         from ..vectors.recommend import query_vectors, topk_items
 
         k = self.k
@@ -170,19 +200,8 @@ class Recommendation:
         cat = float(np.unique(shown[shown >= 0]).size / n_items)
         metrics = {m: float(v.mean()) if v.size else 0.0 for m, v in per_user.items()}
         metrics["catalogue_coverage"] = cat
-        per_item = {"ids": ids.astype(str), **per_user}
-        n_unseen = int((~ok).sum())
-        warnings = []
-        if n_unseen:
-            what = "scored as misses" if self.unseen_users == "miss" else "left out"
-            warnings.append(f"{n_unseen:,} of {len(users):,} test users have no training history these vectors can "
-                            f"use; {what}")
-        return build_result(
-            self.name, metrics, f"ndcg@{k}", per_item, coverage=float(ok.mean()), n_boot=self.n_boot,
-            random_state=self.random_state, warnings=warnings, k=k, n_test_users=len(users),
-            n_unseen_users=n_unseen, unseen_users=self.unseen_users, n_items=len(kv),
-            test_items_unknown_to_model=int(n_rel.sum() - rel_idx.size), split=self.split,
-        )
+        return {"ok": ok, "users": users, "ids": ids, "per_user": per_user, "metrics": metrics,
+                "unknown": int(n_rel.sum() - rel_idx.size)}
 
 
 @register_evaluator("recommendation")
