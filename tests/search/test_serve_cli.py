@@ -152,5 +152,6 @@ def test_index_query_refuses_a_zero_vector_naming_its_row(cli, tmp_path, vectors
     zero = tmp_path / "zero.txt"
     zero.write_text(" ".join(["0.5"] * 32) + "\n" + " ".join(["0"] * 32) + "\n", encoding="utf-8")
     result = cli("index", "query", out, "--vector-file", zero, "--json")
-    assert_cli_error(result, r"zero.txt: query vector 2 is all zeros; cosine similarity with a zero vector is undefined")
+    assert_cli_error(result, r"zero.txt: query vector 2 is all zeros; cosine similarity with a zero vector is "
+                             r"undefined")
     assert result.stdout == ""

@@ -159,7 +159,8 @@ class Recommendation:
         if getattr(self, "_baseline", None) is None:
             from ..models.recommend import Popularity
 
-            self._baseline = {"name": "popularity", "metrics": self._rank(Popularity().fit(self.train).vectors_)["metrics"]}
+            popularity = Popularity().fit(self.train).vectors_
+            self._baseline = {"name": "popularity", "metrics": self._rank(popularity)["metrics"]}
         return self._baseline
 
     def _rank(self, kv: KeyedVectors) -> dict[str, Any]:
