@@ -166,7 +166,8 @@ def test_a_header_with_an_unknown_item_column_is_not_read_as_baskets(cli, tmp_pa
     path = tmp_path / "t.csv"
     path.write_text(_MOVIES, encoding="utf-8")
     assert_cli_error(cli("split-interactions", path, "-o", tmp_path / "s"),
-                     r"t.csv: no item column found .*columns found: userId, movie, rating, timestamp; name it with --item-col")
+                     r"t.csv: no item column found .*columns found: userId, movie, rating, timestamp; "
+                     r"name it with --item-col")
     assert not (tmp_path / "s").exists()
     no_item = tmp_path / "u.csv"
     no_item.write_text("userId,rating\n1,4\n1,5\n2,3\n", encoding="utf-8")

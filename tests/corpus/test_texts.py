@@ -78,8 +78,10 @@ def test_pairs_bad_input(tmp_path):
         read_pairs(p)
 
 
-_STSB_ROWS = [("main-captions", "MSRvid", "2012test", "0001", "5.000", "A plane is taking off.", "An air plane is taking off."),
-              ("main-captions", "MSRvid", "2012test", "0004", "3.800", "A man is playing a large flute.", "A man is playing a flute."),
+_STSB_ROWS = [("main-captions", "MSRvid", "2012test", "0001", "5.000",
+               "A plane is taking off.", "An air plane is taking off."),
+              ("main-captions", "MSRvid", "2012test", "0004", "3.800",
+               "A man is playing a large flute.", "A man is playing a flute."),
               ("main-news", "headlines", "2015", "0002", "0.600", "Stocks fell, bonds rose \"sharply\".", "Rain, then sun."),
               ("main-forums", "answers", "2016", "0003", "1.250", "Yes, it does.", "No.")]
 

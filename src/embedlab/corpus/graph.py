@@ -425,8 +425,8 @@ def _add_edge(path: Path, lineno: int, parts: list[str], index: dict[str, int], 
         raise FormatError(f"{path}, line {lineno}: {len(parts)} columns (extra: {extra}); an edge list has "
                           f"'source target [weight]' (a numeric weight as the third column only); remove the others")
     if len(parts) == 3 and wts is None and not _is_number(parts[2].strip()):
-        raise FormatError(f"{path}, line {lineno}: third column {parts[2].strip()[:40]!r} is not a number; an edge list "
-                          "has 'source target [weight]' (a numeric weight as the third column only)")
+        raise FormatError(f"{path}, line {lineno}: third column {parts[2].strip()[:40]!r} is not a number; "
+                          "an edge list has 'source target [weight]' (a numeric weight as the third column only)")
     a, b = parts[0].strip().strip('"'), parts[1].strip().strip('"')
     if not a or not b:
         raise FormatError(f"{path}, line {lineno}: empty node id")

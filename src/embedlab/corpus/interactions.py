@@ -465,8 +465,8 @@ def _read_baskets(path: Path, sep: str | None, duplicates: str) -> Interactions:
     if not baskets:
         raise DataError(f"{path}: no basket found (one basket per line, items separated by commas or spaces)")
     inter = from_baskets(baskets, duplicates=duplicates, source=str(path), basket_ids=ids)
-    inter.layout = (f"baskets (one per line, items separated by {'commas' if sep == ',' else repr(sep) if sep else 'whitespace'}; "
-                    "users are line numbers)")
+    between = "commas" if sep == "," else repr(sep) if sep else "whitespace"
+    inter.layout = f"baskets (one per line, items separated by {between}; users are line numbers)"
     if int(np.diff(inter.indptr).max()) < 2:
         logger.warning("%s: every basket holds a single item; item2vec and item-kNN need items that co-occur "
                        "(is the separator right? use --sep)", path)
