@@ -101,3 +101,31 @@ def test_overlap_stability_says_which_keys_it_queried_and_lets_the_user_choose()
     assert everything["n_keys"] == 600 and "all 600 keys" in everything["queries"]
     with pytest.raises(InvalidParameterError, match="query_keys must be one of frequent, sample, all"):
         overlap_stability(kvs, query_keys="rare")
+
+
+def test_ctrl_c_with_jobs_stops_the_workers_without_a_traceback(tmp_path):
+    """Ctrl-C in a terminal reaches the whole process group: workers must not print tracebacks."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    corpus = write_topic_corpus(tmp_path / "topics.txt", n_sentences=20000)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "embedlab", "stability", "word2vec", str(corpus), "--epochs", "200", "--min-count", "1",
+         "--seeds", "2", "--jobs", "2", "-o", str(tmp_path / "st"), "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:  # both workers started and training
+        kids = children.read_text().split() if children.exists() else []
+        if len(kids) >= 2 and all(Path(f"/proc/{k}/status").exists() for k in kids):
+            break
+        time.sleep(0.2)
+    time.sleep(1.0)  # the workers are still starting (importing): not inside fit
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.strip().splitlines()[-1] == "error: interrupted", err
+    assert not (tmp_path / "st" / "stability.json").exists()

@@ -101,13 +101,16 @@ def stop_on_sigint() -> Iterator[_StopFlag]:
     """Turn the first Ctrl-C into ``flag.requested = True``; a second one raises KeyboardInterrupt.
 
     Only in the main thread (signal handlers cannot be set elsewhere); the previous handler is
-    restored on exit.
+    restored on exit. A process that ignores Ctrl-C (a worker whose driver stops it) keeps ignoring it.
     """
     flag = _StopFlag()
     if threading.current_thread() is not threading.main_thread():
         yield flag
         return
     previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        yield flag
+        return
 
     def handler(signum: int, frame: Any) -> None:
         if flag.requested:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -52,14 +53,28 @@ def _train_one(method: str, params: dict[str, Any], corpus: Any, seed: int) -> d
 Runner = Callable[[Callable[..., Any], list[tuple[Any, ...]]], list[Any]]
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def process_runner(jobs: int) -> Runner:
     """Run calls inline (``jobs == 1``) or in ``jobs`` spawned worker processes."""
 
     def run(fn: Callable[..., Any], calls: list[tuple[Any, ...]]) -> list[Any]:
         if jobs <= 1:
             return [fn(*args) for args in calls]
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        # Workers ignore Ctrl-C (a terminal sends it to the whole process group, and a worker between
+        # two calls would print a traceback); the driver stops them instead.
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_ignore_sigint)
+        try:
             return [f.result() for f in [pool.submit(fn, *args) for args in calls]]
+        except KeyboardInterrupt:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     return run
 
