@@ -183,6 +183,9 @@ def test_a_header_with_an_unknown_item_column_is_not_read_as_baskets(cli, tmp_pa
     err = " ".join(res.stderr.split())
     assert "2 users x 3 items" in err
     assert "read as a table (csv): user userId, item movie, time timestamp" in err
+    res = cli("train", "ease", path, "--item-col", "movie", "-o", tmp_path / "m.npz")
+    assert res.exit_code == 0, res.stderr
+    assert "read as a table (csv): user userId, item movie" in " ".join(res.stdout.replace("│", " ").split())
     assert "ignored columns: rating" in err
     assert (tmp_path / "s" / "train.csv").read_text().splitlines()[1:] == ["1,10,1,100", "2,10,1,300"]
 

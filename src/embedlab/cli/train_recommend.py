@@ -65,7 +65,7 @@ _OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("input_format", Annotated[InputFormat, typer.Option("--input-format", help="Input layout (auto: from suffix and header).")], InputFormat.auto),
     ("user_col", Annotated[str | None, typer.Option("--user-col", help="User column (default: user, user_id, userId ...).")], None),
     ("item_col", Annotated[str | None, typer.Option("--item-col", help="Item column (default: item, item_id, itemId, movieId ...).")], None),
-    ("weight_col", Annotated[str | None, typer.Option("--weight-col", help="Weight column (default: every event weighs 1).")], None),
+    ("weight_col", Annotated[str | None, typer.Option("--weight-col", help="Weight column (default: a column named 'weight' if there is one, else every event weighs 1).")], None),
     ("time_col", Annotated[str | None, typer.Option("--time-col", help="Time column, numbers or dates (default: timestamp/time if present).")], None),
     ("sep", Annotated[str | None, typer.Option("--sep", help="Field separator (default: from the file).")], None),
     ("duplicates", Annotated[Duplicates, typer.Option("--duplicates", help="Repeated (user, item) events: sum them or keep each.")], Duplicates.sum),
@@ -139,6 +139,8 @@ def fit_and_save(model: Any, path: Path, output: Path, fmt: str | None, opts: In
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     table.add_row("data", f"{inter.n_users:,} users x {inter.n_items:,} items, {inter.nnz:,} interactions")
+    if inter.layout:
+        table.add_row("read as", inter.layout)
     table.add_row("vectors", f"{len(kv):,} items, dim {kv.vector_size}; users: {getattr(kv, 'user_mode', 'mean')}")
     table.add_row("time", f"{elapsed:.1f} s")
     table.add_row("saved", f"{output} ({fmt_name})")
