@@ -66,6 +66,22 @@ def test_encode_bad_input(cli, tmp_path):
     assert not (tmp_path / "o.npz").exists()
 
 
+def test_a_device_this_machine_lacks_is_one_line_naming_the_available_ones(cli, tmp_path):
+    import torch
+
+    src = tmp_path / "t.txt"
+    src.write_text("hello\n", encoding="utf-8")
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text("".join(f"q{i}\td{i}\n" for i in range(6)), encoding="utf-8")
+    runs = [("encode", "minilm", src, "-o", tmp_path / "o.npz"), ("finetune", "minilm", pairs, "-o", tmp_path / "m")]
+    for args in runs:
+        assert_cli_error(cli(*args, "--device", "foo"), r"device 'foo' is not a torch device; available here: cpu")
+        if not torch.cuda.is_available():
+            assert_cli_error(cli(*args, "--device", "cuda"),
+                             r"device 'cuda' is not available on this machine; available here: cpu \(or auto\)")
+    assert not (tmp_path / "o.npz").exists() and not (tmp_path / "m").exists()
+
+
 def test_finetune_bad_input_leaves_no_folder(cli, tmp_path):
     one = tmp_path / "one.tsv"
     one.write_text("only one column\nanother\n", encoding="utf-8")

@@ -33,7 +33,7 @@ import numpy as np
 from .._progress import logger, progress_bar
 from .._validation import Interval
 from ..base import BaseEmbedder, check_is_fitted
-from ..exceptions import DataError, FormatError, InputFileError, MissingDependencyError
+from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError, MissingDependencyError
 
 __all__ = [
     "BUNDLED_MODELS",
@@ -44,6 +44,7 @@ __all__ = [
     "load_sentence_transformer",
     "torch_threads",
     "pick_device",
+    "available_devices",
     "count_truncated",
 ]
 
@@ -99,12 +100,35 @@ def resolve_model_path(model: str | os.PathLike[str]) -> Path:
     return path
 
 
+def available_devices() -> list[str]:
+    """The torch devices usable here: ``cpu``, then ``cuda``/``cuda:N`` and ``mps`` where present."""
+    import torch
+
+    out = ["cpu"]
+    if torch.cuda.is_available():
+        out += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        out.append("mps")
+    return out
+
+
 def pick_device(device: str | None) -> str:
-    """``None``/``"auto"``: ``cuda`` when torch sees a GPU, else ``cpu``."""
+    """``None``/``"auto"``: ``cuda`` when torch sees a GPU, else ``cpu``. Any other value must name
+    a device torch can use here; otherwise one line naming the devices available."""
     import torch
 
     if device in (None, "auto"):
         return "cuda" if torch.cuda.is_available() else "cpu"
+    available = available_devices()
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, ValueError, TypeError):
+        raise InvalidParameterError(f"device {device!r} is not a torch device; available here: "
+                                    f"{', '.join(available)} (or auto)") from None
+    if device not in available and kind not in available:
+        raise InvalidParameterError(f"device {device!r} is not available on this machine; available here: "
+                                    f"{', '.join(available)} (or auto)")
     return device
 
 
