@@ -23,6 +23,30 @@ def _umask() -> int:
     return mask
 
 
+def usual_modes(path: str | os.PathLike[str]) -> None:
+    """Give ``path`` and everything under it the permissions the user's umask gives new files.
+
+    ``tempfile.mkdtemp`` makes 0700 folders and ``mkstemp`` (and some writers, e.g. safetensors)
+    0600 files; an output renamed from such a temporary place keeps them. Folders (and files
+    already executable by their owner) get ``0o777 & ~umask``, other files ``0o666 & ~umask``.
+    Symbolic links are left alone.
+    """
+    mask = _umask()
+    root = Path(path)
+
+    def fix(p: Path) -> None:
+        if p.is_symlink():
+            return
+        mode = os.stat(p).st_mode
+        os.chmod(p, (0o777 if p.is_dir() or mode & 0o100 else 0o666) & ~mask)
+
+    if root.is_dir() and not root.is_symlink():
+        for folder, dirs, files in os.walk(root):
+            for name in dirs + files:
+                fix(Path(folder) / name)
+    fix(root)
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it onto ``target`` on success.

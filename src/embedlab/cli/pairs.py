@@ -50,6 +50,8 @@ def write_beir_folder(data: Any, query_ids: list[str], folder: Path) -> None:
     import shutil
     import tempfile
 
+    from .._fileio import usual_modes
+
     parent = folder.parent if str(folder.parent) else Path(".")
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=parent))
     try:
@@ -67,6 +69,7 @@ def write_beir_folder(data: Any, query_ids: list[str], folder: Path) -> None:
             for q in query_ids:
                 for d, r in data.qrels.get(q, {}).items():
                     fh.write(f"{q}\t{d}\t{r:g}\n")
+        usual_modes(tmp)  # mkdtemp made it 0700
         os.replace(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

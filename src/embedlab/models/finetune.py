@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .._fileio import usual_modes
 from .._progress import logger, progress_bar
 from .._validation import Callable_, Interval, Options
 from ..base import BaseEmbedder
@@ -90,6 +91,7 @@ def save_model_folder(model: Any, folder: str | os.PathLike[str], info: dict[str
             model.save(str(tmp), create_model_card=False)
         if info is not None:
             (tmp / INFO_FILE).write_text(json.dumps(info, indent=2, default=str) + "\n", encoding="utf-8")
+        usual_modes(tmp)  # mkdtemp's 0700 folder, safetensors' 0600 weights
         old = None
         if target.exists():
             old = parent / f".{target.name}.old-{os.getpid()}"
