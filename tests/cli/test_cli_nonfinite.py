@@ -47,6 +47,21 @@ def test_commands_refuse_nonfinite_vectors_naming_line_and_key(cli, tmp_path, ba
     assert not (tmp_path / "o.npz").exists() and not (tmp_path / "cmp").exists() and not (tmp_path / "c.html").exists()
 
 
+@pytest.mark.parametrize("command", [
+    ["drift", "{p}", "{p}", "-o", "{outdir}"],
+    ["index", "build", "{p}", "-o", "{outdir}"],
+    ["train", "word2vec", "{corpus}", "-o", "{out}", "--init-vectors", "{p}"],
+])
+def test_commands_without_the_flag_name_the_remedy_they_have(cli, tmp_path, bad_vec, command):
+    """Commands without --drop-nonfinite must not advise it: they name convert's copy instead."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("love sex tiger cat\n" * 50, encoding="utf-8")
+    args = [a.format(p=bad_vec, out=tmp_path / "o.npz", outdir=tmp_path / "d", corpus=corpus) for a in command]
+    line = assert_cli_error(cli(*args), r"bad\.vec: line 5, key .*: the vector holds NaN or inf .*fix the file, or drop such "
+                                        r"vectors with 'embedlab convert IN OUT --drop-nonfinite', then use OUT")
+    assert "(--drop-nonfinite)" not in line and "nonfinite='drop'" not in line
+
+
 def test_drop_nonfinite_evaluates_the_rest_with_a_warning(cli, bad_vec):
     result = cli("evaluate", bad_vec, "-s", "wordsim353", "--json", "--drop-nonfinite")
     assert result.exit_code == 0, result.stderr

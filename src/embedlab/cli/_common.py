@@ -92,6 +92,18 @@ def one_line(message: str) -> str:
     return " ".join(message.split()) if message else ""
 
 
+def cli_hints(message: str, command: Any) -> str:
+    """A library message's Python advice said in the terms of the command that failed: the
+    ``nonfinite='drop'`` remedy becomes ``--drop-nonfinite`` where the command has that flag,
+    else the command that writes a copy without such vectors."""
+    if "(nonfinite='drop')" in message:
+        names = {p.name for p in getattr(command, "params", [])}
+        remedy = ("(--drop-nonfinite)" if "drop_nonfinite" in names else
+                  "with 'embedlab convert IN OUT --drop-nonfinite', then use OUT")
+        message = message.replace("(nonfinite='drop')", remedy)
+    return message
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
     """Print ``error: message`` on stderr and return the :class:`typer.Exit` to raise."""
     typer.echo(f"error: {one_line(message)}", err=True)

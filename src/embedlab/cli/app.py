@@ -26,7 +26,7 @@ from typer.core import TyperGroup
 
 from .. import __version__
 from ..exceptions import EmbedlabError
-from ._common import EXIT_ERROR, EXIT_INTERRUPTED, fail, one_line
+from ._common import EXIT_ERROR, EXIT_INTERRUPTED, cli_hints, fail, one_line
 
 __all__ = ["app", "train_app", "main", "COMMAND_MODULES", "TRAIN_MODULES"]
 
@@ -120,6 +120,15 @@ def _item_type(command: click.Command, param: click.Parameter) -> str:
     return label
 
 
+def _leaf_command(ctx: click.Context) -> click.Command | None:
+    """The command a root context ran (``index build`` for ``embedlab index build ...``)."""
+    words = [*getattr(ctx, "_protected_args", []), *ctx.args]
+    command: click.Command | None = ctx.command
+    while isinstance(command, click.Group) and words:
+        command, words = command.get_command(ctx, words[0]), words[1:]
+    return command
+
+
 class _TidyGroup(TyperGroup):
     """A group whose commands' help texts follow :func:`_tidy_help`."""
 
@@ -157,7 +166,7 @@ class _ErrorHandlingGroup(_TidyGroup):
         except _USAGE_ERRORS as exc:  # unknown command or option, bad value: one line, exit 2
             raise _usage_error(exc, ctx.command_path) from None
         except EmbedlabError as exc:
-            raise fail(str(exc) or type(exc).__name__) from None
+            raise fail(cli_hints(str(exc) or type(exc).__name__, _leaf_command(ctx))) from None
         except KeyboardInterrupt:
             raise fail("interrupted", EXIT_INTERRUPTED) from None
         except OSError as exc:

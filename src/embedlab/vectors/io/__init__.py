@@ -166,7 +166,7 @@ def check_finite(kv: KeyedVectors, path: str | os.PathLike[str], fmt: str = "", 
     if nonfinite == "error" or ngrams is not None:
         more = f" ({len(bad):,} such vectors in all)" if len(bad) > 1 else ""
         hint = ("the model is broken: retrain it" if ngrams is not None else
-                "fix the file, or drop such vectors (--drop-nonfinite; Python: nonfinite='drop')")
+                "fix the file, or drop such vectors (nonfinite='drop')")
         raise FormatError(f"{p}: {where}: the vector holds NaN or inf{more}; {hint}")
     keep = np.setdiff1d(np.arange(len(kv)), bad)
     logger.warning("%s: dropped %d vector(s) holding NaN or inf (first at %s)", p, len(bad), where)
