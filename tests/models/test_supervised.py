@@ -203,7 +203,7 @@ def test_not_fitted_and_bad_model_file(tmp_path):
         SupervisedClassifier.load(bad)
     vec = tmp_path / "vectors.npz"
     save_vectors(KeyedVectors(["a", "b"], np.ones((2, 2), np.float32)), vec)
-    with pytest.raises(FormatError, match="no model.json"):
+    with pytest.raises(FormatError, match="a vectors file \(embedlab npz\), not a supervised model"):
         SupervisedClassifier.load(vec)
 
 

@@ -101,6 +101,13 @@ def cli_hints(message: str, command: Any) -> str:
         remedy = ("(--drop-nonfinite)" if "drop_nonfinite" in names else
                   "with 'embedlab convert IN OUT --drop-nonfinite', then use OUT")
         message = message.replace("(nonfinite='drop')", remedy)
+    flags = {p.name: max(p.opts, key=len) for p in getattr(command, "params", [])
+             if p.param_type_name == "option" and p.name and p.opts}
+    if flags:  # Python names of the command's own options: "Corpus: parameter 'encoding'", "restrict_vocab must"
+        names = "|".join(sorted(map(re.escape, flags), key=len, reverse=True))
+        message = re.sub(rf"(?:\b[A-Z]\w*: )?parameter '({names})'(?! \(--)", lambda m: flags[m[1]], message)
+        message = re.sub(rf"(?<![\w'-])({names}) (must|should)\b", lambda m: f"{flags[m[1]]} {m[2]}", message)
+        message = re.sub(r"(--[\w-]+ must be [^;]*?) or None\b", r"\1", message)
     return message
 
 
@@ -317,6 +324,11 @@ def read_vectors(path: Path, fmt: str | None = None, option: str = "--from", dro
 
     if fmt is None and str(path) in NAMED_VECTORS and not path.exists():
         return load_named_vectors(str(path))
+    base, sep, pooling = str(path).rpartition("@")
+    if sep and not path.exists() and (base in NAMED_VECTORS or Path(base).is_file()):
+        what = (f"@{pooling} pools word vectors into text vectors (for compare)" if pooling in ("mean", "tfidf", "sif")
+                else f"unknown pooling {pooling!r} (poolings, for compare: mean, tfidf, sif)")
+        raise InvalidParameterError(f"{path}: {what}; this command reads the word vectors themselves: give {base}")
     check_input_path(path)
     if path.is_dir():
         raise InputFileError(f"{path}: is a directory; give a vectors file (.npz, .vec/.txt, .bin)")

@@ -25,6 +25,12 @@ EMBEDDING_HELP = (
 _POOLINGS = ("mean", "tfidf", "sif")
 
 
+def _named(spec: str) -> bool:
+    from ..vectors.pretrained import NAMED_VECTORS
+
+    return spec in NAMED_VECTORS
+
+
 def _is_transformer(spec: str) -> bool:
     from ..models.transformer import BUNDLED_MODELS, is_model_folder
 
@@ -44,6 +50,9 @@ def load_embedding(spec: str, limit: int | None = None, show_progress: bool = Fa
 
         return BM25()
     base, sep, pooling = spec.rpartition("@")
+    if sep and pooling not in _POOLINGS and not Path(spec).exists() and (Path(base).exists() or _named(base)):
+        raise InvalidParameterError(f"{spec}: unknown pooling {pooling!r}; use {', '.join(_POOLINGS)} "
+                                    f"(e.g. {base}@sif)")
     if sep and pooling in _POOLINGS and not Path(spec).exists():
         from ..evaluation.encoders import PooledVectors
 

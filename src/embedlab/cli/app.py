@@ -120,11 +120,10 @@ def _item_type(command: click.Command, param: click.Parameter) -> str:
     return label
 
 
-def _leaf_command(ctx: click.Context) -> click.Command | None:
-    """The command a root context ran (``index build`` for ``embedlab index build ...``)."""
-    words = [*getattr(ctx, "_protected_args", []), *ctx.args]
+def _leaf_command(ctx: click.Context, words: list[str]) -> click.Command | None:
+    """The command ``words`` name under the root (``index build`` for ``embedlab index build ...``)."""
     command: click.Command | None = ctx.command
-    while isinstance(command, click.Group) and words:
+    while hasattr(command, "get_command") and words:
         command, words = command.get_command(ctx, words[0]), words[1:]
     return command
 
@@ -159,6 +158,7 @@ class _ErrorHandlingGroup(_TidyGroup):
             raise _usage_error(exc, info_name or "embedlab") from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        words = [*getattr(ctx, "_protected_args", []), *ctx.args]  # click empties them while invoking
         try:
             return super().invoke(ctx)
         except _NO_ARGS_HELP:
@@ -166,7 +166,7 @@ class _ErrorHandlingGroup(_TidyGroup):
         except _USAGE_ERRORS as exc:  # unknown command or option, bad value: one line, exit 2
             raise _usage_error(exc, ctx.command_path) from None
         except EmbedlabError as exc:
-            raise fail(cli_hints(str(exc) or type(exc).__name__, _leaf_command(ctx))) from None
+            raise fail(cli_hints(str(exc) or type(exc).__name__, _leaf_command(ctx, words))) from None
         except KeyboardInterrupt:
             raise fail("interrupted", EXIT_INTERRUPTED) from None
         except OSError as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -160,6 +161,8 @@ def load_similarity(name_or_path: str | os.PathLike[str]) -> SimilarityDataset:
             score = float(fields[s])
         except ValueError:
             raise FormatError(f"{path}:{line_no}: score {fields[s][:30]!r} is not a number") from None
+        if not math.isfinite(score):
+            raise FormatError(f"{path}:{line_no}: score {fields[s][:30]!r} is not a finite number; fix or drop the line")
         if not fields[a] or not fields[b]:
             raise FormatError(f"{path}:{line_no}: empty word in {stripped[:60]!r}")
         w1.append(fields[a])

@@ -65,6 +65,9 @@ def parse_memory(text: str | int | float, option: str = "--memory") -> int:
                 "e.g. 512MB, 8GB or 1.5GiB (units: B, KB, MB, GB, TB; KiB, MiB, GiB, TiB)"
             )
         value, unit = float(m.group(1)), m.group(2).lower()
+        if not unit:
+            raise InvalidParameterError(f"{option} {str(text).strip()}: give a unit, e.g. {m.group(1)}GB or "
+                                        f"{m.group(1)}MB (a bare number would be bytes)")
     nbytes = int(value * _UNITS[unit])
     if nbytes <= 0:
         raise InvalidParameterError(f"{option}: memory must be more than 0 bytes; got {text!r} (e.g. 8GB)")

@@ -42,12 +42,17 @@ def read_table(source: Any) -> tuple[Any, str]:
         if kind == "npy":
             return _array_frame(np.load(path, allow_pickle=False), str(path)), str(path)
         if kind == "parquet":
-            return pd.read_parquet(path), str(path)
-        return pd.read_csv(path, sep="\t" if kind == "tsv" else ","), str(path)
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, sep="\t" if kind == "tsv" else ",")
     except (ValueError, OSError, pd.errors.ParserError, ImportError) as exc:
         if isinstance(exc, InputFileError):
             raise
         raise FormatError(f"{path}: cannot read as {kind}: {' '.join(str(exc).split())}") from None
+    if len(frame) == 0:
+        raise FormatError(f"{path}: no data rows (columns {', '.join(map(str, frame.columns[:8]))}"
+                          f"{', ...' if len(frame.columns) > 8 else ''}); a table needs at least one row")
+    return frame, str(path)
 
 
 def _array_frame(arr: np.ndarray, name: str) -> Any:

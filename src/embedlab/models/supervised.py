@@ -617,7 +617,9 @@ class SupervisedClassifier(BaseEmbedder):
             with zipfile.ZipFile(p) as zf:
                 names = set(zf.namelist())
                 if "model.json" not in names:
-                    raise FormatError(f"{p}: not an embedlab supervised model (no model.json inside)")
+                    what = ("a vectors file (embedlab npz), not a supervised model" if "vectors.npy" in names
+                            else "not an embedlab supervised model (no model.json inside)")
+                    raise FormatError(f"{p}: {what}; train one with `embedlab train supervised`")
                 doc = json.loads(zf.read("model.json").decode("utf-8"))
                 arrays = {}
                 for name in ("w_in", "w_out", "word_bytes", "word_lengths", "word_counts", "label_counts",
@@ -626,6 +628,8 @@ class SupervisedClassifier(BaseEmbedder):
                         arrays[name] = np.lib.format.read_array(fh, allow_pickle=False)
         except zipfile.BadZipFile:
             raise FormatError(f"{p}: not an embedlab supervised model (not a zip/npz file)") from None
+        except FormatError:
+            raise
         except (KeyError, ValueError, UnicodeDecodeError) as exc:
             raise FormatError(f"{p}: damaged supervised model ({exc})") from None
         if doc.get("format") != _FORMAT_TAG:

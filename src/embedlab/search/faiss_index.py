@@ -7,6 +7,8 @@ training (IVF, PQ) are trained on a seeded sample of up to ``train_size`` rows. 
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,15 @@ class FaissIndex(BaseIndex):
             self._index = faiss.index_factory(self.dim, str(factory), faiss.METRIC_INNER_PRODUCT)
         except RuntimeError as exc:
             reason = _reason(exc)
+            pq = re.search(r"PQ(\d+)", str(factory))
+            if pq and self.dim % int(pq[1]):
+                m = int(pq[1])
+                fits = [d for d in range(1, self.dim + 1) if self.dim % d == 0 and 4 <= d <= 64]
+                raise InvalidParameterError(
+                    f"factory '{factory}': PQ{m} splits each vector into {m} parts, so the dimension must be a "
+                    f"multiple of {m}; these vectors have dimension {self.dim}: use "
+                    + (", ".join(f"PQ{d}" for d in fits) if fits else "another index (e.g. HNSW32)")
+                ) from None
             raise InvalidParameterError(
                 f"factory '{factory}' is not a valid faiss index_factory string ({reason}); "
                 "examples: Flat, HNSW32, IVF1024,Flat, IVF4096,PQ16"

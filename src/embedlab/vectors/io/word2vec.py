@@ -93,6 +93,11 @@ def _decode(raw: bytes, path: Path, line_no: int) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+        if magic == b"PK\x03\x04":
+            raise FormatError(f"{path}: an .npz (zip) file, not text vectors; read it as npz "
+                              "(format='npz', CLI --from npz)") from None
         raise FormatError(
             f"{path}:{line_no}: not UTF-8 text at column {exc.start + 1}; "
             "is it a binary .bin file? (read it as word2vec-binary: format='word2vec-binary', CLI --from word2vec-binary)"
