@@ -140,8 +140,10 @@ def load_existing_study(storage: Any, study_name: str) -> optuna.Study | None:
     return optuna.load_study(study_name=study_name, storage=storage)
 
 
-# Parameters that change how fast a trial runs, not what it computes: free to differ on resume.
-_FREE_ON_RESUME = frozenset({"n_threads", "show_progress", "callbacks", "checkpoint_path", "checkpoint_every"})
+# Parameters that change how fast a trial runs, or only its seed (workers of one study draw their own):
+# free to differ on resume.
+_FREE_ON_RESUME = frozenset({"n_threads", "show_progress", "callbacks", "checkpoint_path", "checkpoint_every",
+                             "random_state"})
 
 
 def _resume_differences(stored: Mapping[str, Any], attrs: Mapping[str, Any]) -> list[str]:
