@@ -287,3 +287,104 @@ def test_train_chunk_per_pair_learns_groups_and_is_seeded(seed):
     np.fill_diagonal(same, False)
     sims = unit @ unit.T
     assert sims[same].mean() > sims[label[:, None] != label[None, :]].mean() + 0.3
+
+
+class _Stream:
+    """The kernels' generator in plain Python ints (xorshift64 state, xorshift64* outputs)."""
+
+    MASK, MULT = (1 << 64) - 1, 0x2545F4914F6CDD1D
+
+    def __init__(self, state):
+        self.s = int(state)
+
+    def _next(self):
+        s = self.s
+        s ^= s >> 12
+        s ^= (s << 25) & self.MASK
+        s ^= s >> 27
+        self.s = s
+        return (s * self.MULT) & self.MASK
+
+    def uniform(self):
+        return np.float32(self._next() >> 40) * np.float32(1.0 / (1 << 24))
+
+    def u32(self):
+        return self._next() >> 32
+
+    def alias(self, prob, alias):
+        x = self._next()
+        i = ((x >> 32) * len(prob)) >> 32
+        u = np.float32((x >> 8) & 0xFFFFFF) * np.float32(1.0 / (1 << 24))
+        return int(i) if u < prob[i] else int(alias[i])
+
+
+def _cbow_chunk_oracle(syn0, syn1neg, ids, offsets, bounds, keep, prob, alias, negative, window, cbow_mean,
+                       alpha0, alpha1, states):
+    """``train_chunk`` for CBOW with negative sampling, written from its docstring with the one-step
+    oracle ``ref.cbow_neg``: slice ``t`` gets its token share of ``alpha0 -> alpha1`` and decays
+    over it sentence by sentence; a word with keep probability < 1 survives a fresh uniform draw
+    below it; windows shrink by ``u32 % window``; noise draws equal to the centre are dropped."""
+    lo_tok, total = offsets[bounds[0]], max(offsets[bounds[-1]] - offsets[bounds[0]], 1)
+    loss, terms = 0.0, 0
+    for t in range(len(bounds) - 1):
+        rng = _Stream(states[t])
+        a0 = alpha0 + (alpha1 - alpha0) * (offsets[bounds[t]] - lo_tok) / total
+        a1 = alpha0 + (alpha1 - alpha0) * (offsets[bounds[t + 1]] - lo_tok) / total
+        slice_total, done = offsets[bounds[t + 1]] - offsets[bounds[t]], 0
+        for s in range(bounds[t], bounds[t + 1]):
+            alpha = a0 + (a1 - a0) * done / slice_total
+            done += offsets[s + 1] - offsets[s]
+            sent = [int(w) for w in ids[offsets[s]:offsets[s + 1]] if keep[w] >= 1.0 or rng.uniform() < keep[w]]
+            for i, w in enumerate(sent):
+                b = window - rng.u32() % window
+                ctx = [sent[j] for j in range(max(0, i - b), min(len(sent), i + b + 1)) if j != i]
+                if not ctx:
+                    continue
+                outs = [w] + [x for x in (rng.alias(prob, alias) for _ in range(negative)) if x != w]
+                syn0, syn1neg, step_loss = ref.cbow_neg(syn0, syn1neg, ctx, outs, alpha, cbow_mean, True)
+                loss += step_loss
+                terms += 1
+    return syn0, syn1neg, loss, terms
+
+
+@pytest.mark.parametrize("cbow_mean", [True, False])
+def test_train_chunk_cbow_whole_chunk_matches_oracle(seed, cbow_mean):
+    """The real CBOW kernel over a chunk of sentences in three slices (one thread runs them in turn,
+    so the result is exact), with learning-rate decay, subsampling (keep 1, 0.5 and 0) and shrinking
+    windows: every row equals the oracle's. Averaging against summing the context rows, a rising
+    rate or an inverted keep test each move the rows by far more than the tolerance."""
+    rng = np.random.default_rng(seed)
+    v, negative, window = 12, 3, 3
+    lengths = [9, 6, 11, 7, 8, 5, 10, 9]
+    ids = rng.integers(0, v, sum(lengths)).astype(np.int32)
+    offsets = np.cumsum([0] + lengths).astype(np.int64)
+    bounds = np.array([0, 3, 5, 8], np.int64)
+    keep = np.ones(v, np.float32)
+    keep[[1, 4, 7]] = 0.5
+    keep[2] = 0.0
+    syn0, syn1neg = _mats(rng, v=v, scale=0.4)
+    prob, alias = build_alias(np.bincount(ids, minlength=v).astype(np.float64) ** 0.75)
+    states = seed_states(seed, 0, 0, n=3)
+    want0, want1, want_loss, want_terms = _cbow_chunk_oracle(syn0, syn1neg, ids, offsets, bounds, keep, prob, alias,
+                                                             negative, window, cbow_mean, 0.2, 0.02, states)
+    got0, got1 = syn0.copy(), syn1neg.copy()
+    codes, points, lens = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32)
+    res = np.zeros((3, 4))
+    numba.set_num_threads(1)
+    train_chunk(ids, offsets, bounds, got0, got1, np.zeros((0, DIM), np.float32), keep, prob, alias, codes, points,
+                lens, False, negative, False, window, True, cbow_mean, 0.2, 0.02, states.copy(), res, 16,
+                skip_saturated=True)
+    tol = 2e-3  # ~130 steps at rates up to 0.2: the sigmoid table's error (< 2e-3 per score) adds up
+    np.testing.assert_allclose(got0, want0, atol=tol)
+    np.testing.assert_allclose(got1, want1, atol=tol)
+    assert res[:, 0].sum() == pytest.approx(want_loss, rel=5e-3) and res[:, 1].sum() == want_terms
+    assert res[:, 3].sum() == len(ids) and res[:, 2].sum() < len(ids)  # subsampling dropped some words
+    assert np.array_equal(got0[2], syn0[2])  # keep 0: never a context word
+    # the oracle itself is sensitive to each documented rule
+    other = _cbow_chunk_oracle(syn0, syn1neg, ids, offsets, bounds, keep, prob, alias, negative, window, not cbow_mean,
+                               0.2, 0.02, states)[0]
+    rising = _cbow_chunk_oracle(syn0, syn1neg, ids, offsets, bounds, keep, prob, alias, negative, window, cbow_mean,
+                                0.02, 0.2, states)[0]
+    print(f"max error {np.abs(got0 - want0).max():.1e}; sum vs mean {np.abs(other - want0).max():.1e}, "
+          f"rising rate {np.abs(rising - want0).max():.1e}")
+    assert np.abs(other - want0).max() > 10 * tol and np.abs(rising - want0).max() > 10 * tol
