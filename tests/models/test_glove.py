@@ -63,6 +63,45 @@ def test_adagrad_kernel_matches_numpy_oracle(seed):
         np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("n_threads", [2, 3, 4])
+def test_adagrad_kernel_with_threads_matches_oracle_on_every_nonzero(seed, n_threads):
+    """Several threads: the nonzeros are split into ``n_threads`` contiguous parts of
+    ``ceil(n / n_threads)``, and part t uses only rows and columns of its own block, so the Hogwild
+    run equals the sequential oracle exactly; n = 41 is not a multiple of the thread count, so a
+    split that rounds down would leave the last nonzeros untrained (their rows unchanged)."""
+    import numba
+
+    rng = np.random.default_rng(seed)
+    n, d, block = 41, 5, 6
+    step = -(-n // n_threads)
+    part = np.arange(n) // step  # the part each nonzero belongs to
+    rows = (part * block + rng.integers(0, block, n)).astype(np.int32)
+    cols = (part * block + rng.integers(0, block, n)).astype(np.int32)
+    rows[-1], cols[-1] = part[-1] * block + block - 1, part[-1] * block + block - 1  # the tail's own row
+    rows[:-1] = np.where(rows[:-1] == rows[-1], rows[-1] - 1, rows[:-1])
+    v = block * n_threads
+    x = (rng.random(n) * 150 + 0.2).astype(np.float32)
+    state = [(rng.random((v, d)) - 0.5).astype(np.float32), (rng.random((v, d)) - 0.5).astype(np.float32),
+             (rng.random(v) - 0.5).astype(np.float32), (rng.random(v) - 0.5).astype(np.float32)]
+    state += [np.ones((v, d), np.float32), np.ones((v, d), np.float32), np.ones(v, np.float32), np.ones(v, np.float32)]
+    expected = _adagrad_oracle(rows, cols, x, *state, x_max=100.0, alpha=0.75, eta=0.05, eta_bias=1.0)
+    logx, fx = np.empty(n, np.float32), np.empty(n, np.float32)
+    K.log_and_weight(x, np.float32(100.0), np.float32(0.75), logx, fx)
+    got = [a.copy() for a in state]
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        cost, skipped = K.adagrad_epoch(rows, cols, logx, fx, 0, n, *got, np.float32(0.05), np.float32(1.0),
+                                        np.float32(100.0), n_threads)
+    finally:
+        numba.set_num_threads(before)
+    assert skipped == 0
+    assert cost == pytest.approx(expected[0], rel=1e-4)
+    for g, e in zip(got, expected[1:]):
+        np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-6)
+    assert not np.array_equal(got[0][rows[-1]], state[0][rows[-1]])  # the last nonzero was trained
+
+
 def test_shuffle_is_a_seeded_permutation_of_aligned_triples():
     rows = np.arange(1000, dtype=np.int32)
     cols, vals = rows * 2, rows.astype(np.float32) / 3

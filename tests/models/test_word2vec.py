@@ -226,3 +226,45 @@ def test_float16_state_continues_and_checkpoint_resumes(small, tmp_path):
     resumed = Word2Vec.resume(ckpt, small)
     assert resumed.syn1neg_.dtype == np.float16
     assert np.array_equal(resumed.vectors_.vectors, full.vectors_.vectors)
+
+
+def _alias_distribution(prob: np.ndarray, alias: np.ndarray) -> np.ndarray:
+    """The distribution an alias table draws from: column i keeps prob[i], gives the rest to alias[i]."""
+    n = len(prob)
+    p = prob.astype(np.float64).copy()
+    np.add.at(p, alias, 1.0 - prob.astype(np.float64))
+    return p / n
+
+
+@pytest.mark.parametrize("ns_exponent,sample", [(0.5, 1e-3), (1.0, 1e-4), (0.0, 0.0)])
+def test_kernel_gets_the_noise_table_keep_probabilities_window_and_decay(small, monkeypatch, ns_exponent, sample):
+    """What fit hands the kernel, against formulas written here: noise ~ count ** ns_exponent (an
+    ignored exponent draws from raw counts), keep = min(1, (sqrt(c / t) + 1) t / c) with
+    t = sample * total count (word2vec.c; sample 0 keeps all), the window as given, and a learning
+    rate that falls within every chunk."""
+    import embedlab.models.word2vec as w2v
+
+    calls = []
+    real = w2v.train_chunk
+
+    def spy(*args, **kwargs):
+        calls.append({"keep": args[6].copy(), "prob": args[7].copy(), "alias": args[8].copy(), "window": args[15],
+                      "a0": args[18], "a1": args[19]})
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(w2v, "train_chunk", spy)
+    model = _fast(ns_exponent=ns_exponent, sample=sample, window=4, epochs=1).fit(small[:800])
+    counts = model.vocab_.counts.astype(np.float64)
+    assert calls
+    noise = counts**ns_exponent
+    np.testing.assert_allclose(_alias_distribution(calls[0]["prob"], calls[0]["alias"]), noise / noise.sum(),
+                               rtol=1e-5, atol=1e-9)
+    if sample == 0:
+        want_keep = np.ones_like(counts)
+    else:
+        t = sample * counts.sum()
+        want_keep = np.minimum(1.0, (np.sqrt(counts / t) + 1.0) * t / counts)
+        assert (want_keep < 0.5).sum() >= 5  # the frequent words really are subsampled
+    np.testing.assert_allclose(calls[0]["keep"], want_keep, rtol=1e-6)
+    assert all(c["window"] == 4 for c in calls)
+    assert all(c["a0"] > c["a1"] for c in calls)
