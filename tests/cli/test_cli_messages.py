@@ -70,3 +70,25 @@ def test_a_pq_size_that_does_not_divide_the_dimension_names_the_ones_that_do(cli
     assert_cli_error(cli("index", "build", vec, "-o", tmp_path / "idx", "--backend", "faiss", "--factory", "IVF4096,PQ16"),
                      r"PQ16 splits each vector into 16 parts, so the dimension must be a multiple of 16; these vectors "
                      r"have dimension 100: use PQ4, PQ5, PQ10, PQ20, PQ25, PQ50")
+
+
+@pytest.mark.parametrize("columns", ["80", "60"])
+def test_nothing_a_user_needs_is_cut_at_80_or_60_columns(cli, vec, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", columns)
+    help_text = cli("train", "word2vec", "--help").stdout
+    assert "…" not in help_text
+    for flag in ("--max-vocab-size", "--checkpoint-every", "--freeze-existing", "--continue-from"):
+        assert flag in help_text
+    assert max(map(len, help_text.splitlines())) <= int(columns)
+    result = cli("evaluate", vec, "-s", "wordsim353", "-a", "google", "--n-boot", "50", "--json")
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    data = json.loads(result.stdout)
+    table = cli("evaluate", vec, "-s", "wordsim353", "--n-boot", "50").stdout
+    title, *lines = table.splitlines()  # the title names the file: a long path stays whole
+    assert str(vec) in title and "…" not in table and max(map(len, lines)) <= int(columns)
+    for res in data["results"]:
+        if res["name"] == "similarity:wordsim353":
+            lo, hi = res["ci95"]["spearman"] if "ci95" in res else res["details"]["ci"]["spearman"]
+            assert f"[{lo:.3f}, {hi:.3f}]" in table and "similarity:wordsim353" in table

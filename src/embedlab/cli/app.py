@@ -104,11 +104,27 @@ def _tidy_help(command: click.Command) -> click.Command:
             if param.nargs != 1:
                 label = _item_type(command, param) + "..."
                 param.display_type_rich = lambda ctx, label=label: label  # type: ignore[method-assign]
+    if _narrow_terminal() and not hasattr(command, "get_command"):  # rich's option table cuts long flag
+        # names below ~100 columns; click's wraps them (groups list short command names: rich is fine)
+        command.rich_markup_mode = None  # type: ignore[attr-defined]
+        command.context_settings.setdefault("terminal_width", _columns())
     help_option = command.get_help_option(click.Context(command, help_option_names=["-h", "--help"]))
     if help_option is not None:  # click caches it per command
         help_option.metavar = ""
     command._embedlab_tidy = True  # type: ignore[attr-defined]
     return command
+
+
+def _columns() -> int:
+    """The width help is written for: the terminal's, ``COLUMNS``, else 80 (a pipe, CI, a log)."""
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def _narrow_terminal() -> bool:
+    """Whether help goes to fewer than 100 columns."""
+    return _columns() < 100
 
 
 def _item_type(command: click.Command, param: click.Parameter) -> str:

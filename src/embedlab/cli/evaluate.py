@@ -137,8 +137,16 @@ def results_table(results: list[EvalResult], title: str = "", skipped: dict[str,
     columns = [("dataset", "left"), ("metric", "left"), ("value", "right")]
     columns += [("95% CI", "right")] if with_ci else []
     columns += [("coverage", "right"), ("n", "right")]
-    for col, justify in columns:
-        table.add_column(col, justify=justify, no_wrap=col == "dataset")  # type: ignore[arg-type]
+    for col, justify in columns:  # only the dataset name may wrap: numbers and metric names stay whole
+        table.add_column(col, justify=justify, no_wrap=col != "dataset", overflow="fold")  # type: ignore[arg-type]
+    rows: list[list[str]] = []
+    add_row = table.add_row
+
+    def keep_row(*cells: str, **style: Any) -> None:
+        rows.append(list(cells))
+        add_row(*cells, **style)
+
+    table.add_row = keep_row  # type: ignore[method-assign]
     for r in results:
         first = True
         cis = r.details.get("ci") or {}
@@ -182,7 +190,29 @@ def results_table(results: list[EvalResult], title: str = "", skipped: dict[str,
         table.caption_justify = "left"
     if title:
         table.title, table.title_justify = title, "left"
+    widths = [max([len(col)] + [len(row[i]) for row in rows]) for i, (col, _) in enumerate(columns)]
+    if c.console().width < sum(widths) + 3 * len(columns):  # too narrow for whole cells: plain lines, nothing cut
+        return _plain_results(rows, [col for col, _ in columns], table)
     return table
+
+
+def _plain_results(rows: list[list[str]], names: list[str], table: Any) -> Any:
+    """The results table as lines ``dataset`` then ``  metric value [CI] coverage n``, for narrow terminals."""
+    from rich.console import Group
+    from rich.text import Text
+
+    lines = [Text(table.title)] if table.title else []
+    for row in rows:
+        if row[0]:
+            lines.append(Text(row[0].strip(), style="bold"))
+        cells = dict(zip(names, row))
+        labels = [f"{k} {cells[k]}" for k in ("coverage", "n") if cells.get(k)]
+        ci = cells.get("95% CI", "")
+        lines.append(Text(f"  {cells['metric']} {cells['value']}" + (f" {ci}" if ci else "")
+                          + (f" ({', '.join(labels)})" if labels else "")))
+    if table.caption:
+        lines.append(Text(str(table.caption)))
+    return Group(*lines)
 
 
 def evaluate(
