@@ -245,3 +245,108 @@ def test_build_result_flags_small_n():
     many = build_result("t", {"accuracy": 1.0}, "accuracy", {"ids": np.arange(40), "y_true": y, "y_pred": y},
                         coverage=1.0, n_boot=50)
     assert many.details["small_n"] is False and not many.details["warnings"]
+
+
+# ------------------------------------------------------------------ calibration under a known truth
+def _binomial_band(n: int, p: float, tail: float = 5e-4) -> tuple[float, float]:
+    """Rates outside [lo, hi] have probability < 2 * tail for n Bernoulli(p) trials (exact binomial)."""
+    from scipy.stats import binom
+
+    return binom.ppf(tail, n, p) / n, binom.isf(tail, n, p) / n
+
+
+def test_binomial_bands_separate_the_calibrated_rate_from_the_planted_bugs():
+    lo, hi = _binomial_band(1000, 0.95)
+    assert lo > 0.92 and hi < 0.98  # a 90% interval (coverage ~0.90) falls out
+    lo, hi = _binomial_band(800, 0.05)
+    assert hi < 0.08  # a one-sided p-value (false-positive rate ~0.10) falls out
+
+
+def test_paired_bootstrap_false_positive_rate_is_alpha_under_the_null():
+    """800 simulated null comparisons (two systems with the same per-item score distribution): the
+    share with p < 0.05, and the share flagged significant, lie in the exact binomial band around
+    0.05. A one-sided p-value (the factor 2 dropped) flags about 10%."""
+    rng = np.random.default_rng(20)
+    n_sim, n = 800, 200
+    lo, hi = _binomial_band(n_sim, 0.05)
+    p_values, flagged = np.empty(n_sim), np.empty(n_sim, bool)
+    for i in range(n_sim):
+        a = {"ids": np.arange(n), "score": rng.normal(size=n)}
+        b = {"ids": np.arange(n), "score": rng.normal(size=n)}
+        res = paired_bootstrap(a, b, "score", n_boot=400, random_state=i)
+        p_values[i], flagged[i] = res.p_value, res.significant
+    assert lo <= np.mean(p_values < 0.05) <= hi, np.mean(p_values < 0.05)
+    assert lo <= np.mean(flagged) <= hi, np.mean(flagged)
+    # p is two-sided: about uniform, so about half the p-values exceed 0.5
+    assert 0.4 <= np.mean(p_values > 0.5) <= 0.6
+
+
+def test_paired_permutation_false_positive_rate_is_alpha_under_the_null():
+    """The permutation test under the null: rate of p < 0.05 within the exact binomial band; the
+    p-value is never 0 ((extreme + 1) / (n_perm + 1)) and is two-sided."""
+    rng = np.random.default_rng(21)
+    n_sim, n, n_perm = 300, 60, 199
+    lo, hi = _binomial_band(n_sim, 0.05)
+    p_values = np.empty(n_sim)
+    for i in range(n_sim):
+        a = {"ids": np.arange(n), "score": rng.normal(size=n)}
+        b = {"ids": np.arange(n), "score": rng.normal(size=n)}
+        p_values[i] = paired_permutation(a, b, "score", n_perm=n_perm, random_state=i).p_value
+    assert lo <= np.mean(p_values < 0.05) <= hi, np.mean(p_values < 0.05)
+    assert p_values.min() >= 1 / (n_perm + 1)
+    assert 0.4 <= np.mean(p_values > 0.5) <= 0.6
+    # a clear difference in either direction gets the smallest p-value
+    x = rng.normal(size=n)
+    up = {"ids": np.arange(n), "score": x + 1.0}
+    down = {"ids": np.arange(n), "score": x}
+    for first, second in ((up, down), (down, up)):
+        assert paired_permutation(first, second, "score", n_perm=n_perm).p_value == pytest.approx(1 / (n_perm + 1))
+
+
+def test_bootstrap_ci_of_a_mean_covers_within_a_binomial_band_of_95_percent():
+    """1000 normal samples of 100 items: the 95% percentile interval covers the true mean in a
+    share inside the exact binomial band around 0.95 ([0.927, 0.970]); a 90% interval covers ~0.90."""
+    rng = np.random.default_rng(22)
+    n_sim = 1000
+    lo_band, hi_band = _binomial_band(n_sim, 0.95)
+    hits = 0
+    for i in range(n_sim):
+        lo, hi = bootstrap_ci(rng.normal(1.0, 2.0, size=100), n_boot=600, random_state=i)
+        hits += lo <= 1.0 <= hi
+    assert lo_band <= hits / n_sim <= hi_band, hits / n_sim
+
+
+def test_metric_cis_of_accuracy_cover_within_a_binomial_band_of_95_percent():
+    rng = np.random.default_rng(23)
+    n_sim, n, p = 800, 300, 0.7
+    lo_band, hi_band = _binomial_band(n_sim, 0.95)
+    hits = 0
+    for i in range(n_sim):
+        y = rng.integers(0, 2, n)
+        pred = np.where(rng.random(n) < p, y, 1 - y)
+        lo, hi = metric_cis({"ids": np.arange(n), "y_true": y, "y_pred": pred}, ["accuracy"], n_boot=400,
+                            random_state=i)["accuracy"]
+        hits += lo <= p <= hi
+    assert lo_band <= hits / n_sim <= hi_band, hits / n_sim
+
+
+def test_bootstrap_spearman_is_rank_based_with_ties():
+    """Spearman is the Pearson correlation of average ranks: a monotone but non-linear prediction
+    with tied gold values has Spearman 1 on every resample (the interval is [1, 1]) while its
+    Pearson correlation is well below 1; two such predictions do not differ."""
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(24)
+    gold = rng.integers(0, 12, 150).astype(float)  # many ties
+    curved = np.exp(gold / 1.5)
+    table = {"ids": np.arange(150), "gold": gold, "pred": curved}
+    assert metric_value("spearman", table) == pytest.approx(1.0)
+    assert metric_value("pearson", table) < 0.9
+    assert bootstrap_ci(table, "spearman", n_boot=300) == pytest.approx((1.0, 1.0))
+    res = paired_bootstrap(table, {"ids": np.arange(150), "gold": gold, "pred": gold}, "spearman", n_boot=300)
+    assert res.diff == pytest.approx(0.0) and res.ci == pytest.approx((0.0, 0.0), abs=1e-12) and not res.significant
+    # with noise and ties on both sides: the bootstrap distribution is centred on scipy's value
+    noisy = {"ids": np.arange(150), "gold": gold, "pred": np.round(gold + rng.normal(0, 4, 150))}
+    lo, hi = bootstrap_ci(noisy, "spearman", n_boot=500)
+    rho = spearmanr(noisy["gold"], noisy["pred"]).statistic
+    assert lo < rho < hi and metric_value("spearman", noisy) == pytest.approx(rho)
