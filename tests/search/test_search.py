@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import numpy as np
@@ -73,7 +74,10 @@ def test_inner_product_metric_keeps_norms():
 
 
 # ---------------------------------------------------------------- approximate backends vs exact
-faiss = pytest.importorskip("faiss", reason="faiss-cpu not installed (pip install 'embedlab[search]')")
+# skips only when faiss is absent; an installed faiss that fails to import fails these tests (a
+# module-level importorskip here would also skip every exact-backend test above)
+needs_faiss = pytest.mark.skipif(importlib.util.find_spec("faiss") is None,
+                                 reason="faiss-cpu not installed (pip install 'embedlab[search]')")
 
 
 def _independent_recall(index: BaseIndex, kv: KeyedVectors, n: int = 300) -> float:
@@ -83,6 +87,7 @@ def _independent_recall(index: BaseIndex, kv: KeyedVectors, n: int = 300) -> flo
     return _recall(truth, found)
 
 
+@needs_faiss
 @pytest.mark.parametrize(
     ("params", "floor"),
     [({"factory": "Flat"}, 1.0), ({"factory": "HNSW32", "ef_search": 64}, 0.95),
@@ -100,6 +105,35 @@ def test_faiss_recall_against_exact(kv, params, floor):
         assert index.metadata["recall_at_k"] < 0.97
 
 
+@needs_faiss
+@pytest.mark.parametrize("factory", ["Flat", "HNSW32", "IVF4,Flat"])
+@pytest.mark.parametrize("metric", ["cosine", "ip"])
+def test_faiss_pads_missing_results_like_exact(factory, metric):
+    """Fewer vectors than k (or an IVF probe that finds fewer): the missing places are row -1 with
+    score -inf, as the exact backend gives them, not faiss's raw -3.4e38 / +inf sentinels."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(60, 8)).astype(np.float32)
+    kv = KeyedVectors([f"k{i}" for i in range(60)], x)
+    index = build_index(kv, "faiss", factory=factory, metric=metric, recall_queries=0,
+                        **({"nprobe": 1} if factory.startswith("IVF") else {}))
+    scores, rows = index.search(x[:3], k=100)
+    exact_scores, exact_rows = build_index(kv, "exact", metric=metric, recall_queries=0).search(x[:3], k=100)
+    missing = rows < 0
+    assert missing.any() and np.array_equal(np.isneginf(scores), missing)
+    assert np.isneginf(exact_scores[exact_rows < 0]).all()
+    found = ~missing
+    assert np.isfinite(scores[found]).all()
+    for q in range(3):  # every found row carries its true score, best first
+        got = rows[q][found[q]]
+        want = (x[got] @ x[q]) if metric == "ip" else kv.unit_vectors[got] @ kv.unit_vectors[q]
+        np.testing.assert_allclose(scores[q][found[q]], want, rtol=1e-4, atol=1e-4)
+        assert np.all(np.diff(scores[q][found[q]]) <= 1e-6)
+    if factory != "IVF4,Flat":  # an exhaustive index finds all 60, in the exact order
+        assert found.sum(axis=1).tolist() == [60, 60, 60]
+        np.testing.assert_array_equal(rows[:, :5], exact_rows[:, :5])
+
+
+@needs_faiss
 def test_ivfpq_compresses_and_measures_lower_recall(kv):
     index = build_index(kv, "faiss", factory="IVF16,PQ8x4", nprobe=16)
     exact = build_index(kv, "exact")
@@ -114,8 +148,10 @@ def test_isotropy_separates_random_from_low_rank(kv):
     assert isotropy(kv.unit_vectors) < 0.6
 
 
-@pytest.mark.parametrize(("backend", "params"), [("exact", {}), ("faiss", {"factory": "HNSW32"}),
-                                                  ("faiss", {"factory": "IVF16,Flat", "nprobe": 4})])
+@pytest.mark.parametrize(("backend", "params"), [("exact", {}),
+                                                  pytest.param("faiss", {"factory": "HNSW32"}, marks=needs_faiss),
+                                                  pytest.param("faiss", {"factory": "IVF16,Flat", "nprobe": 4},
+                                                               marks=needs_faiss)])
 def test_save_load_round_trip(tmp_path, kv, backend, params):
     index = build_index(kv, backend, source="kv.npz", **params)
     before = index.search_keys(["w3", "w100"], k=7)
@@ -151,6 +187,7 @@ def test_checksum_detects_other_vectors(kv, tmp_path):
         index.check_matches(other)
 
 
+@needs_faiss
 # ---------------------------------------------------------------- attached to KeyedVectors
 def test_most_similar_uses_attached_index(kv):
     plain = kv.most_similar("w10", topn=5)
@@ -174,10 +211,8 @@ def test_nan_vectors_refused_naming_the_key():
         build_index(KeyedVectors(list("abcde"), x), "exact")
 
 
-@pytest.mark.parametrize("backend", ["exact", "faiss"])
+@pytest.mark.parametrize("backend", ["exact", pytest.param("faiss", marks=needs_faiss)])
 def test_zero_query_vector_refused_by_every_backend(kv, backend):
-    if backend == "faiss":
-        pytest.importorskip("faiss")
     index = build_index(kv, backend, recall_queries=0)
     q = np.ones((3, kv.vector_size), dtype=np.float32)
     q[1] = 0.0
@@ -200,6 +235,7 @@ def test_wrong_dimension_query_and_bad_k(kv):
         index.search_keys(["nope"])
 
 
+@needs_faiss
 def test_unknown_backend_and_bad_factory(kv):
     with pytest.raises(InvalidParameterError, match="unknown search backend 'annoy'; valid backends: exact, faiss"):
         get_backend("annoy")
@@ -209,6 +245,7 @@ def test_unknown_backend_and_bad_factory(kv):
         build_index(kv, "faiss", factory="HNSW32", nprobe=3)
 
 
+@needs_faiss
 def test_hnsw_builds_with_ef_construction_128_unless_told(kv):
     """faiss's own efConstruction (40) loses recall on clustered 1M x 100 (0.92 at efSearch 16):
     embedlab builds with 128 by default, records it, and takes another value when given one."""
@@ -250,6 +287,7 @@ def test_milvus_lite_against_exact(tmp_path):
         loaded.close()
 
 
+@needs_faiss
 # ---------------------------------------------------------------- real embeddings
 def test_hnsw_recall_on_glove():
     """GloVe 6B 50d (its 30k most frequent words): HNSW32 at efSearch 64 reaches recall@10 >= 0.99."""
