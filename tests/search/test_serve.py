@@ -221,3 +221,49 @@ def test_search_refuses_a_zero_query_vector(server, set_name):
     assert r.status_code == 422, r.text
     assert r.json() == {"error": "vectors: query vector 2 is all zeros; cosine similarity with a zero vector is "
                                  "undefined", "status": 422}
+
+
+@pytest.mark.parametrize("words", [("w1", "w2", "w3"), ("w40", "w7", "w1234"), ("w3", "w1", "w2")])
+def test_analogy_matches_a_3cosadd_oracle(server, kv, words):
+    """a : b :: c : ? is the cosine top k of unit(b) - unit(a) + unit(c), the three query keys
+    excluded, computed here with NumPy: keys in order and scores (a - b + c, or c itself in the
+    answer, gives other keys)."""
+    client, _, _ = server
+    a, b, c = words
+    body = client.get("/analogy", params={"a": a, "b": b, "c": c, "k": 6}).json()
+    unit = kv.unit_vectors.astype(np.float64)
+    ra, rb, rc = (kv.key_to_index[w] for w in words)
+    q = unit[rb] - unit[ra] + unit[rc]
+    scores = unit @ (q / np.linalg.norm(q))
+    order = [r for r in np.argsort(-scores, kind="stable") if r not in (ra, rb, rc)][:6]
+    assert [n["key"] for n in body["neighbors"]] == [kv.index_to_key[r] for r in order]
+    np.testing.assert_allclose([n["score"] for n in body["neighbors"]], scores[order], atol=2e-5)
+
+
+@pytest.mark.parametrize("key", ["w3", "w500", "w1999"])
+def test_compare_shared_is_the_intersection_of_two_oracles(server, kv, kv2, key):
+    """/compare against the exact neighbours of the key in each set computed here: "shared" is
+    their intersection (not the union), "overlap" its size over k; a set against itself shares all."""
+    client, _, _ = server
+    k = 25
+    row = kv.key_to_index[key]
+    _, ra = oracle_topk(kv.unit_vectors, kv.unit_vectors[[row]], k, exclude=[row])
+    _, rb = oracle_topk(kv2.unit_vectors, kv2.unit_vectors[[kv2.key_to_index[key]]], k,
+                        exclude=[kv2.key_to_index[key]])
+    na, nb = {kv.index_to_key[r] for r in ra[0]}, {kv2.index_to_key[r] for r in rb[0]}
+    body = client.get("/compare", params={"key": key, "a": "one", "b": "two", "k": k}).json()
+    assert [n["key"] for n in body["a"]["neighbors"]] == [kv.index_to_key[r] for r in ra[0]]
+    assert [n["key"] for n in body["b"]["neighbors"]] == [kv2.index_to_key[r] for r in rb[0]]
+    assert body["shared"] == sorted(na & nb) and body["overlap"] == pytest.approx(round(len(na & nb) / k, 4))
+    assert na != nb  # the two sets differ here, so a union would not pass
+    same = client.get("/compare", params={"key": key, "a": "one", "b": "one", "k": k}).json()
+    assert same["shared"] == sorted(na) and same["overlap"] == 1.0
+
+
+def test_similarity_is_the_cosine_of_the_stored_vectors(server, kv):
+    client, _, _ = server
+    for a, b in (("w1", "w2"), ("w10", "w1500")):
+        x, y = kv.vectors[kv.key_to_index[a]].astype(np.float64), kv.vectors[kv.key_to_index[b]].astype(np.float64)
+        want = x @ y / np.linalg.norm(x) / np.linalg.norm(y)
+        got = client.get("/similarity", params={"a": a, "b": b}).json()["similarity"]
+        assert got == pytest.approx(want, abs=2e-6)
