@@ -166,3 +166,47 @@ def test_cli_drift_bad_input_one_line(run_cli, tmp_path):
     assert_cli_error(run_cli("drift", tmp_path / "a.npz", tmp_path / "a.npz", "-o", out, "--k", 0), r"--k must be >= 1")
     assert_cli_error(run_cli("drift", tmp_path / "a.npz", tmp_path / "a.npz", "-o", out, "--anchors", "a1,a2",
                              "--no-benchmarks"), r"only 2 shared anchor keys for dimension 4")
+
+
+def _noisy_pair(n: int = 3000, d: int = 16, seed: int = 9):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    noise = rng.normal(size=(n, d)) * np.linspace(0.05, 0.6, n)[:, None]  # rarer keys (later rows) move more
+    keys = [f"k{i}" for i in range(n)]
+    return KeyedVectors(keys, x), KeyedVectors(keys, (x + noise).astype(np.float32))
+
+
+def test_z_scores_follow_the_bin_noise_formula_with_and_without_a_baseline():
+    """z = (log(d + 0.001) - median) / (1.4826 MAD) per frequency bin, computed here from the
+    displacements: from this pair's own bins without a baseline, from the baseline's bins with one.
+    A baseline whose noise is twice as wide and centred higher changes the z-scores accordingly
+    (an ignored baseline leaves them as they were)."""
+    from embedlab.monitoring.drift import frequency_bins
+
+    old, new = _noisy_pair()
+    own = embedding_drift(old, new)
+    bins, labels, _ = frequency_bins(own.freq, own.by_count)
+    logd = np.log(own.displacement + 1e-3)
+    want = np.empty_like(logd)
+    for b in np.unique(bins):
+        sel = bins == b
+        med = np.median(logd[sel])
+        scale = max(1.4826 * np.median(np.abs(logd[sel] - med)), 0.05)
+        want[sel] = (logd[sel] - med) / scale
+    np.testing.assert_allclose(own.z, want, rtol=1e-9, atol=1e-9)
+    assert own.score == pytest.approx(np.mean(want > 3.5))
+
+    base = own.to_dict()
+    for row in base["bins"]:
+        row["noise_log_median"] += 0.7
+        row["noise_log_scale"] *= 2.0
+    ref = {r["bin"]: (r["noise_log_median"], r["noise_log_scale"]) for r in base["bins"]}
+    against = embedding_drift(old, new, baseline=base)
+    med = np.array([ref[labels[b]][0] for b in bins])
+    scale = np.array([ref[labels[b]][1] for b in bins])
+    np.testing.assert_allclose(against.z, (logd - med) / scale, rtol=1e-9, atol=1e-9)
+    assert np.mean(np.abs(against.z - own.z) > 0.1) > 0.9  # the z-scores moved
+    assert against.baseline is not None and against.score == pytest.approx(np.mean(against.z > 3.5))
+    # a baseline of a quieter pair (the same vectors) makes the noisy pair's keys stand out
+    quiet = embedding_drift(old, KeyedVectors(old.index_to_key, old.vectors + np.float32(1e-3)))
+    assert embedding_drift(old, new, baseline=quiet).score > 0.5 > own.score

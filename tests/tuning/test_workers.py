@@ -55,11 +55,17 @@ def _two_processes(corpus: Path, tmp_path: Path, storage: str) -> None:
 
 
 def test_jobs_run_worker_processes_on_a_journal_file(tmp_path, corpus):
-    run = subprocess.run(_tune_cmd(corpus, tmp_path, "out", "--trials", "2", "--jobs", "2", "--no-report"),
+    """3 trials on 2 workers: every requested trial runs (one worker takes the leftover one), and
+    the workers' samplers are seeded apart (the same seed would propose the same parameters)."""
+    run = subprocess.run(_tune_cmd(corpus, tmp_path, "out", "--trials", "3", "--jobs", "2", "--seed", "4",
+                                   "--no-report"),
                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert "2 trial(s) in parallel, " in run.stderr and run.stderr.count("INFO: trial ") == 2
-    _check_study(tmp_path / "out" / "tune.journal", "word2vec", 2)
+    assert "2 trial(s) in parallel, " in run.stderr and run.stderr.count("INFO: trial ") == 3
+    _check_study(tmp_path / "out" / "tune.journal", "word2vec", 3)
+    study = optuna.load_study(study_name="word2vec", storage=make_storage(tmp_path / "out" / "tune.journal"))
+    proposed = [tuple(sorted(t.params.items())) for t in study.trials]
+    assert len(set(proposed)) == 3 and not any(t.user_attrs.get("duplicate_of") for t in study.trials)
 
 
 def test_two_processes_share_a_sqlite_study(tmp_path, corpus):
