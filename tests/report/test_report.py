@@ -87,6 +87,15 @@ def test_cli_compare_and_report(cli, small_vectors, polarity, tmp_path):
     assert res.exit_code == 0, res.output
     assert "classification:pang_lee_polarity.cor" in res.stdout and "report:" in res.stdout
     data = json.loads((tmp_path / "out" / "report.json").read_text())
+    flat = " ".join(res.stdout.split())
+    for p in data["paired"]:  # each verdict names both sides, its winner and the difference as A - B
+        a_name, b_name = p["emb_a"], p["emb_b"]
+        assert f"{p['task']}: {a_name} vs {b_name}: " in flat
+        assert f"diff {a_name}-{b_name}={p['diff']:+.4f}" in flat
+        if p["significant"]:
+            winner = a_name if (p["diff"] > 0) == p["greater_is_better"] else b_name
+            assert f"{a_name} vs {b_name}: {winner} better on {p['metric']}" in flat
+    assert "significantly better" not in flat
     assert set(data["projections"]["glove50"]["pca"]["words"]) == {"king", "queen", "film", "movie", "good", "bad"}
     res = cli("report", a, "-o", tmp_path / "card.html", "-s", "wordsim353", "--n-boot", "50", "--limit", "3000")
     assert res.exit_code == 0, res.output

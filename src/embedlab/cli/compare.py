@@ -136,8 +136,10 @@ def compare(
             if oov is not None:
                 con.print(f"  {emb}: {oov['token_coverage']:.1%} of tokens have vectors; most frequent unknown: "
                           f"{oov['unknown']}", soft_wrap=True)
+    from ..evaluation.stats import named_verdict
+
     for p in data["paired"]:
-        con.print(f"  {p['task']}: {p['verdict'].replace('A ', p['emb_a'] + ' ', 1).replace('B ', p['emb_b'] + ' ', 1)}")
+        con.print(f"  {p['task']}: {named_verdict(p, p['emb_a'], p['emb_b'])}", soft_wrap=True)
     for w in data["warnings"]:
         con.print(f"warning: {w}")
     con.print(f"report: {paths['html']} (+ {paths['json'].name}, {paths['markdown'].name})")

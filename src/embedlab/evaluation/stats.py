@@ -379,11 +379,26 @@ class PairedComparison:
         better = "A" if (self.diff > 0) == self.greater_is_better else "B"
         return f"{better} is significantly better on {self.metric} (diff={self.diff:+.4f}, {self.p_text}, n={self.n})"
 
+    def verdict_for(self, name_a: str, name_b: str) -> str:
+        """The verdict naming both sides, the difference always A - B:
+        ``minilm vs glove: minilm better on mrr (diff minilm-glove=+0.0897, p < 0.001, n=225)``."""
+        return named_verdict(self.to_dict(), name_a, name_b)
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["ci"] = list(self.ci)
         d["verdict"] = self.verdict
         return d
+
+
+def named_verdict(p: Mapping[str, Any], name_a: str, name_b: str) -> str:
+    """:meth:`PairedComparison.verdict_for` from its ``to_dict()`` (as compare's JSON holds it)."""
+    detail = (f"diff {name_a}-{name_b}={p['diff']:+.4f}, {format_p(p['p_value'], p.get('resamples', 0))}, "
+              f"n={p['n']}")
+    if not p["significant"]:
+        return f"{name_a} vs {name_b}: no significant difference in {p['metric']} ({detail})"
+    a_better = (p["diff"] > 0) == p.get("greater_is_better", True)
+    return f"{name_a} vs {name_b}: {name_a if a_better else name_b} better on {p['metric']} ({detail})"
 
 
 def format_p(p: float, resamples: int = 0) -> str:

@@ -27,7 +27,7 @@ def _ci_text(ci: Any) -> str:
 
 def comparison_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
     """(title, headers, rows) of every table, shared by the HTML and Markdown renderings."""
-    from ..evaluation.stats import format_p
+    from ..evaluation.stats import format_p, named_verdict
     out = []
     emb_rows = [[e["name"], e["method"], e["n_words"], e["dim"]] for e in data["embeddings"]]
     out.append(("Embeddings", ["name", "method", "words", "dimension"], emb_rows))
@@ -42,7 +42,7 @@ def comparison_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[l
                 rows.append([task, emb, m + star, v, _ci_text(cis.get(m)), r["n"], r["coverage"]])
     out.append(("Results (* = primary metric; 95% bootstrap CI)", ["task", "embedding", "metric", "value", "95% CI", "n", "coverage"], rows))
     prow = [
-        [p["task"], f"{p['emb_a']} − {p['emb_b']}", p["metric"], p["diff"], _ci_text(p["ci"]), format_p(p["p_value"], p.get("resamples", 0)).removeprefix("p=").removeprefix("p "), p["verdict"].replace("A ", f"{p['emb_a']} ", 1).replace("B ", f"{p['emb_b']} ", 1)]
+        [p["task"], f"{p['emb_a']} − {p['emb_b']}", p["metric"], p["diff"], _ci_text(p["ci"]), format_p(p["p_value"], p.get("resamples", 0)).removeprefix("p=").removeprefix("p "), named_verdict(p, p["emb_a"], p["emb_b"])]
         for p in data["paired"]
     ]
     out.append(("Paired comparisons (paired bootstrap on common items)", ["task", "A − B", "metric", "difference", "95% CI", "p", "verdict"], prow))
