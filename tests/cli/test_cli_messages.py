@@ -92,3 +92,15 @@ def test_nothing_a_user_needs_is_cut_at_80_or_60_columns(cli, vec, monkeypatch, 
         if res["name"] == "similarity:wordsim353":
             lo, hi = res["ci95"]["spearman"] if "ci95" in res else res["details"]["ci"]["spearman"]
             assert f"[{lo:.3f}, {hi:.3f}]" in table and "similarity:wordsim353" in table
+
+
+def test_index_build_prints_the_process_growth_it_records(cli, vec, tmp_path):
+    """The printed memory was the vectors' bytes alone while index.json recorded the process growth."""
+    import json
+
+    result = cli("index", "build", vec, "-o", tmp_path / "idx", "--backend", "exact")
+    assert result.exit_code == 0, result.stderr
+    meta = json.loads((tmp_path / "idx" / "index.json").read_text())
+    flat = " ".join(result.stdout.split())
+    assert "of vectors in the index" in flat
+    assert "process growth while building" in flat and "rss_growth_bytes" in meta

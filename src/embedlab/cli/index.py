@@ -127,8 +127,10 @@ def build(
     if "recall_at_k" in meta:
         out.print(f"recall@{meta['recall_k']} vs exact: {meta['recall_at_k']:.4f} on {meta['recall_queries']} keys "
                   f"({meta['batch_qps']:,.0f} queries/s in a batch)")
+    growth = meta.get("rss_growth_bytes")
     out.print(f"build time: {meta['build_seconds']:.2f} s; size: {_size(meta['size_bytes'])}; "
-              f"memory: {_size(meta['memory_bytes'])}")
+              f"memory: {_size(meta['memory_bytes'])} of vectors in the index"
+              + (f", {_size(growth)} process growth while building" if growth is not None else ""), soft_wrap=True)
     _warn_low_recall(meta)
 
 
