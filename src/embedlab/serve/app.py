@@ -18,6 +18,10 @@ constant time; 401 otherwise). Request bodies over ``max_body_bytes`` get 413, `
 [1, 1000] or more than ``max_batch`` query vectors 422, unknown keys 404 with close spellings;
 every error is JSON (``{"error": ..., "status": ...}``), never a stack trace.
 
+Contract: ``/openapi.json`` documents every status and body a route answers, and carries the
+rules the routes apply (``k`` bound, batch size, each set's dimension, no all-zero query vector;
+see :mod:`embedlab.serve.contract`); a 405 names the allowed methods in ``Allow``.
+
 Query log (``query_log``, ``serve --log-queries FILE``): one JSON object per key looked up, one
 per line, appended and flushed per line::
 
@@ -41,7 +45,7 @@ import time
 from collections import Counter, deque
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import numpy as np
@@ -293,6 +297,13 @@ def _service_class() -> type:
     return ServiceApp
 
 
+def _json_integer(value: Any) -> Any:
+    """A JSON Schema integer: an int or a float with no fraction (10.0), never a bool or a string."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("Input should be a valid integer")
+    return value
+
+
 def _static_dir() -> Path:
     return Path(str(resources.files("embedlab.serve") / "static"))
 
@@ -311,8 +322,10 @@ def create_app(
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse, Response
     from fastapi.staticfiles import StaticFiles
-    from pydantic import BaseModel, Field
+    from pydantic import BaseModel, BeforeValidator, Field, Strict
     from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from . import contract as api
 
     if not sets:
         raise InvalidParameterError("no vector sets to serve")
@@ -372,7 +385,12 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return respond({"error": str(exc.detail), "status": exc.status_code}, exc.status_code)
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):  # e.g. not UTF-8: as malformed JSON
+            return respond({"error": "malformed JSON body (could not be decoded)", "status": 422}, 422)
+        resp = respond({"error": str(exc.detail), "status": exc.status_code}, exc.status_code)
+        for name, value in (exc.headers or {}).items():  # 405 lists the methods in Allow (RFC 9110)
+            resp.headers[name] = value
+        return resp
 
     @app.exception_handler(EmbedlabError)
     async def _embedlab(request: Request, exc: EmbedlabError) -> Response:
@@ -429,32 +447,53 @@ def create_app(
         return [{"key": keys[r], "score": round(s, 6)} for s, r in zip(scores.tolist(), rows.tolist(), strict=True)
                 if r >= 0]
 
-    K = Query(10, ge=1, le=MAX_K, description="Number of neighbours (1-1000).")  # noqa: N806
+    K = Query(10, ge=1, le=limits.max_k, description=f"Number of neighbours (1-{limits.max_k}).")  # noqa: N806
     SET = Query(None, description=f"Vector set name (default: {default}).")  # noqa: N806
     auth = [Depends(require_token)]
+    tok = expected is not None
+    first = sets[0].kv.index_to_key[:3] or [""]
+
+    def key_query(i: int = 0) -> Any:  # a stored key as the example (generated clients and docs show it)
+        return Query(..., max_length=1000, examples=[first[min(i, len(first) - 1)]], description="A key of the set.")
+
+    def doc(ok: Any, *codes: int) -> dict[Any, Any]:
+        return api.responses(ok, *codes, token=tok)
+
+    # the choices offered are the ones that can be served: label colours when a set has labels,
+    # UMAP when umap-learn is installed (a set without them answers 404)
+    from .projection import umap_available
+
+    color_choices = "frequency|cluster" + ("|label" if any(s.labels is not None for s in sets) else "")
+    map_choices = "pca" + ("|umap" if umap_available() else "")
 
     # ---------------------------------------------------------------- API routes
-    @app.get("/health", summary="Liveness (no token needed)")
+    @app.get("/health", summary="Liveness (no token needed)", responses=api.responses(api.HealthOut, token=False))
     async def health() -> Response:
         return respond({"status": "ok", "sets": list(by_name)})
 
-    @app.get("/sets", dependencies=auth, summary="The vector sets served")
+    @app.get("/sets", dependencies=auth, summary="The vector sets served", responses=doc(api.SetsOut))
     async def list_sets() -> Response:
         return respond({"default": default, "sets": [s.describe() for s in sets]})
 
-    @app.get("/neighbors", dependencies=auth, summary="Nearest neighbours of a key (the key excluded)")
-    async def neighbors(key: str = Query(..., max_length=1000), k: int = K, set: str | None = SET) -> Response:
+    @app.get("/neighbors", dependencies=auth, summary="Nearest neighbours of a key (the key excluded)",
+             responses=doc(api.NeighborsOut, 404, 422, 503))
+    async def neighbors(key: str = key_query(), k: int = K, set: str | None = SET) -> Response:
         vs = get_set(set)
         row = row_of(vs, key, "neighbors")
         scores, rows = await vs.batcher.rows(row, check_k(k))
         return respond({"key": key, "set": vs.name, "neighbors": named(vs, scores, rows)})
 
+    search_schema = api.search_body_schema(sets, limits.max_batch, limits.max_k)
+
     class SearchRequest(BaseModel):
-        vectors: list[list[float]] = Field(..., min_length=1, description="Query vectors (at most the batch limit).")
-        k: int = Field(10, ge=1, le=MAX_K)
+        model_config = {"json_schema_extra": lambda schema, cls: (schema.clear(), schema.update(search_schema))}
+        # as the schema says: true or "1.5" is not a number, "10" not an integer (10.0 is)
+        vectors: list[list[Annotated[float, Strict()]]] = Field(..., min_length=1)
+        k: Annotated[int, BeforeValidator(_json_integer)] = Field(10, ge=1, le=limits.max_k)
         set: str | None = None
 
-    @app.post("/search", dependencies=auth, summary="Nearest neighbours of query vectors")
+    @app.post("/search", dependencies=auth, summary="Nearest neighbours of query vectors",
+              responses=doc(api.SearchOut, 404, 413, 422, 503))
     async def search(body: SearchRequest) -> Response:
         vs = get_set(body.set)
         if len(body.vectors) > limits.max_batch:
@@ -463,31 +502,39 @@ def create_app(
         if dims != {vs.kv.vector_size}:
             raise ApiError(422, f"vectors: dimension {sorted(dims)[0] if len(dims) == 1 else sorted(dims)}; "
                                 f"set '{vs.name}' has dimension {vs.kv.vector_size}")
+        # cosine ignores a row's scale: each row is divided by its largest |value| first, so values
+        # beyond float32's range or below its smallest step still make a searchable query
+        q64 = np.asarray(body.vectors, dtype=np.float64)
+        if vs.index.metric == "cosine":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                peak = np.abs(q64).max(axis=1, keepdims=True)
+                q64 = np.where(peak > 0, q64 / np.where(peak > 0, peak, 1.0), q64)
         try:  # NaN/inf or an all-zero row (cosine undefined), named by its position from 1
-            q = check_query_vectors(body.vectors, "vectors", vs.index.metric)
+            q = check_query_vectors(q64, "vectors", vs.index.metric)
         except DataError as exc:
             raise ApiError(422, str(exc)) from None
         scores, rows = await vs.batcher.vectors(q, check_k(body.k))
         return respond({"set": vs.name, "results": [{"neighbors": named(vs, s, r)} for s, r in zip(scores, rows,
                                                                                                     strict=True)]})
 
-    @app.get("/vector", dependencies=auth, summary="The vector of a key")
-    async def vector(key: str = Query(..., max_length=1000), set: str | None = SET) -> Response:
+    @app.get("/vector", dependencies=auth, summary="The vector of a key", responses=doc(api.VectorOut, 404, 422))
+    async def vector(key: str = key_query(), set: str | None = SET) -> Response:
         vs = get_set(set)
         row = row_of(vs, key, "vector")
         return respond({"key": key, "set": vs.name, "vector": np.asarray(vs.kv.vectors[row], dtype=np.float64).tolist()})
 
-    @app.get("/similarity", dependencies=auth, summary="Cosine similarity of two keys")
-    async def similarity(a: str = Query(..., max_length=1000), b: str = Query(..., max_length=1000),
+    @app.get("/similarity", dependencies=auth, summary="Cosine similarity of two keys",
+             responses=doc(api.SimilarityOut, 404, 422))
+    async def similarity(a: str = key_query(0), b: str = key_query(1),
                          set: str | None = SET) -> Response:
         vs = get_set(set)
         ra, rb = row_of(vs, a, "similarity"), row_of(vs, b, "similarity")
         unit = vs.kv.unit_vectors
         return respond({"a": a, "b": b, "set": vs.name, "similarity": round(float(unit[ra] @ unit[rb]), 6)})
 
-    @app.get("/analogy", dependencies=auth, summary="a : b :: c : ? (3CosAdd: b - a + c)")
-    async def analogy(a: str = Query(..., max_length=1000), b: str = Query(..., max_length=1000),
-                      c: str = Query(..., max_length=1000), k: int = K, set: str | None = SET) -> Response:
+    @app.get("/analogy", dependencies=auth, summary="a : b :: c : ? (3CosAdd: b - a + c)",
+             responses=doc(api.AnalogyOut, 404, 422, 503))
+    async def analogy(a: str = key_query(0), b: str = key_query(1), c: str = key_query(2), k: int = K, set: str | None = SET) -> Response:
         vs = get_set(set)
         rows = [row_of(vs, w, "analogy") for w in (a, b, c)]
         unit = vs.kv.unit_vectors
@@ -497,8 +544,10 @@ def create_app(
         return respond({"a": a, "b": b, "c": c, "set": vs.name,
                         "neighbors": named(vs, scores[0][keep], found[0][keep])})
 
-    @app.get("/compare", dependencies=auth, summary="A key's neighbours in two sets and their overlap")
-    async def compare(key: str = Query(..., max_length=1000), a: str | None = None, b: str | None = None,
+    @app.get("/compare", dependencies=auth, summary="A key's neighbours in two sets and their overlap",
+             responses=doc(api.CompareOut, 404, 422, 503))
+    async def compare(key: str = key_query(), a: str | None = Query(None, description="First set."),
+                      b: str | None = Query(None, description="Second set."),
                       k: int = K) -> Response:
         names = list(by_name)
         sa = get_set(a or names[0])
@@ -509,7 +558,8 @@ def create_app(
         return respond({"key": key, "a": {"set": sa.name, "neighbors": na}, "b": {"set": sb.name, "neighbors": nb},
                         "overlap": round(len(shared) / k, 4), "shared": shared})
 
-    @app.get("/metrics", dependencies=auth, summary="Request counts and latency quantiles")
+    @app.get("/metrics", dependencies=auth, summary="Request counts and latency quantiles",
+             responses=doc(api.MetricsOut))
     async def get_metrics() -> Response:
         return respond(metrics.snapshot())
 
@@ -517,22 +567,37 @@ def create_app(
     def _projection(vs: VectorSet, method: str) -> np.ndarray:
         return vs.projection(method)
 
-    @app.get("/map", dependencies=auth, summary="2-D coordinates: little-endian float32 x, y per key")
-    async def get_map(set: str | None = SET, method: str = Query("pca", pattern="^(pca|umap)$")) -> Response:
+    def servable_map(vs: VectorSet, method: str) -> None:
+        from .projection import UMAP_MAX_POINTS
+
+        if method == "umap" and len(vs.kv) > UMAP_MAX_POINTS:
+            raise ApiError(404, f"no UMAP map for set '{vs.name}': UMAP is limited to {UMAP_MAX_POINTS:,} points "
+                                f"and this set has {len(vs.kv):,}; use method=pca")
+
+    def servable_colors(vs: VectorSet, by: str) -> None:
+        if by == "label" and vs.labels is None:
+            raise ApiError(404, f"set '{vs.name}' has no labels; start serve with --labels FILE")
+
+    @app.get("/map", dependencies=auth, summary="2-D coordinates: little-endian float32 x, y per key",
+             response_class=Response, responses=doc(api.BINARY, 404, 422))
+    async def get_map(set: str | None = SET, method: str = Query("pca", pattern=f"^({map_choices})$")) -> Response:
         import asyncio
 
         vs = get_set(set)
+        servable_map(vs, method)
         xy = await asyncio.get_running_loop().run_in_executor(None, _projection, vs, method)
         return Response(np.ascontiguousarray(xy, dtype="<f4").tobytes(), media_type="application/octet-stream",
                         headers={"X-Points": str(len(xy)), "Cache-Control": "no-store"})
 
-    @app.get("/map.csv", dependencies=auth, summary="The projected coordinates as CSV (key,x,y)")
-    async def get_map_csv(set: str | None = SET, method: str = Query("pca", pattern="^(pca|umap)$")) -> Response:
+    @app.get("/map.csv", dependencies=auth, summary="The projected coordinates as CSV (key,x,y)",
+             response_class=Response, responses=doc(api.CSV, 404, 422))
+    async def get_map_csv(set: str | None = SET, method: str = Query("pca", pattern=f"^({map_choices})$")) -> Response:
         import asyncio
         import csv
         import io
 
         vs = get_set(set)
+        servable_map(vs, method)
         xy = await asyncio.get_running_loop().run_in_executor(None, _projection, vs, method)
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -542,27 +607,31 @@ def create_app(
         return Response(buf.getvalue(), media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{vs.name}-{method}.csv"'})
 
-    @app.get("/keys", dependencies=auth, summary="The keys in row order, one per line")
+    @app.get("/keys", dependencies=auth, summary="The keys in row order, one per line",
+             response_class=Response, responses=doc(api.TEXT, 404, 422))
     async def get_keys(set: str | None = SET) -> Response:
         vs = get_set(set)
         return Response("\n".join(vs.kv.index_to_key), media_type="text/plain; charset=utf-8")
 
-    @app.get("/colors", dependencies=auth, summary="Category per point (uint8) by frequency, cluster or label")
-    async def get_colors(by: str = Query("frequency", pattern="^(frequency|cluster|label)$"),
+    @app.get("/colors", dependencies=auth, summary="Category per point (uint8) by frequency, cluster or label",
+             response_class=Response, responses=doc(api.BINARY, 404, 422))
+    async def get_colors(by: str = Query("frequency", pattern=f"^({color_choices})$"),
                          set: str | None = SET) -> Response:
         import asyncio
 
         vs = get_set(set)
+        servable_colors(vs, by)
         cats, names = await asyncio.get_running_loop().run_in_executor(None, vs.colors, by)
         return Response(cats.tobytes(), media_type="application/octet-stream",
                         headers={"X-Categories": str(len(names))})
 
-    @app.get("/legend", dependencies=auth, summary="Names of the colour categories")
-    async def get_legend(by: str = Query("frequency", pattern="^(frequency|cluster|label)$"),
+    @app.get("/legend", dependencies=auth, summary="Names of the colour categories", responses=doc(api.LegendOut, 404, 422))
+    async def get_legend(by: str = Query("frequency", pattern=f"^({color_choices})$"),
                          set: str | None = SET) -> Response:
         import asyncio
 
         vs = get_set(set)
+        servable_colors(vs, by)
         _, names = await asyncio.get_running_loop().run_in_executor(None, vs.colors, by)
         return respond({"by": by, "categories": names})
 
