@@ -36,6 +36,8 @@ class Interval:
     closed: str = "both"
     search: tuple[float, float] | None = None
     log: bool = False
+    # the tuner explores it only when another parameter takes one of these values: ("user_vectors", ("recency",))
+    when: tuple[str, tuple[Any, ...]] | None = None
 
     def is_satisfied_by(self, value: Any) -> bool:
         if isinstance(value, bool):
@@ -71,6 +73,7 @@ class Options:
 
     values: tuple[Any, ...]
     search: bool = False
+    when: tuple[str, tuple[Any, ...]] | None = None  # as Interval.when
 
     def is_satisfied_by(self, value: Any) -> bool:
         return any(value == v and type(value) is type(v) for v in self.values)

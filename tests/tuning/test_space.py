@@ -87,3 +87,37 @@ def test_space_from_a_dict():
         make_space({"window": (2, 6, "lin")}, Word2Vec())
     with pytest.raises(InvalidParameterError, match="the search space is empty"):
         make_space({}, Word2Vec())
+
+
+def test_conditional_parameters_are_sampled_only_when_they_matter(tmp_path):
+    """recency_half_life has no effect with user_vectors="mean": it is neither sampled nor reported."""
+    import optuna
+
+    from embedlab.models.item2vec import Item2Vec
+    from embedlab.tuning.space import load_space, space_to_dict, suggest
+
+    space = default_space(Item2Vec)
+    assert space["recency_half_life"].when == ("user_vectors", ("recency",))
+    assert "when user_vectors=recency" in space["recency_half_life"].describe()
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    seen = {"mean": 0, "recency": 0}
+    for _ in range(30):
+        trial = study.ask()
+        params = suggest(trial, space)
+        seen[params["user_vectors"]] += 1
+        assert ("recency_half_life" in params) == (params["user_vectors"] == "recency"), params
+        assert set(trial.params) == set(params)
+        study.tell(trial, 0.0)
+    assert seen["mean"] and seen["recency"]
+    assert space_to_dict(space)["recency_half_life"]["when"] == {"user_vectors": ["recency"]}
+    # a space file inherits the model's condition, or states its own
+    path = tmp_path / "s.toml"
+    path.write_text('[params.user_vectors]\nchoices = ["mean", "recency"]\n[params.recency_half_life]\nlow = 1.0\n'
+                    'high = 20.0\n[params.window]\nlow = 2\nhigh = 8\nwhen = { user_vectors = "mean" }\n',
+                    encoding="utf-8")
+    loaded = load_space(path, Item2Vec())
+    assert loaded["recency_half_life"].when == ("user_vectors", ("recency",))
+    assert loaded["window"].when == ("user_vectors", ("mean",))
+    path.write_text('[params.window]\nlow = 2\nhigh = 8\nwhen = { nope = "x" }\n', encoding="utf-8")
+    with pytest.raises(InvalidParameterError, match=r"when names unknown parameter 'nope'"):
+        load_space(path, Item2Vec())

@@ -30,7 +30,7 @@ import math
 import numbers
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["ParamSpec", "default_space", "make_space", "load_space", "suggest", "grid_values", "space_to_dict"]
 
 _TYPES = ("int", "float", "categorical")
-_KEYS = {"type", "low", "high", "log", "step", "choices"}
+_KEYS = {"type", "low", "high", "log", "step", "choices", "when"}
 # Grid search over a range without ``step`` takes this many points (log-spaced when ``log``).
 GRID_POINTS = 3
 
@@ -61,6 +61,13 @@ class ParamSpec:
     log: bool = False
     step: float | None = None
     choices: tuple[Any, ...] = field(default_factory=tuple)
+    # conditional: sampled only when parameter when[0] takes one of the values when[1] (it has no
+    # effect otherwise: recency_half_life with user_vectors="mean")
+    when: tuple[str, tuple[Any, ...]] | None = None
+
+    def active(self, params: Mapping[str, Any]) -> bool:
+        """Whether this parameter matters given the values already chosen in ``params``."""
+        return self.when is None or self.when[0] not in params or params[self.when[0]] in self.when[1]
 
     def distribution(self) -> optuna.distributions.BaseDistribution:
         """The equivalent Optuna distribution (for ``study.ask(fixed_distributions)``)."""
@@ -76,10 +83,15 @@ class ParamSpec:
 
     def describe(self) -> str:
         if self.type == "categorical":
-            return "{" + ", ".join(map(str, self.choices)) + "}"
+            return "{" + ", ".join(map(str, self.choices)) + "}" + self._when_text()
         scale = " log" if self.log else ""
         step = f" step {self.step:g}" if self.step else ""
-        return f"{self.type} [{self.low:g}, {self.high:g}]{scale}{step}"
+        return f"{self.type} [{self.low:g}, {self.high:g}]{scale}{step}{self._when_text()}"
+
+    def _when_text(self) -> str:
+        if self.when is None:
+            return ""
+        return f" when {self.when[0]}={'|'.join(map(str, self.when[1]))}"
 
 
 # ------------------------------------------------------------------------- from constraints
@@ -91,10 +103,10 @@ def default_space(estimator: BaseEmbedder | type[BaseEmbedder]) -> dict[str, Par
             if isinstance(c, Interval) and c.search is not None:
                 lo, hi = c.search
                 kind = "int" if c.type is int else "float"
-                space[name] = ParamSpec(name, kind, lo, hi, log=c.log)
+                space[name] = ParamSpec(name, kind, lo, hi, log=c.log, when=c.when)
                 break
             if isinstance(c, Options) and c.search:
-                space[name] = ParamSpec(name, "categorical", choices=tuple(c.values))
+                space[name] = ParamSpec(name, "categorical", choices=tuple(c.values), when=c.when)
                 break
     if not space:
         raise InvalidParameterError(
@@ -132,6 +144,8 @@ def make_space(
             table: dict[str, Any] = {"type": ps.type, "low": ps.low, "high": ps.high, "log": ps.log,
                                      "step": ps.step, "choices": list(ps.choices) or None}
             table = {k: v for k, v in table.items() if v is not None}
+            if entry.when is not None:
+                table["when"] = {entry.when[0]: list(entry.when[1])}
         elif isinstance(entry, tuple) and len(entry) in (2, 3):
             table = {"low": entry[0], "high": entry[1]}
             if len(entry) == 3:
@@ -146,8 +160,30 @@ def make_space(
             raise InvalidParameterError(
                 f"{where}: expected a table with low/high or choices; got {type(entry).__name__} {entry!r}"
             )
-        space[name] = _check_entry(name, table, where, estimator)
+        when = table.pop("when", None)
+        ps = _check_entry(name, table, where, estimator)
+        space[name] = replace(ps, when=_check_when(when, where, estimator) if when is not None
+                              else _declared_when(estimator, name))
     return space
+
+
+def _declared_when(estimator: Any, name: str) -> tuple[str, tuple[Any, ...]] | None:
+    """The condition the estimator's constraints declare for ``name`` (a property of the model)."""
+    for c in estimator._parameter_constraints.get(name, []):
+        if isinstance(c, (Interval, Options)) and c.when is not None:
+            return c.when
+    return None
+
+
+def _check_when(when: Any, where: str, estimator: Any) -> tuple[str, tuple[Any, ...]]:
+    """``when = { user_vectors = "recency" }`` (a value or a list) in a space file."""
+    if not isinstance(when, Mapping) or len(when) != 1:
+        raise InvalidParameterError(f"{where}: when must name one parameter and its value(s), "
+                                    f"e.g. when = {{ user_vectors = \"recency\" }}; got {when!r}")
+    (param, values), = when.items()
+    if param not in _param_names(estimator):
+        raise InvalidParameterError(f"{where}: when names unknown parameter '{param}' for {_owner(estimator)}")
+    return str(param), tuple(values) if isinstance(values, (list, tuple)) else (values,)
 
 
 def _param_names(estimator: Any) -> list[str]:
@@ -258,7 +294,9 @@ def load_space(path: str | Path, estimator: BaseEmbedder | type[BaseEmbedder]) -
 def suggest(trial: optuna.trial.BaseTrial, space: Mapping[str, ParamSpec]) -> dict[str, Any]:
     """Ask ``trial`` for one value of every parameter in ``space``."""
     params: dict[str, Any] = {}
-    for name, ps in space.items():
+    for name, ps in _conditions_last(space).items():
+        if not ps.active(params):
+            continue  # no effect with the values chosen: not sampled, not reported
         if ps.type == "categorical":
             params[name] = trial.suggest_categorical(name, list(ps.choices))
         elif ps.type == "int":
@@ -268,6 +306,11 @@ def suggest(trial: optuna.trial.BaseTrial, space: Mapping[str, ParamSpec]) -> di
             params[name] = trial.suggest_float(name, float(ps.low), float(ps.high),  # type: ignore[arg-type]
                                                step=None if ps.log else ps.step, log=ps.log)
     return params
+
+
+def _conditions_last(space: Mapping[str, ParamSpec]) -> dict[str, ParamSpec]:
+    """``space`` with conditional parameters after the ones they depend on."""
+    return {**{k: v for k, v in space.items() if v.when is None}, **{k: v for k, v in space.items() if v.when}}
 
 
 def grid_values(ps: ParamSpec) -> list[Any]:
@@ -304,5 +347,7 @@ def space_to_dict(space: Mapping[str, ParamSpec]) -> dict[str, dict[str, Any]]:
             d.update(low=ps.low, high=ps.high, log=ps.log)
             if ps.step:
                 d["step"] = ps.step
+        if ps.when is not None:
+            d["when"] = {ps.when[0]: list(ps.when[1])}
         out[name] = d
     return out
