@@ -12,7 +12,8 @@
 Before and after training the model is scored on held-out data: the given ``evaluator`` (any
 embedlab evaluator, e.g. ``SentenceSimilarity`` on STS-B dev or ``Retrieval`` on a retrieval
 set) or else ``eval_fraction`` of the pairs kept out of training (STS Spearman for scored pairs,
-retrieval nDCG@10 of the positives among all held-out texts otherwise). Every epoch end is
+retrieval MRR of the positives among all held-out texts otherwise: each task's primary metric, as
+``evaluate`` and ``compare`` mark it). Every epoch end is
 reported to ``callbacks(epoch, elapsed, metrics)`` (return True to stop) and snapshotted: Ctrl-C
 keeps the model of the last finished epoch (``interrupted_`` and ``epochs_completed_`` say so).
 Seeded (``random_state``: data order, dropout, initialisation of new layers); a GPU is used when
@@ -132,7 +133,7 @@ def _heldout_evaluator(pairs: Any, name: str) -> Any:
 
 def _score(evaluator: Any, encoder: Any) -> dict[str, Any]:
     r = evaluator.evaluate(encoder)
-    metric = "ndcg@10" if "ndcg@10" in r.metrics else r.primary_metric
+    metric = r.primary_metric  # one primary metric per task, as evaluate and compare report it
     return {"task": r.name, "metric": metric, "value": float(r.metrics[metric]), "metrics": dict(r.metrics),
             "ci": r.details.get("ci", {}).get(metric), "n": r.n}
 
