@@ -306,3 +306,39 @@ def _png_pixels(path: Path) -> np.ndarray:
         img[y] = line
         prev = line
     return img.reshape(height, width, channels)[:, :, :3]
+
+
+def test_the_page_says_it_waits_for_a_umap_map(browser, monkeypatch):
+    """While the UMAP map is computed the status says so (not a bare "loading..."), and the map
+    comes once it is there."""
+    import threading
+
+    from selenium.webdriver.support.ui import Select
+
+    from embedlab.serve import projection
+
+    release, real = threading.Event(), projection.project
+
+    def project(unit, method="pca", seed=0):
+        if method == "umap":
+            assert release.wait(120)
+            method = "pca"
+        return real(unit, method, seed)
+
+    monkeypatch.setattr(projection, "project", project)
+    monkeypatch.setattr(projection, "umap_available", lambda: True)
+    kv = clustered_vectors(n=800, seed=2)
+    try:
+        with running_server(create_app([VectorSet("demo", kv, build_index(kv, "exact", recall_queries=0))])) as url:
+            browser.get(url + "/")
+            _wait_ready(browser)
+            Select(browser.find_element(By.ID, "method")).select_by_value("umap")
+            WebDriverWait(browser, 30).until(lambda d: "UMAP" in d.find_element(By.ID, "status").text)
+            text = browser.find_element(By.ID, "status").text
+            assert "computing" in text and "minutes" in text, text
+            assert "keys" not in text  # what has come is no longer listed
+            release.set()
+            _wait_ready(browser)
+            assert _severe(browser) == []
+    finally:
+        release.set()

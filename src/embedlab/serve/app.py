@@ -564,8 +564,22 @@ def create_app(
         return respond(metrics.snapshot())
 
     # ---------------------------------------------------------------- explorer data
-    def _projection(vs: VectorSet, method: str) -> np.ndarray:
-        return vs.projection(method)
+    inflight: dict[tuple[str, str, str], Any] = {}
+
+    async def computed(vs: VectorSet, kind: str, name: str) -> Any:
+        """``vs.projection(name)`` or ``vs.colors(name)`` in a worker thread, one computation per
+        (set, kind, name) however many requests wait for it: they wait here, holding no thread,
+        and other maps and colours of the set are answered meanwhile."""
+        import asyncio
+
+        key = (vs.name, kind, name)
+        fut = inflight.get(key)
+        if fut is None:
+            fn = vs.projection if kind == "map" else vs.colors
+            fut = asyncio.ensure_future(asyncio.get_running_loop().run_in_executor(None, fn, name))
+            inflight[key] = fut
+            fut.add_done_callback(lambda _: inflight.pop(key, None))
+        return await asyncio.shield(fut)
 
     def servable_map(vs: VectorSet, method: str) -> None:
         from .projection import UMAP_MAX_POINTS
@@ -581,24 +595,21 @@ def create_app(
     @app.get("/map", dependencies=auth, summary="2-D coordinates: little-endian float32 x, y per key",
              response_class=Response, responses=doc(api.BINARY, 404, 422))
     async def get_map(set: str | None = SET, method: str = Query("pca", pattern=f"^({map_choices})$")) -> Response:
-        import asyncio
-
         vs = get_set(set)
         servable_map(vs, method)
-        xy = await asyncio.get_running_loop().run_in_executor(None, _projection, vs, method)
+        xy = await computed(vs, "map", method)
         return Response(np.ascontiguousarray(xy, dtype="<f4").tobytes(), media_type="application/octet-stream",
                         headers={"X-Points": str(len(xy)), "Cache-Control": "no-store"})
 
     @app.get("/map.csv", dependencies=auth, summary="The projected coordinates as CSV (key,x,y)",
              response_class=Response, responses=doc(api.CSV, 404, 422))
     async def get_map_csv(set: str | None = SET, method: str = Query("pca", pattern=f"^({map_choices})$")) -> Response:
-        import asyncio
         import csv
         import io
 
         vs = get_set(set)
         servable_map(vs, method)
-        xy = await asyncio.get_running_loop().run_in_executor(None, _projection, vs, method)
+        xy = await computed(vs, "map", method)
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(["key", "x", "y"])
@@ -617,22 +628,18 @@ def create_app(
              response_class=Response, responses=doc(api.BINARY, 404, 422))
     async def get_colors(by: str = Query("frequency", pattern=f"^({color_choices})$"),
                          set: str | None = SET) -> Response:
-        import asyncio
-
         vs = get_set(set)
         servable_colors(vs, by)
-        cats, names = await asyncio.get_running_loop().run_in_executor(None, vs.colors, by)
+        cats, names = await computed(vs, "colors", by)
         return Response(cats.tobytes(), media_type="application/octet-stream",
                         headers={"X-Categories": str(len(names))})
 
     @app.get("/legend", dependencies=auth, summary="Names of the colour categories", responses=doc(api.LegendOut, 404, 422))
     async def get_legend(by: str = Query("frequency", pattern=f"^({color_choices})$"),
                          set: str | None = SET) -> Response:
-        import asyncio
-
         vs = get_set(set)
         servable_colors(vs, by)
-        _, names = await asyncio.get_running_loop().run_in_executor(None, vs.colors, by)
+        _, names = await computed(vs, "colors", by)
         return respond({"by": by, "categories": names})
 
     # ---------------------------------------------------------------- the page

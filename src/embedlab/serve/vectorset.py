@@ -109,7 +109,8 @@ class VectorSet:
     batcher: QueryBatcher = field(init=False)
     _maps: dict[str, np.ndarray] = field(default_factory=dict, init=False)
     _colors: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict, init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)  # guards _locks only
+    _locks: dict[tuple[str, str], threading.Lock] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.batcher = QueryBatcher(self.index)
@@ -124,11 +125,20 @@ class VectorSet:
         }
 
     # ---------------------------------------------------------------- the 2-D map
+    def _lock_for(self, what: str, name: str) -> threading.Lock:
+        """One lock per (kind, method or colouring): a UMAP being computed (minutes) holds up only
+        the requests waiting for that same UMAP, not the cached PCA map or the colours."""
+        with self._lock:
+            return self._locks.setdefault((what, name), threading.Lock())
+
     def projection(self, method: str = "pca", seed: int = 0) -> np.ndarray:
         """2-D coordinates (n x 2 float32, scaled to [-1, 1]), computed once per method."""
         from .projection import project
 
-        with self._lock:
+        found = self._maps.get(method)
+        if found is not None:
+            return found
+        with self._lock_for("map", method):
             if method not in self._maps:
                 self._maps[method] = project(self.kv.unit_vectors, method=method, seed=seed)
             return self._maps[method]
@@ -137,7 +147,10 @@ class VectorSet:
         """Per-point category (uint8) and the category names, for ``by`` = frequency, cluster, label."""
         from .projection import color_by_cluster, color_by_frequency, color_by_label
 
-        with self._lock:
+        found = self._colors.get(by)
+        if found is not None:
+            return found
+        with self._lock_for("colors", by):
             if by not in self._colors:
                 if by == "frequency":
                     self._colors[by] = color_by_frequency(len(self.kv), self.kv.counts)

@@ -315,11 +315,20 @@
   function loadView(side, name) {
     var method = $('method').value, by = $('color-by').value;
     var t0 = performance.now();
-    status('loading ' + name + '...', 'loading');
-    return Promise.all([source.keys(name), source.map(name, method), source.colors(name, by).catch(function () {
-      $('color-by').value = 'frequency';
-      return source.colors(name, 'frequency');
-    })]).then(function (r) {
+    // say what the page is waiting for (a UMAP map can take minutes to compute the first time)
+    var pending = ['the keys', method === 'umap' ? 'the UMAP map (computing it can take minutes)' : 'the PCA map',
+      'the colours'];
+    function waiting() {
+      var left = pending.filter(Boolean);
+      if (left.length) { status('loading ' + name + ': waiting for ' + left.join(', ') + '...', 'loading'); }
+    }
+    function got(i) { return function (value) { pending[i] = null; waiting(); return value; }; }
+    waiting();
+    return Promise.all([source.keys(name).then(got(0)), source.map(name, method).then(got(1)),
+      source.colors(name, by).catch(function () {
+        $('color-by').value = 'frequency';
+        return source.colors(name, 'frequency');
+      }).then(got(2))]).then(function (r) {
       var keys = r[0], xy = r[1], colors = r[2], n = keys.length;
       var t1 = performance.now();
       var x = new Float32Array(n), y = new Float32Array(n), z = new Float32Array(n);
