@@ -342,3 +342,32 @@ def test_the_page_says_it_waits_for_a_umap_map(browser, monkeypatch):
             assert _severe(browser) == []
     finally:
         release.set()
+
+
+FIT_JS = """
+const done = arguments[arguments.length - 1];
+const view = window.embedlabExplorer.views.a, plot = view.plot, pts = plot.get('points');
+const rect = document.getElementById('canvas-a').getBoundingClientRect();
+let out = 0;
+for (let i = 0; i < pts.length; i++) {
+  const p = plot.getScreenPosition(i);
+  if (!(p[0] >= 0 && p[0] <= rect.width && p[1] >= 0 && p[1] <= rect.height)) { out++; }
+}
+done({out: out, n: pts.length, w: rect.width, h: rect.height, legend: document.getElementById('legend').textContent});
+"""
+
+
+@pytest.mark.parametrize("size", [(1280, 900), (1280, 1200), (900, 1300)])
+def test_the_first_view_shows_every_point(browser, size):
+    kv = _islands_kv(5000)
+    try:
+        browser.set_window_size(*size)
+        with running_server(create_app([VectorSet("islands", kv, build_index(kv, "exact", recall_queries=0))])) as url:
+            browser.get(url + "/")
+            _wait_ready(browser)
+            r = browser.execute_async_script(FIT_JS)
+    finally:
+        browser.set_window_size(1280, 800)
+    assert r["n"] == 5000 and r["out"] == 0, r
+    assert "frequency rank (1 = the most frequent key)" in r["legend"], r  # what "rank" means
+    assert "rank 1-3" in r["legend"] and "rank 4-" in r["legend"]

@@ -2,7 +2,8 @@
 
 PCA is fitted on a seeded sample of at most 100,000 rows (randomised SVD) and applied to all
 rows, so a million points take seconds. UMAP (``umap-learn``) is offered for up to
-:data:`UMAP_MAX_POINTS` points. Coordinates are centred and scaled into [-1, 1].
+:data:`UMAP_MAX_POINTS` points. Coordinates are centred and scaled into [-1, 1], the same factor
+on both axes and nothing clipped: outer points stay where the projection puts them.
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ def umap_available() -> bool:
 
 
 def _scale(xy: np.ndarray) -> np.ndarray:
-    xy = xy - np.median(xy, axis=0)
-    lim = np.quantile(np.abs(xy), 0.995, axis=0)
-    lim[lim <= 0] = 1.0
-    return np.clip(xy / lim, -1.0, 1.0).astype(np.float32)
+    """Centre the bounding box on 0 and divide by its larger half-side (shape and aspect kept;
+    clipping at a quantile piled outer points on straight lines at the border)."""
+    xy = np.asarray(xy, dtype=np.float64)
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    half = float((hi - lo).max()) / 2
+    out = (xy - (lo + hi) / 2) / (half if half > 0 else 1.0)
+    return np.clip(out, -1.0, 1.0).astype(np.float32)  # only rounding can step outside
 
 
 def _pca(unit: np.ndarray, seed: int) -> np.ndarray:
@@ -75,14 +79,18 @@ def project(unit: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
 
 
 def color_by_frequency(n: int, counts: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
-    """Log-spaced frequency bins (by count when known, else by rank: keys are frequency-ordered)."""
+    """Log-spaced bins of frequency rank (1 = the most frequent key; by count when known, else by
+    row: keys are frequency-ordered), named ``rank 1-3``, ``rank 4-12``, ... without overlap."""
     rank = np.arange(n, dtype=np.float64)
     if counts is not None and len(counts) == n:
         order = np.argsort(-np.asarray(counts), kind="stable")
         rank[order] = np.arange(n)
     edges = np.unique(np.round(np.logspace(0, np.log10(max(n, 2)), FREQUENCY_BINS + 1)).astype(np.int64))
     cat = np.clip(np.searchsorted(edges[1:], rank + 1, side="left"), 0, len(edges) - 2).astype(np.uint8)
-    names = [f"rank {edges[i]:,}-{edges[i + 1]:,}" for i in range(len(edges) - 1)]
+    # bin 0 holds ranks 1..edges[1], bin i ranks edges[i]+1..edges[i+1]: the names do not overlap
+    lows = [1] + [int(e) + 1 for e in edges[1:-1]]
+    highs = [int(e) for e in edges[1:]]
+    names = [f"rank {a:,}" if a == b else f"rank {a:,}-{b:,}" for a, b in zip(lows, highs, strict=True)]
     return cat, names
 
 

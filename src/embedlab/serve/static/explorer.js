@@ -14,7 +14,11 @@
   var $ = function (id) { return document.getElementById(id); };
   var params = new URLSearchParams(location.hash.slice(1));
   var token = params.get('token') || sessionStorage.getItem('embedlab-token') || '';
-  if (params.get('token')) { sessionStorage.setItem('embedlab-token', token); }
+  if (params.get('token')) {  // stored for this tab; removed from the address bar (and its history entry)
+    sessionStorage.setItem('embedlab-token', token);
+    params.delete('token');
+    history.replaceState(null, '', location.pathname + location.search + (params.toString() ? '#' + params.toString() : ''));
+  }
   var views = {};     // 'a' / 'b' -> {name, keys, index, plot, n}
   var sets = [];
 
@@ -35,7 +39,7 @@
     return fetch(path, { headers: headers }).then(function (resp) {
       if (resp.status === 401) {
         $('token-box').hidden = false;
-        throw new Error('a token is needed');
+        throw new Error(token ? 'the token was not accepted: enter the right one' : 'this service needs a token: enter it');
       }
       if (!resp.ok) {
         return resp.json().then(function (body) { var e = new Error(body.error || resp.statusText); e.body = body; throw e; });
@@ -281,10 +285,9 @@
   // ------------------------------------------------------------------ the maps
   function makePlot(side) {
     var canvas = $('canvas-' + side);
-    var rect = canvas.getBoundingClientRect();
     var renderer = createMapRenderer();
-    var plot = window.createScatterplot({
-      renderer: renderer, canvas: canvas, width: Math.max(rect.width, 10), height: Math.max(rect.height, 10),
+    var plot = window.createScatterplot({  // 'auto': the plot follows the canvas's size when the page changes
+      renderer: renderer, canvas: canvas, width: 'auto', height: 'auto',
       pointSize: 3, backgroundColor: [1, 1, 1, 1], pointColor: PALETTE, colorBy: 'valueA',
       pointColorActive: [0.1, 0.1, 0.1, 1], pointSizeSelected: 3, pointOutlineWidth: 2,
       pointColorHover: [0, 0, 0, 0],  // the renderer rings the hovered point instead of drawing all again
@@ -325,9 +328,13 @@
     function got(i) { return function (value) { pending[i] = null; waiting(); return value; }; }
     waiting();
     return Promise.all([source.keys(name).then(got(0)), source.map(name, method).then(got(1)),
-      source.colors(name, by).catch(function () {
-        $('color-by').value = 'frequency';
-        return source.colors(name, 'frequency');
+      source.colors(name, by).then(function (c) { c.by = by; return c; }).catch(function (e) {
+        $('color-by').value = 'frequency';  // said in the legend, not dropped without a word
+        return source.colors(name, 'frequency').then(function (c) {
+          c.by = 'frequency';
+          c.note = 'no ' + by + ' colours: ' + (e && e.message ? e.message : e) + '; coloured by frequency';
+          return c;
+        });
       }).then(got(2))]).then(function (r) {
       var keys = r[0], xy = r[1], colors = r[2], n = keys.length;
       var t1 = performance.now();
@@ -342,6 +349,8 @@
       view.plot.clear();
       var t1b = performance.now();
       return view.plot.draw({ x: x, y: y, valueA: z }, { zDataType: 'categorical' }).then(function () {
+        return fitView(view.plot, x, y);
+      }).then(function () {
         var t2 = performance.now();
         view.index = new Map();  // key -> row, after drawing (1M keys take a while)
         for (var j = 0; j < n; j++) { view.index.set(keys[j], j); }
@@ -353,15 +362,42 @@
         st.dataset.prepareMs = String(Math.round(t1b - t1));
         status(n.toLocaleString() + ' points drawn in ' + Math.round(t2 - t1b) + ' ms (data ' + Math.round(t1 - t0) +
           ' ms, arrays ' + Math.round(t1b - t1) + ' ms)', 'ready');
-        if (side === 'a') { legend(colors.names); }
+        if (side === 'a') { legend(colors.names, colors.by, colors.note); }
         return view;
       });
     });
   }
 
-  function legend(names) {
+  // The first view shows every point with a margin, whatever the map's size and shape.
+  function fitView(plot, x, y) {
+    var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (var i = 0; i < x.length; i++) {
+      if (x[i] < x0) { x0 = x[i]; } if (x[i] > x1) { x1 = x[i]; }
+      if (y[i] < y0) { y0 = y[i]; } if (y[i] > y1) { y1 = y[i]; }
+    }
+    if (!(x1 >= x0)) { return Promise.resolve(); }
+    var w = Math.max(x1 - x0, 1e-3), h = Math.max(y1 - y0, 1e-3);
+    return plot.zoomToArea({ x: x0 - 0.04 * w, y: y0 - 0.04 * h, width: 1.08 * w, height: 1.08 * h });
+  }
+
+  var LEGEND_TITLES = { frequency: 'frequency rank (1 = the most frequent key)', cluster: 'k-means clusters',
+    label: 'labels' };
+
+  function legend(names, by, note) {
     var el = $('legend');
     el.innerHTML = '';
+    if (note) {
+      var p = document.createElement('p');
+      p.className = 'note';
+      p.id = 'legend-note';
+      p.textContent = note;
+      el.appendChild(p);
+    }
+    if (by && LEGEND_TITLES[by]) {
+      var title = document.createElement('b');
+      title.textContent = LEGEND_TITLES[by];
+      el.appendChild(title);
+    }
     names.forEach(function (name, i) {
       var row = document.createElement('div');
       var dot = document.createElement('i');
