@@ -371,3 +371,59 @@ def test_the_first_view_shows_every_point(browser, size):
     assert r["n"] == 5000 and r["out"] == 0, r
     assert "frequency rank (1 = the most frequent key)" in r["legend"], r  # what "rank" means
     assert "rank 1-3" in r["legend"] and "rank 4-" in r["legend"]
+
+
+def test_pair_token_and_label_links(browser):
+    """#pair= shows the similarity under a cleared list; #token= leaves the address bar once
+    stored; a refused token is said as such; "colour: label" without labels says why."""
+    from selenium.webdriver.support.ui import Select
+
+    kv = clustered_vectors(n=600, seed=3)
+    with running_server(create_app([VectorSet("demo", kv, build_index(kv, "exact", recall_queries=0))],
+                                   token="tok")) as url:
+        browser.get(f"{url}/#token=tok&key=w5")
+        _wait_ready(browser)
+        WebDriverWait(browser, 30).until(lambda d: len(_neighbour_keys(d)) == 10)
+        assert "token" not in browser.current_url and "key=w5" in browser.current_url
+        browser.execute_script("location.hash = 'pair=w1,w2'")
+        WebDriverWait(browser, 30).until(
+            lambda d: d.find_element(By.ID, "overlap").get_attribute("data-similarity") is not None)
+        sim = float(browser.find_element(By.ID, "overlap").get_attribute("data-similarity"))
+        assert sim == pytest.approx(float(kv.unit_vectors[1] @ kv.unit_vectors[2]), abs=1e-4)
+        assert "similarity" in browser.find_element(By.ID, "overlap").text
+        assert browser.find_element(By.ID, "selected").text == "w1 / w2"
+        assert _neighbour_keys(browser) == []  # the old key's list is gone
+        label = browser.find_element(By.CSS_SELECTOR, '#color-by option[value="label"]')
+        assert not label.is_enabled() and "--labels" in label.text
+        assert [o.get_attribute("value") for o in Select(browser.find_element(By.ID, "color-by")).options
+                if o.is_enabled()] == ["frequency", "cluster"]
+        # a wrong token in a fresh tab: said as refused, not as missing
+        browser.execute_script("sessionStorage.clear()")
+        browser.get(f"{url}/?fresh=1#token=wrong")
+        WebDriverWait(browser, 30).until(
+            lambda d: d.find_element(By.ID, "status").get_attribute("data-state") == "error")
+        assert "not accepted" in browser.find_element(By.ID, "status").text
+        assert browser.find_element(By.ID, "token-box").is_displayed()
+        browser.execute_script("sessionStorage.clear()")
+        browser.get_log("browser")  # the 401 is expected here; later tests start with an empty log
+
+
+def test_static_export_answers_analogy_and_pair_links(browser, tmp_path):
+    from embedlab.serve.export import export_explorer
+
+    kv = clustered_vectors(n=900, seed=6)
+    export_explorer([("demo", kv)], tmp_path / "site")
+    browser.get((tmp_path / "site" / "index.html").as_uri() + "#analogy=w1,w2,w3")
+    _wait_ready(browser)
+    WebDriverWait(browser, 60).until(lambda d: len(_neighbour_keys(d)) == 10)
+    unit = kv.unit_vectors
+    scores = unit @ (unit[2] - unit[1] + unit[3])
+    scores[[1, 2, 3]] = -np.inf
+    assert _neighbour_keys(browser) == [kv.index_to_key[i] for i in np.argsort(-scores, kind="stable")[:10]]
+    assert "w1 : w2 :: w3" in browser.find_element(By.ID, "selected").text
+    browser.execute_script("location.hash = 'pair=w4,w7'")
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_element(By.ID, "overlap").get_attribute("data-similarity") is not None)
+    sim = float(browser.find_element(By.ID, "overlap").get_attribute("data-similarity"))
+    assert sim == pytest.approx(float(unit[4] @ unit[7]), abs=1e-4) and _neighbour_keys(browser) == []
+    assert _severe(browser) == []

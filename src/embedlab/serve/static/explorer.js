@@ -58,6 +58,34 @@
 
   function staticSet(name) { return STATIC.sets.filter(function (s) { return s.name === name; })[0]; }
 
+  function staticVectors(name) {
+    var s = staticSet(name);
+    if (!s._vec) { s._vec = new Float32Array(b64(s.vectors)); s._index = new Map(s.keys.map(function (x, i) { return [x, i]; })); }
+    return s;
+  }
+
+  function staticRow(s, name, key) {
+    var row = s._index.get(key);
+    if (row === undefined) { throw new Error("key '" + key + "' is not in set '" + name + "'"); }
+    return row;
+  }
+
+  // the k rows of highest dot product with q (rows in `skip` left out), by brute force
+  function staticTop(s, q, k, skip) {
+    var d = s.dim, v = s._vec, n = s.keys.length, best = [];
+    for (var i = 0; i < n; i++) {
+      if (skip.indexOf(i) >= 0) { continue; }
+      var dot = 0;
+      for (var j = 0; j < d; j++) { dot += q[j] * v[i * d + j]; }
+      if (best.length < k || dot > best[best.length - 1][0]) {
+        best.push([dot, i]);
+        best.sort(function (x, y) { return y[0] - x[0]; });
+        if (best.length > k) { best.pop(); }
+      }
+    }
+    return best.map(function (b) { return { key: s.keys[b[1]], score: b[0] }; });
+  }
+
   var source = STATIC ? {
     sets: function () { return Promise.resolve({ sets: STATIC.sets.map(function (s) { return { name: s.name, keys: s.keys.length, labels: !!s.colors.label }; }) }); },
     keys: function (name) { return Promise.resolve(staticSet(name).keys); },
@@ -68,22 +96,23 @@
       return Promise.resolve({ cats: new Uint8Array(b64(c.values)), names: c.names });
     },
     neighbors: function (name, key, k) {
-      var s = staticSet(name);
-      if (!s._vec) { s._vec = new Float32Array(b64(s.vectors)); s._index = new Map(s.keys.map(function (x, i) { return [x, i]; })); }
-      var row = s._index.get(key);
-      if (row === undefined) { return Promise.reject(new Error("key '" + key + "' is not in set '" + name + "'")); }
-      var d = s.dim, v = s._vec, n = s.keys.length, best = [];
-      for (var i = 0; i < n; i++) {
-        if (i === row) { continue; }
-        var dot = 0;
-        for (var j = 0; j < d; j++) { dot += v[row * d + j] * v[i * d + j]; }
-        if (best.length < k || dot > best[best.length - 1][0]) {
-          best.push([dot, i]);
-          best.sort(function (a, b) { return b[0] - a[0]; });
-          if (best.length > k) { best.pop(); }
-        }
-      }
-      return Promise.resolve({ key: key, set: name, neighbors: best.map(function (b) { return { key: s.keys[b[1]], score: b[0] }; }) });
+      var s = staticVectors(name), row = staticRow(s, name, key);
+      return Promise.resolve({ key: key, set: name, neighbors: staticTop(s, s._vec.subarray(row * s.dim, (row + 1) * s.dim), k, [row]) });
+    },
+    similarity: function (name, a, b) {
+      try {
+        var s = staticVectors(name), ra = staticRow(s, name, a), rb = staticRow(s, name, b), dot = 0;
+        for (var j = 0; j < s.dim; j++) { dot += s._vec[ra * s.dim + j] * s._vec[rb * s.dim + j]; }
+        return Promise.resolve({ a: a, b: b, set: name, similarity: dot });
+      } catch (e) { return Promise.reject(e); }
+    },
+    analogy: function (name, a, b, c, k) {  // b - a + c over the unit vectors (3CosAdd), as the service
+      try {
+        var s = staticVectors(name), rows = [a, b, c].map(function (w) { return staticRow(s, name, w); });
+        var d = s.dim, q = new Float32Array(d);
+        for (var j = 0; j < d; j++) { q[j] = s._vec[rows[1] * d + j] - s._vec[rows[0] * d + j] + s._vec[rows[2] * d + j]; }
+        return Promise.resolve({ a: a, b: b, c: c, set: name, neighbors: staticTop(s, q, k, rows) });
+      } catch (e) { return Promise.reject(e); }
     },
     csv: function (name) {
       var s = staticSet(name), xy = new Float32Array(b64(s.map)), lines = ['key,x,y'];
@@ -99,6 +128,13 @@
       return Promise.all([api('colors?' + q, 'bin'), api('legend?' + q)]).then(function (r) { return { cats: new Uint8Array(r[0]), names: r[1].categories }; });
     },
     neighbors: function (name, key, k) { return api('neighbors?set=' + encodeURIComponent(name) + '&k=' + k + '&key=' + encodeURIComponent(key)); },
+    similarity: function (name, a, b) {
+      return api('similarity?set=' + encodeURIComponent(name) + '&a=' + encodeURIComponent(a) + '&b=' + encodeURIComponent(b));
+    },
+    analogy: function (name, a, b, c, k) {
+      return api('analogy?set=' + encodeURIComponent(name) + '&k=' + k + '&a=' + encodeURIComponent(a) + '&b=' +
+        encodeURIComponent(b) + '&c=' + encodeURIComponent(c));
+    },
     csv: function (name, method) { return 'map.csv?set=' + encodeURIComponent(name) + '&method=' + method; }
   };
 
@@ -464,22 +500,41 @@
     });
   }
 
+  function clearLists() {  // a new heading never stands over the previous key's neighbours
+    $('neighbors-a').innerHTML = '';
+    $('neighbors-b').innerHTML = '';
+    $('overlap').textContent = '';
+    delete $('overlap').dataset.overlap;
+    delete $('overlap').dataset.similarity;
+  }
+
   function applyHash() {
     var h = new URLSearchParams(location.hash.slice(1));
+    if (!views.a) { return; }
     if (h.get('pair')) {
-      var pair = h.get('pair').split(',');
-      highlight('a', pair, true);
+      var pair = h.get('pair').split(',').map(function (x) { return x.trim(); });
+      clearLists();
       $('selected').textContent = pair.join(' / ');
+      if (pair.length !== 2) { status('#pair= takes two keys: #pair=king,queen', 'error'); return; }
+      highlight('a', pair, true);
+      source.similarity(views.a.name, pair[0], pair[1]).then(function (r) {
+        $('overlap').textContent = 'cosine similarity of ' + pair[0] + ' and ' + pair[1] + ': ' + r.similarity.toFixed(3);
+        $('overlap').dataset.similarity = String(r.similarity);
+        status(pair.join(' / ') + ': similarity ' + r.similarity.toFixed(3), 'ready');
+      }).catch(function (e) { status(e.message.split(';')[0], 'error'); });
       return;
     }
-    if (h.get('analogy') && !STATIC) {
-      var w = h.get('analogy').split(',');
-      api('analogy?set=' + encodeURIComponent(views.a.name) + '&a=' + encodeURIComponent(w[0]) + '&b=' +
-          encodeURIComponent(w[1]) + '&c=' + encodeURIComponent(w[2])).then(function (r) {
+    if (h.get('analogy')) {
+      var w = h.get('analogy').split(',').map(function (x) { return x.trim(); });
+      clearLists();
+      $('selected').textContent = w.join(' : ');
+      if (w.length !== 3) { status('#analogy= takes three keys: #analogy=man,king,woman', 'error'); return; }
+      source.analogy(views.a.name, w[0], w[1], w[2], 10).then(function (r) {
         $('selected').textContent = w[0] + ' : ' + w[1] + ' :: ' + w[2] + ' : ?';
         fillList($('neighbors-a'), r);
         highlight('a', w.concat(r.neighbors.map(function (n) { return n.key; })), true);
-      }).catch(fail);
+        status(w[0] + ' : ' + w[1] + ' :: ' + w[2] + ' : ' + (r.neighbors.length ? r.neighbors[0].key : '?'), 'ready');
+      }).catch(function (e) { status(e.message.split(';')[0], 'error'); });
       return;
     }
     if (h.get('key')) { selectKey(h.get('key')); }
@@ -516,6 +571,11 @@
       if (params.get('set')) { selA.value = params.get('set'); }
       if (params.get('beside')) { selB.value = params.get('beside'); }
       if (STATIC) { $('method').disabled = true; }
+      if (!sets.some(function (s) { return s.labels; })) {  // say why it cannot be chosen
+        var opt = $('color-by').querySelector('option[value="label"]');
+        opt.disabled = true;
+        opt.textContent = STATIC ? 'label (none in this export)' : 'label (start serve with --labels FILE)';
+      }
       return reload();
     }).then(applyHash).catch(fail);
   }
