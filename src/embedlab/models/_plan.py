@@ -23,6 +23,7 @@ import math
 import os
 import re
 import resource
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ __all__ = ["CorpusStats", "Stage", "Plan", "scan_corpus", "plan", "parse_memory"
 MB = 1 << 20
 # measured fixed costs (benchmarks/plan_accuracy.py, Linux x86-64, CPython 3.11, numpy 2, numba 0.6x)
 BASE_IMPORT = 105 * MB        # interpreter + numpy + embedlab + numba imported (llvmlite pages touched)
+CLI_IMPORT = 12 * MB          # typer, click, rich and the command modules of an `embedlab` process
 KERNEL_RUNTIME = 54 * MB      # LLVM initialised and the cached kernels loaded (first kernel call)
 LLVM_RELEASED = 56 * MB       # LLVM's library pages run_sgd hands back before training, net of the
                               # few the first chunk's kernel load touches again (kernels/_runtime.py)
@@ -51,6 +53,13 @@ PLANNED_METHODS = ("word2vec", "fasttext", "glove")
 
 _UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1 << 10, "m": 1000**2, "mb": 1000**2, "mib": 1 << 20,
           "g": 1000**3, "gb": 1000**3, "gib": 1 << 30, "t": 1000**4, "tb": 1000**4, "tib": 1 << 40}
+
+
+def _base_import() -> int:
+    """The fixed cost of the process planned for: a CLI process (``embedlab train``, ``embedlab
+    plan``) carries its command-line modules too; a Python session that imported only the library
+    does not."""
+    return BASE_IMPORT + (CLI_IMPORT if "embedlab.cli.app" in sys.modules else 0)
 
 
 def parse_memory(text: str | int | float, option: str = "--memory") -> int:
@@ -336,7 +345,7 @@ def _w2v_training(p: dict[str, Any], v: int, n: int, sentences: int, code_width:
         cin, cng, chs = cache_slots(BATCH, int(p["window"]), int(p["negative"]), code_width if p["hs"] else 0, True)
         extra = N_SHARDS * 2 * d * 4 * (cin + cng + (chs if p["hs"] else 0))
         chunk = 4 * 800_000 * 2
-    fixed = BASE_IMPORT + KERNEL_RUNTIME + v * VOCAB_BYTES_PER_WORD + aux + ids + 16 * sentences + chunk + extra
+    fixed = _base_import() + KERNEL_RUNTIME + v * VOCAB_BYTES_PER_WORD + aux + ids + 16 * sentences + chunk + extra
     what = f"vectors + output weights {format_bytes(mats)}" + (
         f", deterministic caches {format_bytes(extra)}" if extra else "")
     return fixed + v * d * 4, fixed - LLVM_RELEASED + mats, what
@@ -368,12 +377,12 @@ def _stages(model: Any, stats: CorpusStats, v: int) -> tuple[list[Stage], int, l
     n = stats.kept_tokens(p["min_count"], p.get("max_vocab_size")) if v else 0
     s = stats.sentences
     notes: list[str] = []
-    counting = BASE_IMPORT + stats.types * COUNTER_BYTES_PER_TYPE
+    counting = _base_import() + stats.types * COUNTER_BYTES_PER_TYPE
     enc_mem = 8 * n if n <= ENCODE_MEMMAP_THRESHOLD else 4 * (1 << 17)
     disk = 4 * n + 8 * s if n > ENCODE_MEMMAP_THRESHOLD else 0
     stages = [
         Stage("vocabulary", counting, f"{stats.types:,} distinct tokens counted"),
-        Stage("encoded corpus", BASE_IMPORT + v * VOCAB_BYTES_PER_WORD + stats.types * COUNTER_BYTES_PER_TYPE // 2
+        Stage("encoded corpus", _base_import() + v * VOCAB_BYTES_PER_WORD + stats.types * COUNTER_BYTES_PER_TYPE // 2
               + enc_mem + 16 * s,
               f"{n:,} token ids " + ("in memory" if n <= ENCODE_MEMMAP_THRESHOLD else "spilled to a temporary file")),
     ]
@@ -384,7 +393,7 @@ def _stages(model: Any, stats: CorpusStats, v: int) -> tuple[list[Stage], int, l
         stages.append(Stage("training", total, what))
     elif method == "fasttext":
         occ, used = _ngram_rows(stats, v, p)
-        base = BASE_IMPORT + v * VOCAB_BYTES_PER_WORD + (4 * n if n <= ENCODE_MEMMAP_THRESHOLD else 0) + 16 * s
+        base = _base_import() + v * VOCAB_BYTES_PER_WORD + (4 * n if n <= ENCODE_MEMMAP_THRESHOLD else 0) + 16 * s
         table = occ * (8 + 8 + 8 + 4 + 1) + v * 16
         stages.append(Stage("subword table", base + table, f"{occ:,} n-gram occurrences, {used:,} rows used"))
         w_in = (v + used) * d * 4
@@ -422,7 +431,7 @@ def _glove_stages(model: Any, stats: CorpusStats, p: dict[str, Any], v: int, n: 
     table = capacity * 16 + dense
     pairs = nnz // 2 if p["symmetric"] else nnz
     spills = pairs > fill
-    base = BASE_IMPORT + KERNEL_RUNTIME + v * VOCAB_BYTES_PER_WORD + 16 * s
+    base = _base_import() + KERNEL_RUNTIME + v * VOCAB_BYTES_PER_WORD + 16 * s
     ids = 4 * n if n <= ENCODE_MEMMAP_THRESHOLD else 0
     # hash keys/values and the dense block of frequent pairs, plus the sorted copy drained from the hash
     counting = base + ids + table + 16 * min(max(pairs - dense_pairs, 0), fill)
