@@ -164,3 +164,26 @@ def test_glove_plan_of_a_corpus_without_cooccurrences(tmp_path):
     path.write_text("a\nb\nc\na\n", encoding="utf-8")
     p = plan(get_model("glove")(min_count=1), path, memory="64GB")
     assert p.fits and any("no co-occurrences in the sample" in n for n in p.notes)
+
+
+def test_the_plan_holds_its_band_for_the_train_command_a_user_runs(tmp_path):
+    """`embedlab plan` against the peak RSS of `embedlab train` (separate processes, start-up
+    included) on the bundled corpus: within +-11%, the band the README promises."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from embedlab.corpus.datasets import dataset_path
+
+    corpus = str(dataset_path("sample-corpus"))
+    args = ["word2vec", corpus, "--min-count", "3", "--vector-size", "300"]
+    out = subprocess.run([sys.executable, "-m", "embedlab", "plan", *args], capture_output=True, text=True, check=True)
+    predicted = float(re.search(r"peak ([\d,]+) MB", out.stdout)[1].replace(",", "")) * 1e6
+    proc = subprocess.Popen([sys.executable, "-m", "embedlab", "train", *args, "-o", str(tmp_path / "v.npz"),
+                             "--epochs", "1", "--threads", "2", "--no-progress"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert status == 0
+    measured = usage.ru_maxrss * 1024
+    assert abs(predicted / measured - 1) <= 0.11, (predicted, measured)
