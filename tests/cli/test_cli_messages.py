@@ -104,3 +104,9 @@ def test_index_build_prints_the_process_growth_it_records(cli, vec, tmp_path):
     flat = " ".join(result.stdout.split())
     assert "of vectors in the index" in flat
     assert "process growth while building" in flat and "rss_growth_bytes" in meta
+
+
+def test_serve_names_its_own_flag_for_a_missing_log_folder(cli, vec, tmp_path):
+    line = assert_cli_error(cli("serve", vec, "--log-queries", tmp_path / "missing" / "q.jsonl", "--token", "t"),
+                            r"^error: --log-queries .*q\.jsonl: the output folder .*missing does not exist")
+    assert "--output" not in line

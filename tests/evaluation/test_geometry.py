@@ -114,3 +114,19 @@ def test_report_on_a_tiny_vocabulary_lowers_k(seed):
     rng = np.random.default_rng(seed)
     rep = geometry_report(_kv(rng.normal(size=(4, 3))))
     assert rep["hubness"]["k"] == 3 and rep["hubness"]["max_k_occurrence"] == 3
+
+
+def test_umap_projections_print_no_warning_a_user_cannot_act_on():
+    """umap-learn warns on every seeded call; compare and the explorer showed it (twice)."""
+    import warnings
+
+    pytest.importorskip("umap", reason="umap-learn is not installed: pip install 'embedlab[evaluate]'")
+    from embedlab.serve.projection import project
+
+    x = np.random.default_rng(0).normal(size=(120, 8)).astype(np.float32)
+    kv = KeyedVectors([f"w{i}" for i in range(120)], x)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert project_2d(kv, kv.index_to_key, "umap", 0).shape == (120, 2)
+        assert project(x / np.linalg.norm(x, axis=1, keepdims=True), "umap", 0).shape == (120, 2)
+    assert not [w for w in caught if issubclass(w.category, UserWarning)], [str(w.message) for w in caught]

@@ -35,7 +35,7 @@ Task = Annotated[
         "outliers (or any evaluator spec). Repeatable.",
     ),
 ]
-Limit = Annotated[int | None, typer.Option("--limit", help="Use only the N most frequent words of each embedding.")]
+Limit = Annotated[int | None, typer.Option("--limit", help="Use only the N most frequent keys (words, nodes, items) of each embedding.")]
 Words = Annotated[
     str | None, typer.Option("--words", help="Comma-separated words to project in 2-D (default: frequent words).")
 ]

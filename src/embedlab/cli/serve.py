@@ -46,7 +46,7 @@ def serve(
         token = secrets.token_urlsafe(18)
     check_bind(host, port, token, insecure)
     if log_queries is not None:
-        c.check_output_path(log_queries)
+        c.check_output_path(log_queries, "--log-queries")
     spec = {"vectors": list(vectors), "index": [str(p) for p in index or []],
             "labels": str(labels) if labels is not None else None, "milvus_token": milvus_token,
             "log_queries": str(log_queries) if log_queries is not None else None, "token": token,

@@ -277,7 +277,7 @@ def summarize_embedding(
         samples = [w for w in sample_words if w in kv]
         missing = [w for w in sample_words if w not in kv]
         if missing:
-            warnings.append(f"sample words not in the vocabulary: {', '.join(missing[:10])}")
+            warnings.append(f"sample keys not in the vocabulary: {', '.join(missing[:10])}")
     else:
         rng = np.random.default_rng(random_state)
         samples = [freq[i] for i in sorted(rng.choice(len(freq), size=min(n_samples, len(freq)), replace=False))]

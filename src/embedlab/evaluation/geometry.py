@@ -162,7 +162,7 @@ def nn_overlap(
             "(disjoint vocabularies?)"
         )
     if len(common) < 100:
-        logger.warning("only %d common words: nearest-neighbour overlap is noisy", len(common))
+        logger.warning("only %d common keys: nearest-neighbour overlap is noisy", len(common))
     xa = np.asarray(kv_a[common], dtype=np.float64)
     xb = np.asarray(kv_b[common], dtype=np.float64)
     pos = {w: i for i, w in enumerate(common)}
@@ -173,6 +173,19 @@ def nn_overlap(
     overlap = np.array([len(set(na[i]) & set(nb[i])) / k for i in q])
     return {"k": k, "n_queries": len(q), "n_common": len(common), "overlap": float(overlap.mean()),
             "overlap_per_query": overlap.tolist()}
+
+
+def umap_2d(x: np.ndarray, random_state: int, **options: Any) -> np.ndarray:
+    """UMAP (cosine) to 2-D, seeded. umap-learn's notice that a seed turns off its parallelism is
+    said on every call and asks nothing of the user: it is kept off the terminal and the logs."""
+    import warnings
+
+    import umap
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"n_jobs value .* overridden", category=UserWarning)
+        reducer = umap.UMAP(n_components=2, metric="cosine", random_state=random_state, **options)
+        return np.asarray(reducer.fit_transform(x))
 
 
 def project_2d(kv: KeyedVectors, words: Sequence[str], method: str = "pca", random_state: int = 0) -> np.ndarray:
@@ -187,9 +200,8 @@ def project_2d(kv: KeyedVectors, words: Sequence[str], method: str = "pca", rand
     if method == "umap":
         from ..exceptions import require
 
-        umap = require("umap", "evaluate")
-        reducer = umap.UMAP(n_components=2, n_neighbors=min(15, len(x) - 1), metric="cosine", random_state=random_state)  # type: ignore[attr-defined]
-        return np.asarray(reducer.fit_transform(x))
+        require("umap", "evaluate")
+        return umap_2d(x, random_state, n_neighbors=min(15, len(x) - 1))
     raise InvalidParameterError(f"projection method must be 'pca' or 'umap'; got {method!r}")
 
 

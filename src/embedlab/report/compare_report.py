@@ -30,7 +30,7 @@ def comparison_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[l
     from ..evaluation.stats import format_p, named_verdict
     out = []
     emb_rows = [[e["name"], e["method"], e["n_words"], e["dim"]] for e in data["embeddings"]]
-    out.append(("Embeddings", ["name", "method", "words", "dimension"], emb_rows))
+    out.append(("Embeddings", ["name", "method", "keys", "dimension"], emb_rows))
     rows = []
     for task, by_emb in data["results"].items():
         for emb, r in by_emb.items():
@@ -55,7 +55,7 @@ def comparison_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[l
     out.append(("Geometry (most frequent words)", ["embedding", "mean norm", "norm std", "isotropy Z-ratio", "mean cosine", "hubness skew (k=10)", "effective rank", "dims for 90% var"], grows))
     orows = [[o["emb_a"], o["emb_b"], o["k"], o["n_common"], o["overlap"]] for o in data["nn_overlap"]]
     out.append((VOCAB_TITLE, VOCAB_HEADERS, vocabulary_rows(data["results"])))
-    out.append(("Nearest-neighbour overlap", ["A", "B", "k", "common words", "overlap@k"], orows))
+    out.append(("Nearest-neighbour overlap", ["A", "B", "k", "common keys", "overlap@k"], orows))
     return out
 
 
@@ -124,7 +124,7 @@ def _projection_figures(data: dict[str, Any]) -> list[str]:
     figs = []
     for emb, by_method in data["projections"].items():
         for method, p in by_method.items():
-            figs.append(plots.projection_scatter(p["words"], p["coords"], f"{emb}: {method.upper()} of {len(p['words'])} words"))
+            figs.append(plots.projection_scatter(p["words"], p["coords"], f"{emb}: {method.upper()} of {len(p['words'])} keys"))
     return figs
 
 

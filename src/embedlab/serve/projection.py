@@ -72,10 +72,9 @@ def project(unit: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
     if len(unit) > UMAP_MAX_POINTS:
         raise InvalidParameterError(f"method=umap is limited to {UMAP_MAX_POINTS:,} points; this set has "
                                     f"{len(unit):,}; use method=pca")
-    import umap
+    from ..evaluation.geometry import umap_2d
 
-    reducer = umap.UMAP(n_components=2, metric="cosine", random_state=seed, low_memory=True)
-    return _scale(reducer.fit_transform(np.asarray(unit)).astype(np.float32))
+    return _scale(umap_2d(np.asarray(unit), seed, low_memory=True).astype(np.float32))
 
 
 def color_by_frequency(n: int, counts: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
