@@ -57,3 +57,26 @@ def test_reports_show_token_coverage(cli, tmp_path, task_and_vectors):
     assert result.exit_code == 0, result.stderr
     card = (tmp_path / "card.html").read_text()
     assert "Vocabulary coverage of text tasks" in card and "33.3% of 120" in card and "quux (40)" in card
+
+
+def test_punctuation_and_clitics_are_counted_as_the_pooling_looks_them_up(cli, tmp_path):
+    """compare of trained vectors and GloVe-like ones on texts with punctuation: '.' and ',' are
+    not unknown to vectors trained without punctuation, nor "don't" to vectors holding do + n't."""
+    rng = np.random.default_rng(1)
+    rows = ["text,label"]
+    for i in range(40):
+        word = KNOWN[i % 3] if i % 2 == 0 else KNOWN[3 + i % 3]
+        rows.append(f"\"{word}, really. don't {word}\",{'pos' if i % 2 == 0 else 'neg'}")
+    task = tmp_path / "task.csv"
+    task.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    trained = KeyedVectors(KNOWN + ["really", "don't"], rng.normal(size=(8, 8)).astype(np.float32),
+                           metadata={"corpus": {"total_words": 1000}, "params": {"lowercase": True}})
+    glove_like = KeyedVectors(KNOWN + ["really", "do", "n't", ".", ","], rng.normal(size=(11, 8)).astype(np.float32))
+    paths = []
+    for name, kv in (("trained", trained), ("glove", glove_like)):
+        paths.append(tmp_path / f"{name}.npz")
+        save_vectors(kv, paths[-1])
+    result = cli("compare", *paths, "-T", f"classification:{task}", "--n-boot", "20", "-o", tmp_path / "cmp")
+    assert result.exit_code == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    assert "trained: 100.0% of tokens have vectors" in out and "glove: 100.0% of tokens have vectors" in out

@@ -35,9 +35,9 @@ def test_mean_is_average_of_known_word_vectors_and_oov_is_reported(kv):
     np.testing.assert_array_equal(X[3], 0.0)  # no known word: zero row, kept for alignment
     oov = emb.last_oov_
     assert (oov.n_texts, oov.n_empty_texts) == (4, 1)
-    assert oov.n_oov_tokens == 4  # ",", "xyzzy", "qqq", "www"
+    assert oov.n_oov_tokens == 3  # "xyzzy", "qqq", "www"; "," is not looked up (no punctuation in kv)
     assert oov.text_coverage == pytest.approx(0.75)
-    assert oov.token_coverage == pytest.approx(1 - 4 / 14)
+    assert oov.token_coverage == pytest.approx(1 - 3 / 13)
     assert dict(oov.top_oov)["xyzzy"] == 1
 
 
@@ -82,3 +82,22 @@ def test_bad_parameters_and_states(kv):
     no_counts = KeyedVectors(WORDS, kv.vectors)
     with pytest.raises(DataError, match="carry no corpus counts"):
         DocumentEmbedder(no_counts, method="sif", word_frequencies="vectors").fit(TEXTS)
+
+
+
+def test_coverage_counts_the_tokens_pooling_looks_up_the_way_the_vectors_were_made(kv):
+    """Trained vectors are split with their training tokenizer (punctuation was dropped there);
+    external ones with punctuation where their vocabulary has it, and clitics and hyphenated
+    words in the parts their tokenizer made (GloVe: do n't, it 's)."""
+    from embedlab.evaluation.documents import lookup_tokens
+
+    trained = KeyedVectors(["it's", "a", "well", "made", "film"], np.eye(5),
+                           metadata={"corpus": {"total_words": 100}, "params": {"lowercase": True}})
+    assert lookup_tokens(trained)("It's a well-made film.") == ["it's", "a", "well", "made", "film"]
+    glove_like = KeyedVectors(["it", "'s", "a", "well", "made", "film", ".", "do", "n't"], np.eye(9))
+    assert lookup_tokens(glove_like)("It's a well-made film. Don't!") == \
+        ["it", "'s", "a", "well", "made", "film", ".", "do", "n't", "!"]
+    emb = DocumentEmbedder(glove_like).fit(["It's a well-made film. Don't!"])
+    assert emb.oov_.n_oov_tokens == 1 and dict(emb.oov_.top_oov) == {"!": 1}
+    regex = DocumentEmbedder(glove_like, tokenizer="regex").fit(["It's a well-made film. Don't!"])
+    assert dict(regex.oov_.top_oov) == {"it's": 1, "well-made": 1, "don't": 1, "!": 1}  # the old count

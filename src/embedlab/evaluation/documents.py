@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ from ..exceptions import DataError, NotFittedError
 if TYPE_CHECKING:
     from ..vectors import KeyedVectors
 
-__all__ = ["tokenize", "DocumentEmbedder", "OOVReport", "lookup_index", "oov_summary"]
+__all__ = ["tokenize", "lookup_tokens", "DocumentEmbedder", "OOVReport", "lookup_index", "oov_summary"]
 
 _TOKEN = re.compile(r"\w+(?:[-']\w+)*|[^\w\s]", re.UNICODE)
 
@@ -38,6 +38,65 @@ def tokenize(text: str, lowercase: bool = True, tokenizer: str = "regex") -> lis
     if lowercase:
         text = text.lower()
     return text.split() if tokenizer == "whitespace" else _TOKEN.findall(text)
+
+
+_CLITICS = ("n't", "'s", "'re", "'ve", "'ll", "'d", "'m")
+
+
+def _has_punctuation(kv: KeyedVectors, sample: int = 20000) -> bool:
+    """Whether the vocabulary holds punctuation tokens (GloVe's '.', ','), among its first keys."""
+    return any(len(k) == 1 and not k.isalnum() for k in kv.index_to_key[:sample])
+
+
+def lookup_tokens(kv: KeyedVectors, lowercase: bool = True) -> Callable[[str], list[str]]:
+    """The tokens of a text that pooling looks up in ``kv``, split the way the vectors were made:
+
+    * vectors embedlab trained (their metadata names the corpus) get the training tokenizer, so
+      punctuation, which training dropped, is neither looked up nor counted as unknown;
+    * other vectors (GloVe, word2vec files) get words and punctuation; punctuation is looked up only
+      when the vocabulary has some; a word the vectors lack is tried in the parts their own
+      tokenizer would have made (``don't`` -> ``do n't``, ``it's`` -> ``it 's``,
+      ``boundary-layer`` -> ``boundary layer``).
+    """
+    meta = kv.metadata or {}
+    corpus = meta.get("corpus")
+    if isinstance(corpus, dict) and "total_words" in corpus and isinstance(meta.get("params"), dict):  # trained here
+        from ..corpus.tokenize import get_tokenizer
+
+        params = meta.get("params") or {}
+        tokenizer = params.get("tokenizer") or "unicode"
+        lower = params.get("lowercase", lowercase)
+        return get_tokenizer(tokenizer if tokenizer in ("unicode", "whitespace") else "unicode", bool(lower))
+    punctuation = _has_punctuation(kv)
+    index = kv.key_to_index
+
+    def split(text: str) -> list[str]:
+        out: list[str] = []
+        for tok in tokenize(text, lowercase, "regex"):
+            if tok in index:
+                out.append(tok)
+            elif len(tok) == 1 and not tok.isalnum():
+                if punctuation:
+                    out.append(tok)
+            else:
+                out.extend(_parts(tok, index))
+        return out
+
+    return split
+
+
+def _parts(tok: str, index: Mapping[str, int]) -> list[str]:
+    """``tok`` as the known parts its clitic or hyphens separate, else ``[tok]`` (unknown)."""
+    for clitic in _CLITICS:
+        if tok.endswith(clitic) and len(tok) > len(clitic):
+            head = tok[: -len(clitic)]
+            if head in index and clitic in index:
+                return [head, clitic]
+    if "-" in tok:
+        parts = [p for p in tok.split("-") if p]
+        if parts and all(p in index for p in parts):
+            return parts
+    return [tok]
 
 
 def lookup_index(kv: KeyedVectors, word: str) -> int | None:
@@ -105,7 +164,9 @@ class DocumentEmbedder:
     n_components:
         Principal components removed by SIF (0 keeps the weighted average).
     lowercase, tokenizer:
-        Tokenisation (see :func:`tokenize`).
+        Tokenisation: ``"auto"`` (default) splits texts the way the vectors were made (see
+        :func:`lookup_tokens`), so coverage counts the tokens pooling really looks up;
+        ``"regex"`` and ``"whitespace"`` as :func:`tokenize`.
     word_frequencies:
         Where SIF takes ``p(w)``: ``"auto"`` uses the vectors' corpus counts when they have them,
         else the fitted texts; ``"vectors"`` or ``"texts"`` force one.
@@ -116,7 +177,7 @@ class DocumentEmbedder:
         "sif_a": [Interval(float, 0.0, None, closed="neither", search=(1e-4, 1e-2), log=True)],
         "n_components": [Interval(int, 0, None)],
         "lowercase": [Options((True, False))],
-        "tokenizer": [Options(("regex", "whitespace"))],
+        "tokenizer": [Options(("auto", "regex", "whitespace"))],
         "word_frequencies": [Options(("auto", "vectors", "texts"))],
     }
 
@@ -127,7 +188,7 @@ class DocumentEmbedder:
         sif_a: float = 1e-3,
         n_components: int = 1,
         lowercase: bool = True,
-        tokenizer: str = "regex",
+        tokenizer: str = "auto",
         word_frequencies: str = "auto",
     ) -> None:
         self.kv = kv
@@ -149,8 +210,10 @@ class DocumentEmbedder:
         n_tokens = 0
         n_empty = 0
         index = self.kv.key_to_index
+        split = (lookup_tokens(self.kv, self.lowercase) if self.tokenizer == "auto"
+                 else lambda text: tokenize(text, self.lowercase, self.tokenizer))
         for text in texts:
-            toks = tokenize(text, self.lowercase, self.tokenizer)
+            toks = split(text)
             n_tokens += len(toks)
             ids = []
             for t in toks:
