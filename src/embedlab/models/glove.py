@@ -90,6 +90,8 @@ class Glove(BaseEmbedder):
     random_state: seed of the initialisation and the shuffle.
     callbacks: ``callback(epoch, elapsed, metrics)`` after every epoch; True stops training.
 
+    Notes
+    -----
     Learned: ``vectors_`` (KeyedVectors), ``vocab_``, ``loss_history_``, ``epoch_metrics_``,
     ``cooccurrence_stats_``, ``interrupted_``.
     """

@@ -77,6 +77,8 @@ class TablePCA(BaseEmbedder):
         ``"median"`` (numeric; categorical cells get the most frequent value) or ``"drop"`` (rows).
     random_state: seed of the (randomized) solvers.
 
+    Notes
+    -----
     Learned: ``vectors_`` (KeyedVectors with explained variance in metadata), ``feature_names_``,
     ``explained_variance_ratio_``.
     """

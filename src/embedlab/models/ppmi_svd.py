@@ -92,6 +92,8 @@ class PPMISVD(BaseEmbedder):
     svd: ``"randomized"`` or ``"arpack"``; ``n_iter``: power iterations of the randomized SVD.
     min_count, max_vocab_size, memory_mb, lowercase, random_state, show_progress: as for GloVe.
 
+    Notes
+    -----
     Learned: ``vectors_``, ``vocab_``, ``singular_values_``, ``cooccurrence_stats_``, ``ppmi_nnz_``.
     """
 

@@ -268,6 +268,8 @@ class SentenceEncoder(BaseEmbedder):
     show_progress:
         Progress bar on a terminal.
 
+    Notes
+    -----
     ``fit(texts)`` encodes ``texts`` (a mapping id -> text, ``(id, text)`` pairs or plain texts,
     keyed by position) into ``vectors_`` (KeyedVectors keyed by id); ``encode(texts)`` /
     ``transform(texts)`` return a float32 array, one row per text, without fitting.
