@@ -17,7 +17,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from .._validation import Interval, check_param
 from ..exceptions import DataError
 from .vocab import Vocabulary
 
-__all__ = ["encode", "build_and_encode", "EncodedCorpus", "MEMMAP_THRESHOLD"]
+__all__ = ["encode", "build_and_encode", "EncodedCorpus", "MEMMAP_THRESHOLD", "id_reader"]
 
 #: tokens above which :func:`encode` writes its arrays to a temporary folder
 MEMMAP_THRESHOLD = 5_000_000
@@ -348,3 +348,22 @@ def build_and_encode(
         raise
     finally:
         scratch.remove()
+
+
+def id_reader(ids: np.ndarray) -> Callable[[int, int], np.ndarray]:
+    """``read(a, b)`` -> writable int32 array of ``ids[a:b]``.
+
+    A memory-mapped corpus is read chunk by chunk from its file, so its pages never count in this
+    process's resident memory (peak RSS stays independent of corpus length)."""
+    if isinstance(ids, np.memmap) and ids.filename:
+        filename, base = ids.filename, int(ids.offset)
+
+        def read_file(a: int, b: int) -> np.ndarray:
+            return np.fromfile(filename, dtype=np.int32, count=b - a, offset=base + 4 * a)
+
+        return read_file
+
+    def read_memory(a: int, b: int) -> np.ndarray:
+        return ids[a:b]
+
+    return read_memory

@@ -26,6 +26,7 @@ import numpy as np
 
 from .._validation import Callable_, Interval, Options
 from ..base import BaseEmbedder, check_is_fitted
+from ..corpus.encode import id_reader
 from ..exceptions import DataError, InvalidParameterError
 from ._sgd import ChunkStats, run_sgd
 
@@ -235,23 +236,28 @@ class FastText(BaseEmbedder):
                   for b in range(len(blocks) - 1)]
         cbow = self.architecture == "cbow"
 
+        read_ids = id_reader(ids)  # a spilled corpus is read block by block, never mapped whole
+
         def step(epoch: int, index: int, payload: tuple[int, int], a0: float, a1: float) -> ChunkStats:
-            lo, hi = payload
+            lo0, hi0 = payload
+            block_ids = read_ids(int(offsets[lo0]), int(offsets[hi0]))
+            block_offsets = np.asarray(offsets[lo0 : hi0 + 1]) - offsets[lo0]
+            ids, offsets_, lo, hi = block_ids, block_offsets, 0, hi0 - lo0  # noqa: F841 - the kernels' names
             if self.deterministic:
                 from ..kernels.deterministic import N_SHARDS, train_block_deterministic
 
                 with numba.parallel_chunksize(1):
                     loss, pairs = train_block_deterministic(
-                        ids, offsets, lo, hi, indptr, indices, w_in, w_out, syn1, codes, points, lengths, prob, alias,
+                        ids, offsets_, lo, hi, indptr, indices, w_in, w_out, syn1, codes, points, lengths, prob, alias,
                         keep, self.window, self.negative, cbow, a0, a1, seed_states(seed, epoch, index, n=N_SHARDS))
-                return ChunkStats(float(loss), float(pairs), int(offsets[hi] - offsets[lo]))
+                return ChunkStats(float(loss), float(pairs), int(offsets_[hi]))
             states = seed_states(seed, epoch, index, n=n_threads)
-            loss, pairs = train_block(ids, offsets, lo, hi, indptr, indices, w_in, w_out, syn1, codes, points,
+            loss, pairs = train_block(ids, offsets_, lo, hi, indptr, indices, w_in, w_out, syn1, codes, points,
                                       lengths, prob, alias, keep, self.window, self.negative, cbow, a0, a1,
                                       states)
             if frozen is not None:
                 frozen.restore(w_in)
-            return ChunkStats(float(loss), float(pairs), int(offsets[hi] - offsets[lo]))
+            return ChunkStats(float(loss), float(pairs), int(offsets_[hi]))
 
         old_threads = numba.get_num_threads()
         numba.set_num_threads(n_threads)

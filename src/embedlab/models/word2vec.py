@@ -32,6 +32,7 @@ from .._fileio import atomic_path
 from .._progress import logger
 from .._validation import Callable_, Interval, Options
 from ..base import BaseEmbedder, check_is_fitted
+from ..corpus.encode import id_reader
 from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError
 from ..kernels._half import HALF_DTYPES, kernel_view
 from ..kernels._rng import seed_states
@@ -257,7 +258,7 @@ class Word2Vec(BaseEmbedder):
             syn1neg = syn1neg.astype(self.output_dtype)
         syn1neg_k = kernel_view(syn1neg)  # float16 weights reach the kernels as their uint16 bits
         offsets = np.array(encoded.offsets, dtype=np.int64)
-        read_ids = _id_reader(encoded.ids)
+        read_ids = id_reader(encoded.ids)
         keep = vocab.keep_probabilities(self.sample)
         if self.negative > 0:
             alias_p, alias_i = build_alias(vocab.counts.astype(np.float64) ** float(self.ns_exponent))
@@ -551,25 +552,6 @@ def _release_free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc: nothing to do
         pass
-
-
-def _id_reader(ids: np.ndarray) -> Any:
-    """``read(a, b)`` -> writable int32 array of ``ids[a:b]``.
-
-    A memory-mapped corpus is read chunk by chunk from its file, so its pages never count in this
-    process's resident memory (peak RSS stays independent of corpus length)."""
-    if isinstance(ids, np.memmap) and ids.filename:
-        filename, base = ids.filename, int(ids.offset)
-
-        def read_file(a: int, b: int) -> np.ndarray:
-            return np.fromfile(filename, dtype=np.int32, count=b - a, offset=base + 4 * a)
-
-        return read_file
-
-    def read_memory(a: int, b: int) -> np.ndarray:
-        return ids[a:b]
-
-    return read_memory
 
 
 def _chunks(offsets: np.ndarray, tokens: int) -> list[tuple[int, int]]:
