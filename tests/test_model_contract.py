@@ -82,6 +82,8 @@ RECIPES: dict[str, Recipe] = {
     "graphsage": Recipe(dict(vector_size=8, hidden_size=8, input_size=8, epochs=2, batch_size=128, random_state=1,
                              n_threads=1, **_QUIET), "attributed"),
     "gcn": Recipe(dict(vector_size=8, epochs=3, random_state=1, n_threads=1, **_QUIET), "attributed"),
+    "cnn": Recipe(dict(size=8, widths=(4,), embedding_dim=4, epochs=2, patience=5, batch_size=16, random_state=1,
+                       n_threads=1, **_QUIET), "images"),
 }
 
 NAMES = sorted(MODELS)
@@ -147,10 +149,25 @@ def _small_graph(attributed: bool) -> Any:
     return PlanetoidData(g, X, group, np.array([0, 1, 20, 21]), np.arange(2, 10), np.arange(22, 40), "toy")
 
 
+@pytest.fixture(scope="module")
+def images(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An .npz of 60 8x8 digits of three classes (scikit-learn's bundled set)."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits(n_class=3)
+    path = tmp_path_factory.mktemp("images") / "digits.npz"
+    np.savez(path, images=digits.images[:60], labels=digits.target[:60])
+    return path
+
+
 @pytest.fixture
-def data_for(sentences: list[list[str]], table: Path, interactions: Any, labelled: Path) -> Callable[[str], Any]:
+def data_for(sentences: list[list[str]], table: Path, interactions: Any, labelled: Path,
+             images: Path) -> Callable[[str], Any]:
     def get(name: str) -> Any:
         kind = recipe_for(name).data
+        if kind == "images":
+            pytest.importorskip("torch", reason="the 'images' extra is not installed")
+            return images
         if kind in ("graph", "attributed"):
             if kind in ("attributed",):
                 pytest.importorskip("torch_geometric", reason="the 'graph' extra is not installed")

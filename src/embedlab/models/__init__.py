@@ -27,6 +27,7 @@ MODELS: dict[str, str] = {
     "supervised": "embedlab.models.supervised:SupervisedClassifier",
     "graphsage": "embedlab.models.gnn:GraphSAGE",
     "gcn": "embedlab.models.gnn:GCN",
+    "cnn": "embedlab.models.cnn:ImageCNN",
 }
 
 
