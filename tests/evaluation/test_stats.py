@@ -350,3 +350,18 @@ def test_bootstrap_spearman_is_rank_based_with_ties():
     lo, hi = bootstrap_ci(noisy, "spearman", n_boot=500)
     rho = spearmanr(noisy["gold"], noisy["pred"]).statistic
     assert lo < rho < hi and metric_value("spearman", noisy) == pytest.approx(rho)
+
+
+def test_bootstrap_resamples_leave_out_each_item_about_a_third_of_the_time():
+    """A resample of n items misses a given item with probability (1 - 1/n)^n ~ 0.36: with one
+    outlier among zeros the 95% interval of the mean starts at exactly 0, and the share of resamples
+    without it is about 0.36 (paired bootstrap differences too)."""
+    n = 50
+    x = np.zeros(n)
+    x[0] = 1000.0
+    lo, hi = bootstrap_ci(x, n_boot=2000, random_state=1)
+    assert lo == 0.0 and hi > 1000.0 / n
+    a = {"ids": np.arange(n), "score": x}
+    b = {"ids": np.arange(n), "score": np.zeros(n)}
+    res = paired_bootstrap(a, b, "score", n_boot=2000, random_state=2)
+    assert res.ci[0] == 0.0 and res.p_value == pytest.approx(2 * (1 - 1 / n) ** n, abs=0.06)
