@@ -1,10 +1,12 @@
-"""`embedlab quickstart`, the README (its commands and code blocks) and the examples script."""
+"""`embedlab quickstart`, the README and the documentation pages (their commands and code blocks)
+and the examples script. The site build itself is checked by tests/test_docs.py."""
 
 from __future__ import annotations
 
 import json
 import re
 import shlex
+import textwrap
 from pathlib import Path
 
 import click
@@ -17,11 +19,6 @@ from embedlab.vectors.io import load_vectors
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
-
-
-def code_blocks(language: str) -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
 
 
 def test_quickstart_trains_evaluates_and_saves(cli, tmp_path):
@@ -78,64 +75,161 @@ def test_install_script_picks_the_cpu_build_without_a_gpu():
     assert "nvidia-smi" in script and "+cpu" in script and "recbole==1.2.1" in script
 
 
-def _readme_command_lines() -> list[list[str]]:
+NO_TEST = "<!-- no-test -->"
+# Blocks under a `<!-- no-test -->` line (they cannot run offline); a new one must be counted here.
+EXPECTED_NO_TEST_BLOCKS = 0
+
+
+def doc_files() -> list[Path]:
+    """The README and every page of the documentation site."""
+    return [README, *sorted((REPO / "docs").rglob("*.md"))]
+
+
+def blocks_with_lines(path: Path, language: str) -> list[tuple[int, str, bool]]:
+    """(line of the block's first code line, code, marked no-test) for each ```language block."""
+    text = path.read_text(encoding="utf-8")
+    found = []
+    for m in re.finditer(rf"^([ \t]*)```{language}\n(.*?)^\1```", text, flags=re.S | re.M):
+        before = text[: m.start()].rstrip("\n").rsplit("\n", 1)[-1].strip()
+        code = textwrap.dedent(m.group(2)) if m.group(1) else m.group(2)
+        found.append((text.count("\n", 0, m.start(2)) + 1, code, before == NO_TEST))
+    return found
+
+
+def command_lines(path: Path) -> list[list[str]]:
+    """The words after `embedlab` of every `embedlab ...` command in the file's ```bash blocks."""
     commands = []
-    for block in code_blocks("bash"):
+    for _, block, untested in blocks_with_lines(path, "bash"):
+        if untested:
+            continue
         for line in block.replace("\\\n", " ").splitlines():
             inner = re.findall(r"\$\((embedlab [^)]*)\)", line)  # command substitutions are commands too
             line = re.sub(r"\$\(embedlab [^)]*\)", "PATH", line)
-            for part in [*line.split("&&"), *inner]:
+            for part in [*re.split(r"&&|\|", line), *inner]:
                 words = shlex.split(part, comments=True)
                 if words and words[0] == "embedlab":
                     commands.append(words[1:])
     return commands
 
 
+# typer >= 0.2x raises the exceptions of its own vendored click
+_USAGE_ERRORS = tuple(m.UsageError for m in [click.exceptions]
+                      + ([typer._click.exceptions] if hasattr(typer, "_click") else []))
+
+
+def assert_parses(args: list[str], where: str) -> None:
+    """`embedlab ARGS` names real commands, options and choices (nothing runs)."""
+    root = typer.main.get_command(app)
+    cmd = root
+    ctx = None
+    args = [a for a in args if a not in ("-v", "--verbose")]
+    if "--help" in args or "-h" in args or "--version" in args:  # only the command path must exist
+        args = [a for a in args if a not in ("--help", "-h", "--version")]
+        for name in args:
+            if not hasattr(cmd, "get_command"):
+                break
+            ctx = type(cmd).context_class(cmd, info_name=cmd.name, parent=ctx)
+            cmd = cmd.get_command(ctx, name)
+            assert cmd is not None, f"{where} uses unknown command {name!r}"
+        return
+    while hasattr(cmd, "get_command"):  # a group: descend to the command the words name
+        assert args, f"{where}: `embedlab` line names a group without a command"
+        ctx = type(cmd).context_class(cmd, info_name=cmd.name, parent=ctx)
+        name, args = args[0], args[1:]
+        sub = cmd.get_command(ctx, name)
+        assert sub is not None, f"{where} uses unknown command {name!r}"
+        cmd = sub
+    try:
+        cmd.make_context(cmd.name, list(args), parent=ctx)
+    except _USAGE_ERRORS as exc:  # pragma: no cover - shows the line on failure
+        pytest.fail(f"{where}: `embedlab {' '.join(args)}` does not parse: {exc}")
+
+
 def test_readme_cli_examples_parse():
     """Every `embedlab ...` line of the README names real commands, options and choices."""
-    commands = _readme_command_lines()
+    commands = command_lines(README)
     assert len(commands) >= 10
-    root = typer.main.get_command(app)
     for args in commands:
-        cmd: click.Command = root
-        ctx = None
-        args = [a for a in args if a not in ("-v", "--verbose")]
-        while isinstance(cmd, click.Group):
-            ctx = click.Context(cmd, parent=ctx, info_name=cmd.name)
-            name, args = args[0], args[1:]
-            sub = cmd.get_command(ctx, name)
-            assert sub is not None, f"README uses unknown command {name!r}"
-            cmd = sub
-        try:
-            cmd.make_context(cmd.name, list(args), parent=ctx)
-        except click.UsageError as exc:  # pragma: no cover - shows the README line on failure
-            pytest.fail(f"README line `embedlab {' '.join(args)}` does not parse: {exc}")
+        assert_parses(args, "README.md")
+
+
+def test_parser_check_catches_a_wrong_line():
+    with pytest.raises(pytest.fail.Exception, match="does not parse"):
+        assert_parses(["train", "word2vec", "corpus.txt", "--no-such-option"], "here")
+    with pytest.raises(AssertionError, match="unknown command 'nosuch'"):
+        assert_parses(["nosuch"], "here")
+
+
+@pytest.mark.parametrize("page", [p.relative_to(REPO).as_posix() for p in doc_files()[1:]])
+def test_docs_cli_examples_parse(page):
+    """Every `embedlab ...` line of a documentation page parses against the real command tree."""
+    for args in command_lines(REPO / page):
+        assert_parses(args, page)
+
+
+def test_docs_command_lines_are_many():
+    assert sum(len(command_lines(p)) for p in doc_files()[1:]) >= 80
+
+
+def test_untested_blocks_are_counted():
+    """A block may skip these checks only under a `<!-- no-test -->` line, and each is counted."""
+    marked = [(p.relative_to(REPO).as_posix(), line) for p in doc_files() for lang in ("python", "bash")
+              for line, _, untested in blocks_with_lines(p, lang) if untested]
+    assert len(marked) == EXPECTED_NO_TEST_BLOCKS, marked
+    for path in doc_files():  # a marker must sit right above a block, not drift away from it
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if line.strip() == NO_TEST:
+                nxt = next((x for x in lines[i + 1:] if x.strip()), "")
+                assert nxt.startswith("```"), f"{path.name}:{i + 1}: {NO_TEST} is not right above a block"
+
+
+def test_benchmark_scripts_named_in_the_docs_exist():
+    for path in doc_files():
+        for name in re.findall(r"benchmarks/([a-z0-9_]+\.py)", path.read_text(encoding="utf-8")):
+            assert (REPO / "benchmarks" / name).is_file(), f"{path.name} names benchmarks/{name}"
 
 
 def readme_blocks_with_lines(language: str) -> list[tuple[int, str]]:
     """(README line of the block's first code line, code) for each ```language block."""
-    text = README.read_text(encoding="utf-8")
-    return [(text.count("\n", 0, m.start(1)) + 1, m.group(1))
-            for m in re.finditer(rf"```{language}\n(.*?)```", text, flags=re.S)]
+    return [(line, code) for line, code, _ in blocks_with_lines(README, language)]
+
+
+def run_blocks(path: Path, blocks: list[tuple[int, str]]) -> None:
+    namespace: dict = {"__name__": "__docs__"}
+    for line, block in blocks:
+        # padded so that a traceback names the file's own line numbers
+        exec(compile("\n" * (line - 1) + block, str(path), "exec"), namespace)  # noqa: S102 - our own docs
 
 
 def test_readme_python_blocks_run(tmp_path, monkeypatch, capsys):
     blocks = readme_blocks_with_lines("python")
     assert blocks, "the README has no Python example"
     monkeypatch.chdir(tmp_path)
-    namespace: dict = {"__name__": "__readme__"}
-    for line, block in blocks:
-        # padded so that a traceback names the README's own line numbers
-        exec(compile("\n" * (line - 1) + block, str(README), "exec"), namespace)  # noqa: S102 - our own README
+    run_blocks(README, blocks)
     out = capsys.readouterr().out
     assert "similarity:wordsim353 spearman" in out and "analogy:google accuracy" in out
     assert (tmp_path / "vectors.npz").is_file()
 
 
-def test_readme_block_line_numbers_are_the_readmes():
-    text = README.read_text(encoding="utf-8").splitlines()
-    for line, block in readme_blocks_with_lines("python"):
-        assert text[line - 1] == block.splitlines()[0]
+def _pages_with_python() -> list[str]:
+    return [p.relative_to(REPO).as_posix() for p in doc_files()[1:]
+            if any(not untested for _, _, untested in blocks_with_lines(p, "python"))]
+
+
+@pytest.mark.parametrize("page", _pages_with_python())
+def test_docs_python_blocks_run(page, tmp_path, monkeypatch):
+    """The Python blocks of one page run, in order, in one namespace, in an empty folder."""
+    path = REPO / page
+    monkeypatch.chdir(tmp_path)
+    run_blocks(path, [(line, code) for line, code, untested in blocks_with_lines(path, "python") if not untested])
+
+
+def test_block_line_numbers_are_the_files():
+    for path in doc_files():
+        text = path.read_text(encoding="utf-8").splitlines()
+        for line, block, _ in blocks_with_lines(path, "python"):
+            assert text[line - 1].strip() == block.splitlines()[0].strip()
 
 
 def test_example_script_runs(tmp_path, monkeypatch, capsys):
