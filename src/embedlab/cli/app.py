@@ -44,6 +44,7 @@ COMMAND_MODULES: list[str] = [
     "embedlab.cli.recommend",
     "embedlab.cli.predict",
     "embedlab.cli.encode",
+    "embedlab.cli.encode_images",
     "embedlab.cli.finetune",
     "embedlab.cli.pairs",
     "embedlab.cli.drift",
@@ -61,6 +62,7 @@ TRAIN_MODULES: list[str] = [
     "embedlab.cli.train_graph",
     "embedlab.cli.train_recommend",
     "embedlab.cli.train_supervised",
+    "embedlab.cli.train_cnn",
 ]
 
 

@@ -350,7 +350,7 @@ class ImageCNN(BaseEmbedder):
                         break
             except KeyboardInterrupt:
                 self.interrupted_ = True
-                logger.warning("ImageCNN: interrupted after %d epoch(s)", len(self.history_))
+                logger.info("ImageCNN: interrupted after %d epoch(s)", len(self.history_))
         if best_state is not None:
             net.load_state_dict(best_state)
         net.eval()
