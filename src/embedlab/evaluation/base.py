@@ -100,7 +100,7 @@ def _load_builtin_kinds() -> None:
 
 
 # Modules that call register_evaluator at import. Add a module here when it defines a new kind.
-_BUILTIN_MODULES: list[str] = ["similarity", "analogy", "classification", "clustering", "retrieval", "sts", "wordtasks", "nodes", "recommendation"]
+_BUILTIN_MODULES: list[str] = ["similarity", "analogy", "classification", "clustering", "retrieval", "sts", "wordtasks", "nodes", "recommendation", "images"]
 
 
 def evaluator_kinds() -> list[str]:
