@@ -5,7 +5,7 @@ Same hyperparameters and the same total number of token passes on both sides; WS
 (bundled) for each, plus the second half alone as a reference, and the neighbours of the words the
 continuation added (words rare in the first half). Prints one table and a JSON line.
 
-    python benchmarks/continue_training.py --corpus /work/corpus/corpus.txt [--tokens 3000000] [--seeds 1]
+    python benchmarks/continue_training.py --corpus CORPUS [--tokens 3000000] [--seeds 1]
 """
 
 from __future__ import annotations
@@ -43,14 +43,15 @@ def split_halves(src: Path, out: Path, tokens: int | None) -> tuple[Path, Path, 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", type=Path, default=Path("/work/corpus/corpus.txt"))
+    ap.add_argument("--corpus", type=Path, required=True,
+                    help="one sentence or document per line (the published figures: the ~11M-token corpus)")
     ap.add_argument("--tokens", type=int, default=None, help="use only the first N tokens")
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     if not args.corpus.is_file():
-        raise SystemExit(f"{args.corpus}: not found; build it with ../shared/corpora/make_corpus.sh /work/corpus")
+        raise SystemExit(f"{args.corpus}: not found")
 
     from embedlab.evaluation import make_evaluator
     from embedlab.models.word2vec import Word2Vec

@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/evaluate_vs_gensim.py VECTORS [--repeat 3] [--restrict-vocab 30000]
-    python benchmarks/evaluate_vs_gensim.py VECTORS --train-corpus /work/corpus/corpus1m.txt
+    python benchmarks/evaluate_vs_gensim.py VECTORS --train-corpus CORPUS1M   # any one-sentence-per-line file
     python benchmarks/evaluate_vs_gensim.py random:30000x100   # every Google question covered
 
 VECTORS is any format embedlab reads (.npz, .vec/.txt, .bin). With ``--train-corpus`` and a

@@ -4,7 +4,7 @@
 
 Each run is a fresh subprocess (so peak RSS is its own); times are end to end (reading the
 corpus, vocabulary, counting, training), as wall-clock and as CPU seconds (user + system of the
-process: the fairer measure on a shared, loaded machine). The issue's targets: GloVe (window 10, 15 epochs,
+process: the fairer measure on a shared, loaded machine). Targets: GloVe (window 10, 15 epochs,
 dim 100) within 4.1x (1M-token slice) / 1.15x (~11M corpus) of gensim skip-gram (5 epochs,
 same threads) at WS353 >= 0.355 / 0.571. Medians over ``--repeat`` runs; the machine is shared,
 so single timings are noisy.

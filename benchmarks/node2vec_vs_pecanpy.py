@@ -3,11 +3,12 @@
 Usage::
 
     python benchmarks/node2vec_vs_pecanpy.py [--threads 2] [--seeds 3] [--big-seeds 1]
-        [--pecanpy-python /work/venvs/pecanpy/bin/python] [--skip-big] [--json OUT.json]
+        [--pecanpy-python VENV/bin/python] [--skip-big] [--json OUT.json]
         [--compare-shared]
 
 PecanPy pins numpy < 2, so it runs from its own virtual environment
-(``python -m venv /work/venvs/pecanpy && /work/venvs/pecanpy/bin/pip install pecanpy``); every
+(``python -m venv pecanpy-venv && pecanpy-venv/bin/pip install pecanpy``), whose Python
+``--pecanpy-python`` or ``$PECANPY_PYTHON`` names (default ``pecanpy-venv/bin/python``); every
 run is a child process (embedlab from this interpreter, PecanPy from the venv's), the two sides
 alternately, so that peak RSS is one side's alone and machine noise hits both.
 
@@ -277,7 +278,9 @@ def main() -> None:
     ap.add_argument("--big-walks", type=int, default=4)
     ap.add_argument("--skip-big", action="store_true")
     ap.add_argument("--skip-cora", action="store_true")
-    ap.add_argument("--pecanpy-python", default="/work/venvs/pecanpy/bin/python")
+    ap.add_argument("--pecanpy-python", default=os.environ.get("PECANPY_PYTHON", "pecanpy-venv/bin/python"),
+                    help="Python of a virtual environment with pecanpy (default: $PECANPY_PYTHON or "
+                         "pecanpy-venv/bin/python)")
     ap.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--warm-walks", action="store_true",
                     help="time PecanPy's walks a second time after each run (it recompiles its walk closures, so "
@@ -291,7 +294,8 @@ def main() -> None:
         return
     if not Path(args.pecanpy_python).is_file():
         raise SystemExit(f"{args.pecanpy_python}: no PecanPy venv; create it with "
-                         "python -m venv /work/venvs/pecanpy && /work/venvs/pecanpy/bin/pip install pecanpy")
+                         "python -m venv pecanpy-venv && pecanpy-venv/bin/pip install pecanpy "
+                         "(or give its Python with --pecanpy-python / PECANPY_PYTHON)")
     from embedlab.corpus.graph import NodeLabels, load_planetoid
 
     print(f"threads {args.threads}, p {args.p}, q {args.q}, dim {args.dim}, window {args.window}; "

@@ -12,7 +12,7 @@ ratios TPE/grid; the median and worst gap over ``--repeats`` sampler seeds; how 
 points are (validation noise: ~176 WS353 pairs). Target: TPE within 1% of the grid's best score
 with <= 1/3 of its compute.
 
-    python benchmarks/tune_pruning.py /work/corpus/corpus.txt --max-tokens 1000000 --repeats 5 --replay 200
+    python benchmarks/tune_pruning.py CORPUS --max-tokens 1000000 --repeats 5 --replay 200
 
 ``--max-tokens`` trains on the first lines of the corpus holding that many tokens (written to a
 temporary file); ``--threads`` defaults to 1 so that a trial's scores depend only on its params;
