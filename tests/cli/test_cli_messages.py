@@ -1,4 +1,4 @@
-"""Error messages a new user meets say what is wrong in the command's own terms (issue list of
+"""Error messages a new user meets say what is wrong in the command's own terms (a list of
 rough edges): units, formats, poolings, empty tables, flags instead of Python names, the real culprit."""
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def test_planted_shift_is_found_and_seed_noise_scores_lower(planted):
     print(f"planted words in top 50: {found}/40; score seeds {base.score:.4f} vs shifted {shifted.score:.4f}")
     assert found >= 36
     assert shifted.score > 0.005 and shifted.score > 4 * base.score
-    # the seed-noise pattern: rare words are less stable than frequent ones
+    # the seed-noise pattern: rare words are less stable than frequent ones
     by_bin = {r["bin"]: r["overlap"] for r in base.bins}
     assert by_bin["0-9"] < by_bin["100-999"]
     # moved list sorted from most to least moved, with neighbours

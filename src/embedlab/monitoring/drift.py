@@ -66,7 +66,7 @@ __all__ = [
     "embedding_drift",
 ]
 
-# corpus-count bins (lower edges); the "5-10 times" and "1,000+" fall on these
+# corpus-count bins (lower edges); "5-10 times" and "1,000+" fall on these
 COUNT_BIN_EDGES: tuple[int, ...] = (0, 10, 100, 1_000, 10_000)
 RANK_BIN_EDGES: tuple[int, ...] = (0, 1_000, 10_000, 100_000)  # frequency ranks, when no counts
 _MAD_SCALE = 1.4826
