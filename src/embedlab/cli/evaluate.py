@@ -12,18 +12,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .._progress import logger
-from ..exceptions import DataError, FormatError, InvalidParameterError, VocabularyError
+from ..exceptions import VocabularyError
+from ..evaluation.suite import build_evaluators, run_evaluations
 from . import _common as c
 
 if TYPE_CHECKING:
-    from ..evaluation import EvalResult, Evaluator
+    from ..evaluation import EvalResult
     from ..vectors import KeyedVectors
 
 __all__ = ["register", "evaluate", "neighbors", "convert", "build_evaluators", "run_evaluations", "results_table"]
 
-DEFAULT_SIMILARITY = ["wordsim353", "simlex999"]
-DEFAULT_ANALOGY = ["google"]
 
 
 class AnalogyMethod(str, Enum):
@@ -32,40 +30,6 @@ class AnalogyMethod(str, Enum):
 
 
 VectorsArg = Annotated[Path, typer.Argument(help="Vectors file (.npz, .vec/.txt, .bin).")]
-
-
-def build_evaluators(
-    similarity: list[str] | None,
-    analogy: list[str] | None,
-    specs: list[str] | None = None,
-    restrict_vocab: int | None = 30000,
-    analogy_method: str = "3cosadd",
-    text_column: str | None = None,
-    label_column: str | None = None,
-) -> list[Evaluator]:
-    """Evaluators for the given similarity/analogy sets (bundled names or files) and specs.
-
-    With nothing given, the bundled WordSim353, SimLex-999 and Google analogy sets.
-    ``text_column``/``label_column`` (``--text-column``/``--label-column``) choose the columns of
-    the text tasks' tables (classification, clustering).
-    """
-    from ..evaluation import make_evaluator
-    from ..evaluation.analogy import Analogy
-    from ..evaluation.base import accepts
-
-    columns = {"text_column": text_column, "label_column": label_column}
-    for option, value in columns.items():
-        if value is not None and not any(accepts(spec, option) for spec in specs or []):
-            flag = "--" + option.replace("_", "-")
-            raise InvalidParameterError(
-                f"{flag} applies to text tasks with a table (classification:FILE, clustering:FILE); none was given"
-            )
-    if not similarity and not analogy and not specs:
-        similarity, analogy = DEFAULT_SIMILARITY, DEFAULT_ANALOGY
-    evaluators: list[Evaluator] = [make_evaluator(f"similarity:{s}") for s in similarity or []]
-    evaluators += [Analogy(a, restrict_vocab=restrict_vocab, method=analogy_method) for a in analogy or []]
-    evaluators += [make_evaluator(s, **columns) for s in specs or []]
-    return evaluators
 
 
 TextColumn = Annotated[
@@ -92,34 +56,6 @@ def _format_value(value: float) -> str:
         return f"{int(value):,}"
     v = float(value)
     return f"{v:,.0f}" if v.is_integer() and abs(v) > 1 else f"{v:.4f}"
-
-
-def run_evaluations(
-    evaluators: list[Evaluator], kv: KeyedVectors, n_boot: int = 1000, seed: int = 0
-) -> tuple[list[EvalResult], dict[str, str]]:
-    """Run every evaluator, with bootstrap 95% CIs (``n_boot`` resamples, 0 = none; see
-    :mod:`embedlab.evaluation.stats`); one that cannot score these vectors (e.g. too few covered
-    pairs) is skipped with its reason, unless all are. Malformed dataset files still fail."""
-    from ..evaluation.compare import evaluate_with_cis
-
-    results: list[EvalResult] = []
-    skipped: dict[str, str] = {}
-    first_error: DataError | None = None
-    for evaluator in evaluators:
-        try:
-            result = evaluate_with_cis(evaluator, kv, n_boot=n_boot, random_state=seed)
-            result.details.pop("per_item", None)  # bulky; the CIs are kept
-            results.append(result)
-        except FormatError:
-            raise
-        except DataError as exc:
-            first_error = first_error or exc
-            skipped[evaluator.name] = str(exc)
-    if first_error is not None and not results:
-        raise first_error
-    for reason in skipped.values():
-        logger.warning("skipped %s", reason)
-    return results, skipped
 
 
 def results_table(results: list[EvalResult], title: str = "", skipped: dict[str, str] | None = None) -> Any:

@@ -81,8 +81,8 @@ def load_sets(specs: list[str], index_paths: list[Path] | None = None, labels: P
               token_milvus: str | None = None) -> list[Any]:
     """:class:`VectorSet` objects for ``specs``; the i-th ``index_paths`` entry (if any) is checked
     against the i-th vectors by checksum and used for their neighbour queries."""
-    from ..cli._common import read_vectors
     from ..search import build_index, load_index
+    from ..vectors.pretrained import resolve_vectors
     from .vectorset import VectorSet
 
     index_paths = list(index_paths or [])
@@ -96,7 +96,7 @@ def load_sets(specs: list[str], index_paths: list[Path] | None = None, labels: P
         while name in seen:
             name += "_"
         seen.add(name)
-        kv = read_vectors(Path(path))
+        kv = resolve_vectors(path)
         if i < len(index_paths):
             overrides = {"token": token_milvus} if token_milvus else {}
             index = load_index(index_paths[i], **overrides)

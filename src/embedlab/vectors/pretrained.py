@@ -121,5 +121,7 @@ def resolve_vectors(spec: str | os.PathLike[str], limit: int | None = None, nonf
     p = Path(spec)
     if not p.exists():
         raise InputFileError(f"{p}: vectors file not found (nor a pre-trained name: {', '.join(NAMED_VECTORS)})")
+    if p.is_dir():
+        raise InputFileError(f"{p}: is a directory; give a vectors file (.npz, .vec/.txt, .bin)")
     kv = load_vectors(p, nonfinite=nonfinite)
     return kv.restrict_vocab(limit) if limit is not None and limit < len(kv) else kv
