@@ -79,7 +79,7 @@ def cranfield_judgements(data, keep_no_interest: bool = False):
 
 
 def cranfield(args, out: dict) -> None:
-    from embedlab.cli.pairs import retrieval_pairs, split_queries
+    from embedlab.corpus.taskdata import retrieval_pairs, split_queries
     from embedlab.corpus.texts import Pairs
     from embedlab.evaluation.documents import tokenize
     from embedlab.evaluation.encoders import HybridRanker

@@ -42,8 +42,8 @@ def test_cli_memory_parse_error_is_one_line(cli, corpus):
 def test_cli_unknown_method_and_option(cli, corpus):
     assert_cli_error(cli("plan", "ppmi-svd", corpus),
                      r"no memory model for method 'ppmi-svd'.*word2vec, fasttext, glove")
-    assert_cli_error(cli("plan", "word2vec", corpus, "--bogus", "3"), r"word2vec has no option --bogus; its options:")
-    assert_cli_error(cli("plan", "word2vec", corpus, "--min-count", "x"), r"--min-count: expected a int")
+    assert_cli_error(cli("plan", "word2vec", corpus, "--bogus", "3"), r"--bogus: not a word2vec option; valid:")
+    assert_cli_error(cli("plan", "word2vec", corpus, "--min-count", "x"), r"--min-count: expected int")
 
 
 def test_plan_grows_with_vocabulary_and_dimension(corpus):

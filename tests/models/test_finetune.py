@@ -25,7 +25,7 @@ FAST = dict(batch_size=8, max_seq_length=48, show_progress=False, n_threads=1)
 @pytest.fixture(scope="module")
 def cranfield_pairs(request) -> Pairs:
     folder = dataset_or_skip("cranfield")
-    from embedlab.cli.pairs import retrieval_pairs
+    from embedlab.corpus.taskdata import retrieval_pairs
     from embedlab.corpus.taskdata import load_retrieval
 
     data = load_retrieval(folder)

@@ -62,7 +62,7 @@ def test_cli_stability_with_versus(tmp_path, run_cli):
 
 
 def test_parse_method_options():
-    from embedlab.cli.stability import parse_method_options
+    from embedlab.cli._method_options import parse_method_options
 
     got = parse_method_options("word2vec", ["--vector-size", "50", "--hs", "--no-shrink-windows", "--sample=0.001"])
     assert got == {"vector_size": 50, "hs": True, "shrink_windows": False, "sample": 0.001}

@@ -93,7 +93,7 @@ def _embedding_drift(old: str, new: str, output: Path, *, baseline: list[str] | 
                      n_anchors: int, k: int, top: int, overlap_sample: int, z_moved: float, similarity: list[str] | None,
                      analogy: list[str] | None, benchmarks: bool, seed: int, as_json: bool,
                      fail_above: float | None) -> None:
-    from ..monitoring.drift import compare_benchmarks, embedding_drift
+    from ..monitoring.drift import compare_benchmarks, embedding_drift, load_baseline, seed_baseline
     from ..report.drift_report import render_drift_html, write_report
 
     for name, value, low in (("--k", k, 1), ("--top", top, 1), ("--n-anchors", n_anchors, 1),
@@ -117,9 +117,9 @@ def _embedding_drift(old: str, new: str, output: Path, *, baseline: list[str] | 
     base = None
     if baseline:
         if len(baseline) == 1:
-            base = _baseline_json(Path(baseline[0]))
+            base = load_baseline(baseline[0])
         else:
-            base = embedding_drift(_load(baseline[0], "--baseline"), _load(baseline[1], "--baseline"), **opts)
+            base = seed_baseline(_load(baseline[0], "--baseline"), _load(baseline[1], "--baseline"), **opts)
     result = embedding_drift(kv_old, kv_new, baseline=base, **opts)
     if evaluators:
         bench = compare_benchmarks(kv_old, kv_new, evaluators, random_state=seed)
@@ -196,22 +196,6 @@ def _query_drift(log: Path, vectors: str | None, output: Path, *, period: str | 
     lines = [f"{s['lookups']:,} lookups {s['first']} .. {s['last']}: miss rate {s['miss_rate']:.2%}{vs}",
              "most requested unknown keys: " + ", ".join(f"{u['key']} ({u['count']})" for u in data["unknown_keys"][:10])]
     _finish(data, paths, as_json, fail_above, float(data["score"]), lines)
-
-
-def _baseline_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise InvalidParameterError(f"--baseline {path}: no such file (give two vectors files or one drift.json)")
-    if path.suffix != ".json":
-        raise InvalidParameterError(
-            f"--baseline {path}: one --baseline must be the drift.json of two seeds; for vectors files give two"
-        )
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidParameterError(f"--baseline {path}: not a JSON drift report ({exc})") from None
-    if not isinstance(data, dict) or "bins" not in data:
-        raise InvalidParameterError(f"--baseline {path}: not a drift.json written by embedlab drift")
-    return data
 
 
 def _name(spec: str) -> str:

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError
+from ..exceptions import DataError, InputFileError, InvalidParameterError
 from . import _common as c
 
-__all__ = ["register", "index_app", "read_query_vectors", "ISOTROPY_WARN", "RECALL_WARN"]
+__all__ = ["register", "index_app", "ISOTROPY_WARN", "RECALL_WARN"]
 
 ISOTROPY_WARN = 0.9  # participation ratio / dim: isotropic random ~1.0, GloVe 6B 50d 0.74
 RECALL_WARN = 0.95
@@ -159,47 +159,6 @@ def _warn_low_recall(meta: dict[str, Any]) -> None:
                   "--nprobe or choose a finer --factory", soft_wrap=True)
 
 
-def read_query_vectors(path: Path, dim: int, metric: str = "cosine") -> Any:
-    """Query vectors from ``.npy`` (n x dim) or text (one vector per line, numbers separated by
-    spaces or commas; an optional leading key is ignored when the line has ``dim + 1`` fields).
-    NaN/inf rows, and all-zero rows for ``metric="cosine"``, are refused naming the row."""
-    import numpy as np
-
-    c.check_input_path(path)
-    if path.suffix == ".npy":
-        try:
-            arr = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise FormatError(f"{path}: not a readable .npy array ({exc})") from None
-        arr = np.atleast_2d(np.asarray(arr, dtype=np.float32))
-        if arr.shape[1] != dim:
-            raise DataError(f"{path}: query vectors have dimension {arr.shape[1]}; the index has dimension {dim}")
-        rows = list(arr)
-    else:
-        rows = []
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except UnicodeDecodeError:
-            raise FormatError(f"{path}: not UTF-8 text; give a .npy file or text vectors") from None
-        for n, line in enumerate(lines, 1):
-            fields = line.replace(",", " ").split()
-            if not fields:
-                continue
-            if len(fields) == dim + 1:
-                fields = fields[1:]
-            if len(fields) != dim:
-                raise DataError(f"{path}, line {n}: {len(fields)} numbers; the index has dimension {dim}")
-            try:
-                rows.append(np.array([float(f) for f in fields], dtype=np.float32))
-            except ValueError:
-                raise FormatError(f"{path}, line {n}: not a number in the vector") from None
-    if not rows:
-        raise DataError(f"{path}: no query vectors")
-    from ..search import check_query_vectors
-
-    return check_query_vectors(np.vstack(rows), str(path), metric)
-
-
 @index_app.command("query")
 def query(
     index_path: Annotated[Path, typer.Argument(metavar="INDEX", help="Index folder (from `embedlab index build`).")],
@@ -238,6 +197,9 @@ def query(
         if keys:
             results += list(zip(keys, index.search_keys(keys, k), strict=True))
         if vector_file is not None:
+            from ..search import read_query_vectors
+
+            c.check_input_path(vector_file)
             vectors = read_query_vectors(vector_file, index.dim, index.metric)
             results += [(f"{vector_file.name}:{i + 1}", hits)
                         for i, hits in enumerate(index.search_vectors(vectors, k))]

@@ -7,7 +7,6 @@ configuration B changes (``--versus "--window 10"``).
 
 from __future__ import annotations
 
-import inspect
 import shlex
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,69 +15,11 @@ import typer
 
 from ..exceptions import InvalidParameterError
 from . import _common as c
+from ._method_options import parse_method_options
 
-__all__ = ["register", "stability", "parse_method_options"]
+__all__ = ["register", "stability"]
 
-_ALIASES = {"threads": "n_threads", "seed": "random_state", "d": "vector_size", "e": "epochs", "t": "n_threads"}
-_NOT_OPTIONS = {"callbacks", "show_progress", "random_state", "checkpoint_path", "checkpoint_every"}
-
-
-def _coerce(name: str, raw: str, default: Any, flag: str) -> Any:
-    if isinstance(default, bool):
-        low = raw.lower()
-        if low in ("true", "1", "yes"):
-            return True
-        if low in ("false", "0", "no"):
-            return False
-        raise InvalidParameterError(f"{flag}: expected true or false; got {raw!r}")
-    kinds = [type(default)] if default is not None else [int, float, str]
-    for kind in kinds:
-        try:
-            return kind(raw)
-        except (TypeError, ValueError):
-            continue
-    raise InvalidParameterError(f"{flag}: expected {type(default).__name__}; got {raw!r}")
-
-
-def parse_method_options(method: str, args: list[str], where: str = "") -> dict[str, Any]:
-    """``--vector-size 50 --hs --no-phrases`` -> ``{"vector_size": 50, "hs": True, "phrases": False}``,
-    checked against the method's hyperparameters (unknown flags list the valid ones)."""
-    from ..models import get_model
-
-    cls = get_model(method)
-    defaults = {n: p.default for n, p in inspect.signature(cls.__init__).parameters.items() if n != "self"}
-    valid = sorted(n for n in defaults if n not in _NOT_OPTIONS)
-    out: dict[str, Any] = {}
-    i = 0
-    while i < len(args):
-        tok = args[i]
-        if not tok.startswith("-"):
-            raise InvalidParameterError(f"{where}unexpected argument {tok!r}; method options look like --vector-size 50")
-        body = tok.lstrip("-")
-        value = None
-        if "=" in body:
-            body, value = body.split("=", 1)
-        name = _ALIASES.get(body, body.replace("-", "_"))
-        negated = name.startswith("no_") and name[3:] in defaults and isinstance(defaults[name[3:]], bool)
-        if negated:
-            name = name[3:]
-        if name not in defaults or name in _NOT_OPTIONS:
-            raise InvalidParameterError(
-                f"{where}{tok}: not a {method} option; valid: {', '.join('--' + n.replace('_', '-') for n in valid)}"
-            )
-        default = defaults[name]
-        if isinstance(default, bool) and value is None:
-            out[name] = not negated
-            i += 1
-            continue
-        if value is None:
-            if i + 1 >= len(args):
-                raise InvalidParameterError(f"{where}{tok} needs a value")
-            value = args[i + 1]
-            i += 1
-        out[name] = _coerce(name, value, default, f"{where}{tok}")
-        i += 1
-    return out
+_NOT_OPTIONS = frozenset({"callbacks", "show_progress", "random_state", "checkpoint_path", "checkpoint_every"})
 
 
 def _describe(options: dict[str, Any]) -> str:
@@ -134,8 +75,9 @@ def stability(
     if jobs < 1:
         raise InvalidParameterError(f"--jobs must be >= 1; got {jobs}")
     # typer leaves the method options (unknown to this command) in ctx.args
-    params = parse_method_options(method, list(ctx.args))
-    b = parse_method_options(method, shlex.split(versus), where="--versus: ") if versus is not None else None
+    params = parse_method_options(method, list(ctx.args), exclude=_NOT_OPTIONS)
+    b = (parse_method_options(method, shlex.split(versus), where="--versus: ", exclude=_NOT_OPTIONS)
+         if versus is not None else None)
     if b is not None and not b:
         raise InvalidParameterError('--versus needs at least one option, e.g. --versus "--window 10"')
     c.check_input_path(corpus)

@@ -10,9 +10,10 @@ from typing import Annotated, Any
 import typer
 
 from ..exceptions import InputFileError, InvalidParameterError
+from ..tuning.space import parse_fixed
 from . import _common as c
 
-__all__ = ["register", "tune", "tune_report", "parse_fixed"]
+__all__ = ["register", "tune", "tune_report"]
 
 
 class SamplerName(str, Enum):
@@ -24,31 +25,6 @@ class SamplerName(str, Enum):
 class PrunerName(str, Enum):
     median = "median"
     hyperband = "hyperband"
-
-
-def parse_fixed(items: list[str] | None) -> dict[str, Any]:
-    """``["vector_size=50", "architecture=cbow"]`` -> typed dict (int, float, bool, None, str)."""
-    out: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise InvalidParameterError(f"--set '{item}' must look like NAME=VALUE, e.g. --set vector_size=50")
-        out[key.strip().replace("-", "_")] = _literal(raw.strip())
-    return out
-
-
-def _literal(text: str) -> Any:
-    low = text.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    if low in ("none", "null"):
-        return None
-    for conv in (int, float):
-        try:
-            return conv(text)
-        except ValueError:
-            pass
-    return text
 
 
 def tune(

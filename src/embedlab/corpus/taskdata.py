@@ -44,6 +44,9 @@ __all__ = [
     "load_sentence_pairs",
     "load_word_categories",
     "load_outlier_sets",
+    "split_queries",
+    "retrieval_pairs",
+    "write_beir_folder",
 ]
 
 TEXT_COLUMNS = ("text", "sentence", "document", "review", "content", "body", "comment", "tweet", "title")
@@ -490,3 +493,60 @@ def load_outlier_sets(path: str | os.PathLike[str]) -> OutlierSets:
     if not clusters:
         raise DataError(f"{p}: no outlier sets found")
     return OutlierSets(names, clusters, outliers, str(p))
+
+
+# ---------------------------------------------------------------- retrieval splits and pairs
+def split_queries(query_ids: list[str], test_fraction: float, seed: int) -> tuple[list[str], list[str]]:
+    """A seeded split of query ids into (train, test), both in their original order."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n_test = int(round(len(query_ids) * test_fraction))
+    test = set(rng.permutation(len(query_ids))[:n_test].tolist())
+    return ([q for i, q in enumerate(query_ids) if i not in test], [q for i, q in enumerate(query_ids) if i in test])
+
+
+def retrieval_pairs(data: RetrievalData, query_ids: list[str], min_relevance: float = 1.0) -> tuple[list[str], list[str]]:
+    """(query text, relevant document text) for every judgement of ``query_ids`` at ``min_relevance`` or more."""
+    qtext = dict(zip(data.query_ids, data.queries))
+    dtext = dict(zip(data.doc_ids, data.docs))
+    anchors, positives = [], []
+    for q in query_ids:
+        for doc, rel in data.qrels.get(q, {}).items():
+            if rel >= min_relevance and doc in dtext:
+                anchors.append(qtext[q])
+                positives.append(dtext[doc])
+    return anchors, positives
+
+
+def write_beir_folder(data: RetrievalData, query_ids: list[str], folder: Path) -> None:
+    """The documents, ``query_ids`` and their judgements as a BEIR folder, written atomically."""
+    import json
+    import os
+    import shutil
+    import tempfile
+
+    from .._fileio import usual_modes
+
+    parent = folder.parent if str(folder.parent) else Path(".")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=parent))
+    try:
+        keep = set(query_ids)
+        with open(tmp / "corpus.jsonl", "w", encoding="utf-8") as fh:
+            for d, t in zip(data.doc_ids, data.docs):
+                fh.write(json.dumps({"_id": d, "text": t}) + "\n")
+        with open(tmp / "queries.jsonl", "w", encoding="utf-8") as fh:
+            for q, t in zip(data.query_ids, data.queries):
+                if q in keep:
+                    fh.write(json.dumps({"_id": q, "text": t}) + "\n")
+        (tmp / "qrels").mkdir()
+        with open(tmp / "qrels" / "test.tsv", "w", encoding="utf-8") as fh:
+            fh.write("query-id\tcorpus-id\tscore\n")
+            for q in query_ids:
+                for d, r in data.qrels.get(q, {}).items():
+                    fh.write(f"{q}\t{d}\t{r:g}\n")
+        usual_modes(tmp)  # mkdtemp made it 0700
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

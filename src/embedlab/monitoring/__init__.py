@@ -15,9 +15,9 @@ Continued training itself lives with the models (``save_state`` / ``continue_tra
 from __future__ import annotations
 
 from .corpus_drift import corpus_drift
-from .drift import DriftResult, compare_benchmarks, embedding_drift, procrustes
+from .drift import DriftResult, compare_benchmarks, embedding_drift, load_baseline, procrustes, seed_baseline
 from .queries import query_drift, read_query_log
 from .stability import seed_item_bootstrap, stability
 
-__all__ = ["DriftResult", "embedding_drift", "compare_benchmarks", "procrustes", "corpus_drift", "query_drift",
-           "read_query_log", "stability", "seed_item_bootstrap"]
+__all__ = ["DriftResult", "embedding_drift", "seed_baseline", "load_baseline", "compare_benchmarks", "procrustes",
+           "corpus_drift", "query_drift", "read_query_log", "stability", "seed_item_bootstrap"]

@@ -41,6 +41,7 @@ Nothing here reads files or draws; :mod:`embedlab.report.drift_report` renders t
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._progress import logger, progress_bar
-from ..exceptions import DataError, InvalidParameterError
+from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError
 from ._neighbours import overlap_at_k, topk_neighbours, unit_rows
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ __all__ = [
     "similarity_correlation",
     "frequency_bins",
     "embedding_drift",
+    "seed_baseline",
+    "load_baseline",
 ]
 
 # corpus-count bins (lower edges); "5-10 times" and "1,000+" fall on these
@@ -513,3 +516,30 @@ def compare_benchmarks(old: KeyedVectors, new: KeyedVectors, evaluators: Sequenc
             warnings.append(f"{ev.name}: not compared pairwise: {exc}")
         rows.append(row)
     return {"results": rows, "warnings": warnings}
+
+
+def seed_baseline(seed_a: KeyedVectors, seed_b: KeyedVectors, **options: Any) -> dict[str, Any]:
+    """The drift between two seeds of the same data: the noise a real drift is measured against
+    (``embedding_drift(old, new, baseline=seed_baseline(a, b))``); ``options`` as for
+    :func:`embedding_drift`."""
+    return embedding_drift(seed_a, seed_b, **options)
+
+
+def load_baseline(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A seed baseline saved earlier: the ``drift.json`` that ``embedlab drift A B`` wrote for two seeds."""
+    import json
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"{p}: no such file (a seed baseline is two vectors files or one drift.json)")
+    if p.suffix != ".json":
+        raise InvalidParameterError(f"{p}: one baseline file must be the drift.json of two seeds; "
+                                    "for vectors files give two")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormatError(f"{p}: not a JSON drift report ({exc})") from None
+    if not isinstance(data, dict) or "bins" not in data:
+        raise FormatError(f"{p}: not a drift.json written by embedlab drift")
+    return data

@@ -37,6 +37,7 @@ from .base import (
     register_backend,
     vectors_checksum,
 )
+from .queries import read_query_vectors
 
 __all__ = [
     "Index",
@@ -54,4 +55,5 @@ __all__ = [
     "vectors_checksum",
     "check_finite",
     "check_query_vectors",
+    "read_query_vectors",
 ]

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 
     from ..base import BaseEmbedder
 
-__all__ = ["ParamSpec", "default_space", "make_space", "load_space", "suggest", "grid_values", "space_to_dict"]
+__all__ = ["ParamSpec", "default_space", "make_space", "load_space", "suggest", "grid_values", "space_to_dict",
+           "parse_fixed"]
 
 _TYPES = ("int", "float", "categorical")
 _KEYS = {"type", "low", "high", "log", "step", "choices", "when"}
@@ -351,3 +352,29 @@ def space_to_dict(space: Mapping[str, ParamSpec]) -> dict[str, dict[str, Any]]:
             d["when"] = {ps.when[0]: list(ps.when[1])}
         out[name] = d
     return out
+
+
+def parse_fixed(items: list[str] | None) -> dict[str, Any]:
+    """``["vector_size=50", "architecture=cbow"]`` (the CLI's ``--set``) -> typed dict (int, float, bool,
+    None, str), for fixed parameters of a tuning run."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidParameterError(f"--set '{item}' must look like NAME=VALUE, e.g. --set vector_size=50")
+        out[key.strip().replace("-", "_")] = _literal(raw.strip())
+    return out
+
+
+def _literal(text: str) -> Any:
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text
