@@ -44,13 +44,8 @@ def read_for_cli(images: Path, size: int, channels: str, labels: Path | None, st
     from ..corpus.images import read_images
 
     c.check_input_path(images)
-    collection = read_images(images, size=size, channels=channels, labels=labels, strict=strict, cache_mb=cache_mb)
-    if collection.skipped:
-        shown = "; ".join(r for _, r in collection.skipped[:3])
-        more = f"; and {len(collection.skipped) - 3} more" if len(collection.skipped) > 3 else ""
-        c.console(stderr=True).print(f"warning: skipped {len(collection.skipped)} unreadable file(s): {shown}{more}",
-                                     soft_wrap=True, markup=False)
-    return collection
+    # unreadable files: the library's warning (logger "embedlab", on stderr) names them and the count
+    return read_images(images, size=size, channels=channels, labels=labels, strict=strict, cache_mb=cache_mb)
 
 
 def train_cnn(

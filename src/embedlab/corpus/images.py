@@ -156,17 +156,17 @@ class ImageCollection:
     """
 
     source: str
-    keys: list[str]
-    labels: list[str | None]
+    keys: list[str] = field(repr=False)
+    labels: list[str | None] = field(repr=False)
     size: int
     channels: int
     channel_rule: str = "auto"
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list, repr=False)
     cache_mb: float = 512.0
-    _paths: list[Path] | None = None
-    _arrays: np.ndarray | None = None  # (N, H, W, C) float32 in [0, 1] for array sources
-    _cache: dict[int, np.ndarray] = field(default_factory=dict)
-    _cached_bytes: int = 0
+    _paths: list[Path] | None = field(default=None, repr=False)
+    _arrays: np.ndarray | None = field(default=None, repr=False)  # (N, H, W, C) float32 in [0, 1] for arrays
+    _cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _cached_bytes: int = field(default=0, repr=False)
 
     def __len__(self) -> int:
         return len(self.keys)
