@@ -145,3 +145,19 @@ def test_read_image_labels_without_decoding(folder, tmp_path):
     assert "dog/d.jpg" in keys and labels[keys.index("dog/d.jpg")] == "dog" and split is None
     (tmp_path / "l.csv").write_text("key,label,split\na,1,train\nb,2,test\n")
     assert read_image_labels(tmp_path / "l.csv")[:3] == (["a", "b"], ["1", "2"], ["train", "test"])
+
+
+def test_prefetch_gives_the_same_batches_and_reraises_errors(folder):
+    col = read_images(folder, size=8, cache_mb=0)
+    order = np.array([3, 1, 0, 2])
+    plain = [(i.tolist(), x) for i, x in col.batches(order, 3)]
+    ahead = [(i.tolist(), x) for i, x in col.batches(order, 3, prefetch=2)]
+    assert [i for i, _ in plain] == [i for i, _ in ahead] == [[3, 1, 0], [2]]
+    for (_, a), (_, b) in zip(plain, ahead):
+        np.testing.assert_array_equal(a, b)
+    early = col.batches(order, 1, prefetch=1)
+    next(early)
+    early.close()  # the consumer stops: the thread is stopped and joined
+    (folder / "dog" / "c.bmp").unlink()  # gone after the reading check
+    with pytest.raises(InputFileError, match=r"c\.bmp: no longer exists"):
+        list(col.batches(order, 2, prefetch=2))

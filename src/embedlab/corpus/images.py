@@ -36,8 +36,9 @@ Rules (the same for training and encoding):
   Per-channel mean/std normalisation is the model's (computed on its training images, stored in
   its checkpoint): see :mod:`embedlab.models.cnn`.
 
-Streaming: :meth:`ImageCollection.batches` decodes a batch at a time; decoded images are kept in
-memory up to ``cache_mb`` (default 512 MB) so small sets are decoded once, larger ones every epoch.
+Streaming: :meth:`ImageCollection.batches` decodes a batch at a time (optionally in a background
+thread, ``prefetch`` batches ahead); decoded images are kept in memory up to ``cache_mb`` (default
+512 MB) so small sets are decoded once, larger ones every epoch.
 """
 
 from __future__ import annotations
@@ -138,6 +139,8 @@ def _decode_file(path: Path) -> np.ndarray:
         raise
     except PermissionError:
         raise InputFileError(f"{path}: cannot read (permission denied)") from None
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: no longer exists (removed after the images were opened?)") from None
     except Exception as exc:  # PIL raises UnidentifiedImageError, OSError, SyntaxError, ValueError ...
         name = type(exc).__name__
         text = " ".join(str(exc).split()) or name
@@ -205,19 +208,78 @@ class ImageCollection:
             out[j] = self.image(int(i))
         return out
 
-    def batches(self, indices: Sequence[int] | np.ndarray | None = None,
-                batch_size: int = 64) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Yield ``(indices, images)`` batches in the given order (all images by default)."""
+    def batches(self, indices: Sequence[int] | np.ndarray | None = None, batch_size: int = 64,
+                prefetch: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(indices, images)`` batches in the given order (all images by default).
+
+        ``prefetch > 0``: a background thread decodes up to that many batches ahead (Pillow and
+        torch release the GIL, so decoding overlaps training); same batches, same order.
+        """
         idx = np.arange(len(self)) if indices is None else np.asarray(indices, dtype=np.int64)
-        for lo in range(0, len(idx), batch_size):
-            part = idx[lo:lo + batch_size]
-            yield part, self.load(part)
+
+        def produce() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            for lo in range(0, len(idx), batch_size):
+                part = idx[lo:lo + batch_size]
+                yield part, self.load(part)
+
+        if prefetch <= 0:
+            yield from produce()
+        else:
+            yield from _in_background(produce(), prefetch)
 
     def describe(self) -> dict[str, Any]:
         """JSON-safe summary for metadata."""
         return {"source": self.source, "images": len(self), "labelled": int(self.labelled_indices().size),
                 "classes": len(self.classes()), "size": self.size, "channels": self.channels,
                 "channel_rule": self.channel_rule, "skipped": len(self.skipped)}
+
+
+class _Failed:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def _in_background(items: Iterator[Any], depth: int) -> Iterator[Any]:
+    """``items`` produced by a daemon thread, at most ``depth`` ahead; its exceptions re-raised
+    here; stopped (and joined) when the consumer stops early."""
+    import queue
+    import threading
+
+    q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            put(_Failed(exc))
+
+    worker = threading.Thread(target=run, name="embedlab-image-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _check_options(size: Any, channels: Any) -> None:

@@ -308,7 +308,7 @@ class ImageCNN(BaseEmbedder):
                     if len(order) % bs == 1:  # batch norm cannot train on a last batch of one image
                         order = order[:-1]
                     total = 0.0
-                    batches = images.batches(order, bs)
+                    batches = images.batches(order, bs, prefetch=2)
                     while True:
                         t_load = time.perf_counter()
                         item = next(batches, None)
