@@ -58,14 +58,21 @@ def cli_peak_mb(variant: str, path: str, epochs: int, threads: int, min_count: i
 
     method, _, extra = variant.partition("-")
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "embedlab", "train", method, path, "-o", os.path.join(tmp, "v.npz"),
+        # the child reports its own high-water mark at exit (VmHWM of its process image; a forked
+        # child's ru_maxrss can include this parent's pages)
+        peak = os.path.join(tmp, "peak")
+        script = ("import atexit, re, runpy, sys\n"
+                  f"atexit.register(lambda: open({peak!r}, 'w').write("
+                  "re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]))\n"
+                  "sys.argv = ['embedlab', *sys.argv[1:]]\nrunpy.run_module('embedlab', run_name='__main__')\n")
+        cmd = [sys.executable, "-c", script, "train", method, path, "-o", os.path.join(tmp, "v.npz"),
                "--epochs", str(epochs), "--threads", str(threads), "--min-count", str(min_count),
                "--vector-size", str(dim), "--seed", "1", "--no-progress", *_CLI_FLAGS.get(extra, [])]
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        if status != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()[-500:]}")
-    return usage.ru_maxrss / 1024
+        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"embedlab train {method} failed: {done.stderr[-500:]}")
+        with open(peak) as fh:
+            return int(fh.read()) / 1024
 
 
 def main(argv: list[str] | None = None) -> None:
