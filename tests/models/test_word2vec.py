@@ -242,17 +242,17 @@ def test_kernel_gets_the_noise_table_keep_probabilities_window_and_decay(small, 
     ignored exponent draws from raw counts), keep = min(1, (sqrt(c / t) + 1) t / c) with
     t = sample * total count (word2vec.c; sample 0 keeps all), the window as given, and a learning
     rate that falls within every chunk."""
-    import embedlab.models.word2vec as w2v
+    import embedlab.models._sgns as sgns  # the trainer behind Word2Vec, Item2Vec and Node2Vec
 
     calls = []
-    real = w2v.train_chunk
+    real = sgns.train_chunk
 
     def spy(*args, **kwargs):
         calls.append({"keep": args[6].copy(), "prob": args[7].copy(), "alias": args[8].copy(), "window": args[15],
                       "a0": args[18], "a1": args[19]})
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(w2v, "train_chunk", spy)
+    monkeypatch.setattr(sgns, "train_chunk", spy)
     model = _fast(ns_exponent=ns_exponent, sample=sample, window=4, epochs=1).fit(small[:800])
     counts = model.vocab_.counts.astype(np.float64)
     assert calls

@@ -13,7 +13,7 @@ from .._progress import logger, progress_bar
 from .._validation import Interval, check_param
 from ..exceptions import DataError, FormatError
 
-__all__ = ["Vocabulary", "select_words"]
+__all__ = ["Vocabulary", "select_words", "keep_probabilities"]
 
 
 def select_words(counts: np.ndarray, min_count: int, max_vocab_size: int | None) -> np.ndarray:
@@ -149,22 +149,9 @@ class Vocabulary:
 
     # --- sampling distributions ---------------------------------------------------------------
     def keep_probabilities(self, sample: float) -> np.ndarray:
-        """Probability of keeping each word under word2vec's frequent-word subsampling.
-
-        word2vec.c / gensim formula with ``t = sample * retained_words``:
-        ``p = (sqrt(count / t) + 1) * t / count``, capped at 1; ``sample == 0`` keeps every word.
-        As in gensim, ``sample >= 1`` is read as an absolute count threshold.
-        """
-        check_param("sample", sample, [Interval(float, 0, None)], "keep_probabilities")
-        counts = self.counts.astype(np.float64)
-        if sample == 0:
-            return np.ones(len(counts), dtype=np.float32)
-        if sample < 1.0:
-            threshold = sample * float(counts.sum())
-        else:
-            threshold = float(int(sample * (3 + math.sqrt(5)) / 2))
-        prob = (np.sqrt(counts / threshold) + 1.0) * (threshold / counts)
-        return np.minimum(prob, 1.0).astype(np.float32)
+        """Probability of keeping each word under word2vec's frequent-word subsampling
+        (:func:`keep_probabilities` of this vocabulary's counts)."""
+        return keep_probabilities(self.counts, sample)
 
     def noise_cdf(self, exponent: float = 0.75) -> np.ndarray:
         """Cumulative unigram^exponent distribution (float64, last value exactly 1.0) for
@@ -204,3 +191,22 @@ class Vocabulary:
             if isinstance(exc, DataError):
                 raise
             raise FormatError(f"vocabulary data is malformed ({exc!r}); expected keys 'words' and 'counts'") from None
+
+
+def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
+    """Probability of keeping each word (of ``counts``) under word2vec's frequent-word subsampling.
+
+    word2vec.c / gensim formula with ``t = sample * retained_words``:
+    ``p = (sqrt(count / t) + 1) * t / count``, capped at 1; ``sample == 0`` keeps every word.
+    As in gensim, ``sample >= 1`` is read as an absolute count threshold.
+    """
+    check_param("sample", sample, [Interval(float, 0, None)], "keep_probabilities")
+    counts = np.asarray(counts).astype(np.float64)
+    if sample == 0:
+        return np.ones(len(counts), dtype=np.float32)
+    if sample < 1.0:
+        threshold = sample * float(counts.sum())
+    else:
+        threshold = float(int(sample * (3 + math.sqrt(5)) / 2))
+    prob = (np.sqrt(counts / threshold) + 1.0) * (threshold / counts)
+    return np.minimum(prob, 1.0).astype(np.float32)

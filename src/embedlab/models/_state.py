@@ -46,6 +46,7 @@ import numpy as np
 from .._fileio import atomic_path
 from .._progress import logger
 from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError
+from ._meta import json_params
 
 __all__ = ["STATE_KIND", "STATE_VERSION", "STRUCTURAL", "ModelState", "write_state", "read_state",
            "check_structural", "grow_vocabulary", "FrozenRows"]
@@ -75,18 +76,6 @@ class ModelState:
     path: str = ""
 
 
-def _json_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in params.items():
-        if k == "callbacks":
-            out[k] = None
-        elif isinstance(v, os.PathLike):
-            out[k] = os.fspath(v)
-        else:
-            out[k] = v
-    return out
-
-
 def write_state(path: str | os.PathLike[str], *, method: str, params: Mapping[str, Any], vocab: Any,
                 arrays: Mapping[str, np.ndarray], lr: Mapping[str, Any], seed: int, phrases: Any = None,
                 history: Sequence[Mapping[str, Any]] = (), extra: Mapping[str, Any] | None = None) -> Path:
@@ -95,7 +84,7 @@ def write_state(path: str | os.PathLike[str], *, method: str, params: Mapping[st
 
     meta = {
         "kind": STATE_KIND, "version": STATE_VERSION, "embedlab": __version__, "method": method,
-        "params": _json_params(params), "vocab": vocab.to_dict(),
+        "params": json_params(params), "vocab": vocab.to_dict(),
         "phrases": phrases.to_dict() if phrases is not None else None,
         "lr": dict(lr), "seed": int(seed), "history": list(history), "extra": dict(extra or {}),
         "arrays": sorted(arrays),

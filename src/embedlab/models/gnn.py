@@ -181,7 +181,7 @@ class _GNNBase(BaseEmbedder):
     def _finish(self, graph: Any, Z: np.ndarray, seed: int, result: Any, t0: float, extra: dict[str, Any]) -> None:
         from ..vectors import KeyedVectors
         from ._meta import versions as _versions
-        from .word2vec import _json_params
+        from ._meta import json_params as _json_params
 
         self.graph_ = graph
         self.random_state_ = seed

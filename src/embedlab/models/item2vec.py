@@ -1,5 +1,6 @@
 """item2vec (Barkan & Koenigstein 2016): skip-gram negative sampling over baskets, sessions or
-user histories, on word2vec's compiled kernel (:func:`embedlab.kernels.sgns.train_chunk`).
+user histories, trained by word2vec's trainer (:mod:`embedlab.models._sgns`): this front end turns
+interactions into item sequences and chooses defaults.
 
 Each user's (or basket's) items in time order are one "sentence". The context of an item is
 either every other item of the basket (``window_mode="basket"``: items in a basket are
@@ -26,29 +27,23 @@ Reproducibility as for Word2Vec: ``random_state`` + ``n_threads=1`` gives identi
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import numba
 import numpy as np
 
 from .._progress import logger
 from .._validation import Callable_, Interval, Options
 from ..base import BaseEmbedder, check_is_fitted
 from ..exceptions import DataError, InvalidParameterError
-from ..kernels._rng import seed_states
-from ..kernels.sampling import build_alias
-from ..kernels.sgns import train_chunk
-from ._sgd import ChunkStats, run_sgd
+from ._meta import EPOCHS_KEY, draw_seed, thread_count
+from ._sgns import EncodedSequences, SGNSOptions, SGNSTrainer, init_weights
 from .recommend import RecommenderMixin, _wrap
-from .word2vec import _chunks
 
 __all__ = ["Item2Vec"]
 
 _CHUNK_PAIRS_PER_THREAD = 2_000_000  # (centre, context) pairs per chunk and thread
-_SLICES_PER_THREAD = 4
 
 
 class Item2Vec(RecommenderMixin, BaseEmbedder):
@@ -135,19 +130,13 @@ class Item2Vec(RecommenderMixin, BaseEmbedder):
                 f"Item2Vec: parameter 'min_alpha' ({params['min_alpha']}) must not exceed alpha ({params['alpha']})"
             )
 
-    def _n_threads(self) -> int:
-        available = numba.config.NUMBA_NUM_THREADS
-        wanted = self.n_threads if self.n_threads is not None else (os.cpu_count() or 1)
-        return max(1, min(int(wanted), available))
-
     def fit(self, data: Any) -> Item2Vec:
         """Learn item vectors from ``data`` and return ``self``."""
         from ..corpus.interactions import as_interactions
-        from ..corpus.vocab import Vocabulary
 
         self._validate_params()
         t0 = time.perf_counter()
-        seed = self.random_state if self.random_state is not None else secrets.randbits(63)
+        seed = draw_seed(self.random_state)
         inter = as_interactions(data)
         if self.min_count > 1:
             inter = inter.filter(1, self.min_count, iterate=False)
@@ -160,70 +149,30 @@ class Item2Vec(RecommenderMixin, BaseEmbedder):
                             "item2vec learns from items that co-occur")
         counts = inter.item_counts()
         v, dim = inter.n_items, self.vector_size
-        rng = np.random.default_rng(seed)
-        syn0 = rng.random((v, dim), dtype=np.float32)
-        syn0 *= np.float32(2.0)
-        syn0 -= np.float32(1.0)
-        syn0 /= np.float32(dim)
-        syn1neg = np.zeros((v, dim), dtype=np.float32)
+        syn0, syn1neg, syn1 = init_weights(v, dim, seed)
         frozen = None
         if init is not None:
             syn0, syn1neg, frozen = init(list(inter.item_ids), counts, seed)
-        keep = Vocabulary(inter.item_ids, counts).keep_probabilities(self.sample)
-        noise = np.zeros(counts.shape[0], dtype=np.float64)
-        seen = counts > 0  # items kept from a continued state may have no interactions here
-        noise[seen] = counts[seen].astype(np.float64) ** float(self.ns_exponent)
-        alias_p, alias_i = build_alias(noise)
-        codes, points, code_lens = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32)
-        syn1 = np.zeros((0, dim), dtype=np.float32)
-        offsets = inter.indptr.astype(np.int64)
-        ids = inter.indices.astype(np.int32)
         max_len = int(lens.max())
         if self.window_mode == "basket":
             window, shrink = min(max_len, int(self.max_window)), False
         else:
             window, shrink = int(self.window), bool(self.shrink_windows)
-        n_threads = self._n_threads()
-        # work per sentence ~ its pairs: chunks balanced by pairs, clocked in items
+        # work per sentence ~ its pairs: chunks and slices balanced by pairs, clocked in items
         pairs = lens * np.minimum(lens - 1, 2 * window)
-        cum_pairs = np.concatenate([[0], np.cumsum(pairs)])
-        chunks = _chunks(cum_pairs, _CHUNK_PAIRS_PER_THREAD * n_threads)
-        n_slices = _SLICES_PER_THREAD * n_threads
-
-        def step(epoch: int, index: int, span: tuple[int, int], a0: float, a1: float) -> ChunkStats:
-            lo, hi = span
-            local = offsets[lo: hi + 1] - offsets[lo]
-            work = cum_pairs[lo: hi + 1] - cum_pairs[lo]
-            targets = np.linspace(0, work[-1], n_slices + 1)
-            bounds = np.clip(np.searchsorted(work, targets), 0, hi - lo).astype(np.int64)
-            bounds[0], bounds[-1] = 0, hi - lo
-            states = seed_states(seed, epoch, index, n=n_slices)
-            res = np.zeros((n_slices, 4), dtype=np.float64)
-            with numba.parallel_chunksize(1):
-                train_chunk(
-                    ids[offsets[lo]: offsets[hi]], local, bounds, syn0, syn1neg, syn1, keep, alias_p, alias_i,
-                    codes, points, code_lens, True, self.negative, False, window, shrink, False, a0, a1, states,
-                    res, max_len, skip_saturated=True,
-                )
-            if frozen is not None:
-                frozen.restore(syn0)
-            return ChunkStats(float(res[:, 0].sum()), float(res[:, 1].sum()), int(local[-1]))
-
-        def check_finite() -> bool:
-            return bool(np.isfinite(syn0.sum(dtype=np.float64)) and np.isfinite(syn1neg.sum(dtype=np.float64)))
-
+        source = EncodedSequences(inter.indices.astype(np.int32), inter.indptr, chunk_work=_CHUNK_PAIRS_PER_THREAD,
+                                  work=np.concatenate([[0], np.cumsum(pairs)]))
+        options = SGNSOptions(negative=int(self.negative), window=window, shrink_windows=shrink, cbow_mean=False,
+                              sample=float(self.sample), ns_exponent=float(self.ns_exponent))
+        trainer = SGNSTrainer(options, counts, seed=seed, n_threads=thread_count(self.n_threads), frozen=frozen)
         self._live = (inter, syn0, syn1neg)
-        previous = numba.get_num_threads()
-        numba.set_num_threads(n_threads)
         try:
-            result = run_sgd(
-                step, [((lo, hi), int(offsets[hi] - offsets[lo])) for lo, hi in chunks], epochs=self.epochs,
-                alpha=float(self.alpha), min_alpha=float(self.min_alpha), callbacks=self.callbacks,
-                show_progress=self.show_progress, description="item2vec", unit="items", owner="Item2Vec",
-                check_finite=check_finite,
+            result = trainer.train(
+                source, syn0, syn1neg, syn1, epochs=self.epochs, alpha=float(self.alpha),
+                min_alpha=float(self.min_alpha), callbacks=self.callbacks, show_progress=self.show_progress,
+                description="item2vec", unit="items", owner="Item2Vec",
             )
         finally:
-            numba.set_num_threads(previous)
             self._live = None
         self.random_state_ = seed
         self.loss_history_ = result.loss_history
@@ -252,9 +201,9 @@ class Item2Vec(RecommenderMixin, BaseEmbedder):
         return continue_sgns(self, data, state, freeze_existing)
 
     def _vectors(self, inter: Any, syn0: np.ndarray, syn1neg: np.ndarray, seconds: float, result: Any = None) -> Any:
-        extra = {"n_threads": self._n_threads()}
+        extra = {"n_threads": thread_count(self.n_threads)}
         if result is not None:
-            extra.update(epochs_trained=result.epochs_done, interrupted=result.interrupted,
+            extra.update({EPOCHS_KEY: result.epochs_done},  interrupted=result.interrupted,
                          final_loss=result.loss_history[-1] if result.loss_history else None)
         output = syn1neg if self.scoring == "output" else None
         return _wrap(self, inter, syn0, None, seconds, user_mode=self.user_vectors,

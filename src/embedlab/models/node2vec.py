@@ -3,9 +3,8 @@
 Walks are generated in chunks by the compiled, multi-threaded kernels of
 :mod:`embedlab.kernels.walks` (uniform walks for DeepWalk, second-order ``p``/``q`` walks by
 rejection sampling for node2vec, memory at the graph's size) and each chunk goes straight into
-:func:`embedlab.kernels.sgns.train_chunk`, the word2vec kernel, through the shared driver
-:func:`~embedlab.models._sgd.run_sgd`: no text file, and never more than one chunk of walks in
-memory. Each epoch walks afresh (``walks_per_node`` walks from every node, nodes shuffled per
+word2vec's trainer (:mod:`embedlab.models._sgns`; the walker is its sequence source): no text
+file, and never more than one chunk of walks in memory. Each epoch walks afresh (``walks_per_node`` walks from every node, nodes shuffled per
 round, as node2vec and PecanPy do).
 
 Negative sampling and frequent-node subsampling need node frequencies in the walks before the
@@ -21,12 +20,10 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-import numba
 import numpy as np
 
 from .._progress import logger
@@ -34,17 +31,14 @@ from .._validation import Callable_, Interval
 from ..base import BaseEmbedder, check_is_fitted
 from ..exceptions import DataError, InvalidParameterError
 from ..kernels._rng import seed_states
-from ..kernels.sampling import build_alias
-from ..kernels.sgns import train_chunk
 from ..kernels.walks import compact_walks, random_walks, row_cumsum
-from ._sgd import ChunkStats, run_sgd
+from ._meta import EPOCHS_KEY, draw_seed, json_params, numba_threads, thread_count
 from ._meta import versions as _versions
-from .word2vec import _json_params
+from ._sgns import SLICES_PER_THREAD, SGNSOptions, SGNSTrainer, init_weights
 
 __all__ = ["Node2Vec", "DeepWalk"]
 
 _CHUNK_TOKENS_PER_THREAD = 200_000
-_SLICES_PER_THREAD = 4
 _WALK_STREAM = 0x6E327677616C6B  # keeps walk RNG streams apart from training streams
 
 
@@ -168,16 +162,11 @@ class Node2Vec(BaseEmbedder):
         trains on for that epoch with the same seed."""
         self._validate_params()
         graph = self._graph(data)
-        seed = self.random_state if self.random_state is not None else secrets.randbits(63)
-        walker = _Walker(graph, self, seed, self._n_threads())
-        previous = numba.get_num_threads()
-        numba.set_num_threads(walker.n_threads)
-        try:
+        walker = _Walker(graph, self, draw_seed(self.random_state), thread_count(self.n_threads))
+        with numba_threads(walker.n_threads):
             for index in range(walker.n_chunks):
-                ids, offsets = walker.chunk(epoch, index)
+                ids, offsets = walker.walks(epoch, index)
                 yield ids.copy(), offsets.copy()
-        finally:
-            numba.set_num_threads(previous)
 
     # ------------------------------------------------------------------ training
     def fit(self, data: Any) -> Node2Vec:
@@ -185,67 +174,29 @@ class Node2Vec(BaseEmbedder):
         self._validate_params()
         t0 = time.perf_counter()
         graph = self._graph(data)
-        seed = self.random_state if self.random_state is not None else secrets.randbits(63)
-        n_threads = self._n_threads()
+        seed = draw_seed(self.random_state)
+        n_threads = thread_count(self.n_threads)
         walker = _Walker(graph, self, seed, n_threads)
         n, dim = graph.n_nodes, self.vector_size
-        rng = np.random.default_rng(seed)
-        syn0 = rng.random((n, dim), dtype=np.float32)
-        syn0 *= np.float32(2.0)
-        syn0 -= np.float32(1.0)
-        syn0 /= np.float32(dim)
-        syn1neg = np.zeros((n, dim), dtype=np.float32)
-        syn1 = np.zeros((0, dim), dtype=np.float32)
+        syn0, syn1neg, syn1 = init_weights(n, dim, seed)
         counts = walker.expected_counts()
         frozen = None
         init = getattr(self, "_continue_init", None)
         if init is not None:  # continue_training: old nodes start from the state
             syn0, syn1neg, frozen = init(list(graph.nodes), graph.degrees(), seed)
-        from ..corpus import Vocabulary
-
-        vocab = Vocabulary(graph.nodes, np.maximum(np.rint(counts), 1).astype(np.int64))
-        keep = vocab.keep_probabilities(float(self.sample))
-        alias_p, alias_i = build_alias(np.maximum(counts, 1.0) ** float(self.ns_exponent))
-        codes, points, lens = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32)
-        n_slices = _SLICES_PER_THREAD * n_threads
-        L = int(self.walk_length)
-        walk_time = [0.0]
-
-        def step(epoch: int, index: int, payload: int, a0: float, a1: float) -> ChunkStats:
-            tw = time.perf_counter()
-            ids, offsets = walker.chunk(epoch, index)
-            walk_time[0] += time.perf_counter() - tw
-            n_walks = offsets.shape[0] - 1
-            targets = np.linspace(0, n_walks, n_slices + 1)
-            bounds = np.clip(np.rint(targets), 0, n_walks).astype(np.int64)
-            states = seed_states(seed, epoch, index, n=n_slices)
-            res = np.zeros((n_slices, 4), dtype=np.float64)
-            with numba.parallel_chunksize(1):
-                train_chunk(
-                    ids, offsets, bounds, syn0, syn1neg, syn1, keep, alias_p, alias_i, codes, points, lens,
-                    True, int(self.negative), False, int(self.window), bool(self.shrink_windows), True,
-                    a0, a1, states, res, L, skip_saturated=True,
-                    shared_negatives=bool(self.shared_negatives),
-                )
-            if frozen is not None:
-                frozen.restore(syn0)
-            return ChunkStats(float(res[:, 0].sum()), float(res[:, 1].sum()), int(offsets[-1]))
-
-        def check_finite() -> bool:
-            return bool(np.isfinite(syn0.sum(dtype=np.float64)) and np.isfinite(syn1neg.sum(dtype=np.float64)))
-
+        options = SGNSOptions(negative=int(self.negative), window=int(self.window),
+                              shrink_windows=bool(self.shrink_windows), shared_negatives=bool(self.shared_negatives),
+                              sample=float(self.sample), ns_exponent=float(self.ns_exponent))
+        trainer = SGNSTrainer(options, np.maximum(np.rint(counts), 1).astype(np.int64), seed=seed,
+                              n_threads=n_threads, noise_counts=np.maximum(counts, 1.0), frozen=frozen)
         self._live = (graph, syn0)
-        previous = numba.get_num_threads()
-        numba.set_num_threads(n_threads)
         try:
-            result = run_sgd(
-                step, [(i, w) for i, w in enumerate(walker.chunk_work())], epochs=self.epochs,
-                alpha=float(self.alpha), min_alpha=float(self.min_alpha), callbacks=self.callbacks,
-                show_progress=self.show_progress, description=self.name, unit="steps",
-                owner=type(self).__name__, check_finite=check_finite,
+            result = trainer.train(
+                walker, syn0, syn1neg, syn1, epochs=self.epochs, alpha=float(self.alpha),
+                min_alpha=float(self.min_alpha), callbacks=self.callbacks, show_progress=self.show_progress,
+                description=self.name, unit="steps", owner=type(self).__name__,
             )
         finally:
-            numba.set_num_threads(previous)
             self._live = None
         from ..vectors import KeyedVectors
 
@@ -255,11 +206,11 @@ class Node2Vec(BaseEmbedder):
         self.epoch_metrics_ = result.epoch_metrics
         self.interrupted_ = result.interrupted
         self.training_seconds_ = result.seconds
-        self.walk_seconds_ = walk_time[0]
+        self.walk_seconds_ = walker.seconds
         self.syn1neg_ = syn1neg
         metadata = {
             "method": self.name,
-            "params": _json_params(self.get_params()),
+            "params": json_params(self.get_params()),
             "graph": {"source": graph.source, "nodes": graph.n_nodes, "edges": graph.n_edges,
                       "directed": graph.directed, "weighted": graph.weighted, **graph.stats},
             "versions": _versions(),
@@ -268,7 +219,7 @@ class Node2Vec(BaseEmbedder):
             "walk_seconds": round(self.walk_seconds_, 3),
             "training_seconds": round(self.training_seconds_, 3),
             "fit_seconds": round(time.perf_counter() - t0, 3),
-            "epochs_trained": result.epochs_done,
+            EPOCHS_KEY: result.epochs_done,
             "final_loss": self.loss_history_[-1] if self.loss_history_ else None,
             "interrupted": result.interrupted,
         }
@@ -303,11 +254,6 @@ class Node2Vec(BaseEmbedder):
 
         graph, syn0 = live
         return KeyedVectors(graph.nodes, syn0)
-
-    def _n_threads(self) -> int:
-        available = numba.config.NUMBA_NUM_THREADS
-        wanted = self.n_threads if self.n_threads is not None else (os.cpu_count() or 1)
-        return max(1, min(int(wanted), available))
 
 
 class DeepWalk(Node2Vec):
@@ -364,6 +310,8 @@ class _Walker:
         self.seed = int(seed)
         self.n_threads = n_threads
         self.L = int(model.walk_length)
+        self.max_len = self.L
+        self.seconds = 0.0  # spent walking
         self.rounds = int(model.walks_per_node)
         self.p, self.q = model._pq()
         self.weighted = graph.weights is not None
@@ -372,16 +320,25 @@ class _Walker:
         self.total = n * self.rounds
         self.per_chunk = max(1, (_CHUNK_TOKENS_PER_THREAD * n_threads) // self.L)
         self.n_chunks = max(1, math.ceil(self.total / self.per_chunk))
-        self.n_slices = _SLICES_PER_THREAD * n_threads
+        self.n_slices = SLICES_PER_THREAD * n_threads
         self._perm: dict[tuple[int, int], np.ndarray] = {}
         self.out = np.empty(self.per_chunk * self.L, dtype=np.int32)
         self.lengths = np.empty(self.per_chunk, dtype=np.int64)
         self.offsets = np.empty(self.per_chunk + 1, dtype=np.int64)
 
-    def chunk_work(self) -> list[int]:
-        """Planned node steps per chunk (the learning-rate clock)."""
+    def chunks(self, n_threads: int, deterministic: bool) -> list[tuple[int, int]]:
+        """``[(chunk index, planned node steps), ...]``: the learning-rate clock (a SequenceSource)."""
         sizes = [min(self.per_chunk, self.total - i * self.per_chunk) for i in range(self.n_chunks)]
-        return [s * self.L for s in sizes]
+        return [(i, s * self.L) for i, s in enumerate(sizes)]
+
+    def chunk(self, epoch: int, index: int, payload: int, n_slices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The walks of chunk ``index`` and ``n_slices`` slices of equal walk counts (a SequenceSource)."""
+        tw = time.perf_counter()
+        ids, offsets = self.walks(epoch, index)
+        self.seconds += time.perf_counter() - tw
+        n_walks = offsets.shape[0] - 1
+        bounds = np.clip(np.rint(np.linspace(0, n_walks, n_slices + 1)), 0, n_walks).astype(np.int64)
+        return ids, offsets, bounds
 
     def expected_counts(self) -> np.ndarray:
         """Estimated visits of each node per epoch (see the module docstring)."""
@@ -417,7 +374,7 @@ class _Walker:
             a += take
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
-    def chunk(self, epoch: int, index: int) -> tuple[np.ndarray, np.ndarray]:
+    def walks(self, epoch: int, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Walks of chunk ``index`` of ``epoch``: (ids view, offsets view) into reused buffers."""
         starts = self.starts(epoch, index)
         m = starts.shape[0]

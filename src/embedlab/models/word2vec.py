@@ -1,9 +1,10 @@
 """Word2Vec: skip-gram and CBOW with negative sampling and/or hierarchical softmax.
 
 The estimator builds a :class:`~embedlab.corpus.Vocabulary` (optionally after phrase detection),
-encodes the corpus once into flat int32 ids, then trains with the compiled kernels of
-:mod:`embedlab.kernels.sgns` chunk by chunk through the shared driver :func:`run_sgd`
-(linear learning-rate decay, progress, callbacks, Ctrl-C, NaN checks, checkpoints).
+encodes the corpus once into flat int32 ids, then trains them with the skip-gram trainer shared
+with item2vec and node2vec (:mod:`embedlab.models._sgns`: the compiled kernels of
+:mod:`embedlab.kernels.sgns` chunk by chunk through :func:`~embedlab.models._sgd.run_sgd`, with
+linear learning-rate decay, progress, callbacks, Ctrl-C, NaN checks); checkpoints are its own.
 
 Reproducibility: ``random_state`` + ``n_threads=1`` gives bit-identical vectors. With more
 threads the updates are lock-free (Hogwild) and results are statistically equivalent; the
@@ -19,36 +20,28 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import secrets
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numba
 import numpy as np
 
 from .._fileio import atomic_path
 from .._progress import logger
 from .._validation import Callable_, Interval, Options
 from ..base import BaseEmbedder, check_is_fitted
-from ..corpus.encode import id_reader
 from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError
-from ..kernels._half import HALF_DTYPES, kernel_view
-from ..kernels._rng import seed_states
-from ..kernels.deterministic import N_SHARDS, train_chunk_deterministic
-from ..kernels.hs import build_huffman
-from ..kernels.sampling import build_alias
-from ..kernels.sgns import train_chunk
+from ..kernels._half import HALF_DTYPES
+from ._meta import EPOCHS_KEY, draw_seed, json_params, thread_count
 from ._meta import versions as _versions
 from ._plan import check_training_memory
-from ._sgd import ChunkStats, run_sgd
+from ._sgns import EncodedSequences, SGNSOptions, SGNSTrainer, init_weights
 
 __all__ = ["Word2Vec"]
 
 _CHECKPOINT_KIND = "embedlab-word2vec-checkpoint"
 _CHUNK_TOKENS_PER_THREAD = 200_000
-_SLICES_PER_THREAD = 4
 _DETERMINISTIC_CHUNK_TOKENS = 800_000  # deterministic mode: chunks independent of the thread count
 
 
@@ -231,74 +224,34 @@ class Word2Vec(BaseEmbedder):
         """Learn word vectors from ``corpus`` and return ``self``."""
         self._validate_params()
         t0 = time.perf_counter()
-        seed = self.random_state if self.random_state is not None else secrets.randbits(63)
+        seed = draw_seed(self.random_state)
         vocab, phrases, encoded = self._prepare(corpus)
         try:
             check_training_memory(self, vocab, encoded)
-            v, dim = len(vocab), self.vector_size
-            rng = np.random.default_rng(seed)
-            # uniform on [-1/dim, 1/dim], as gensim (word2vec.c: half that): +0.3 analogy points here
-            syn0 = rng.random((v, dim), dtype=np.float32)
-            syn0 *= np.float32(2.0)
-            syn0 -= np.float32(1.0)
-            syn0 /= np.float32(dim)
-            syn1neg = np.zeros((v if self.negative > 0 else 0, dim), dtype=self.output_dtype)
-            syn1 = np.zeros((max(v - 1, 0) if self.hs else 0, dim), dtype=np.float32)
+            syn0, syn1neg, syn1 = init_weights(len(vocab), self.vector_size, seed, negative=self.negative > 0,
+                                               hs=self.hs, output_dtype=self.output_dtype)
             state = {"epochs_done": 0, "work_done": 0, "loss_history": [], "epoch_metrics": []}
             self._train(encoded, vocab, phrases, seed, syn0, syn1neg, syn1, state, t0)
         finally:
             encoded.close()
         return self
 
+    def _options(self) -> SGNSOptions:
+        return SGNSOptions(skipgram=self.architecture == "skipgram", negative=int(self.negative), hs=bool(self.hs),
+                           window=int(self.window), shrink_windows=bool(self.shrink_windows),
+                           cbow_mean=bool(self.cbow_mean), sample=float(self.sample),
+                           ns_exponent=float(self.ns_exponent), deterministic=bool(self.deterministic))
+
     def _train(self, encoded: Any, vocab: Any, phrases: Any, seed: int, syn0: np.ndarray,
                syn1neg: np.ndarray, syn1: np.ndarray, state: dict[str, Any], t0: float) -> None:
-        n_threads = self._n_threads()
-        frozen = getattr(self, "_frozen", None)
+        n_threads = thread_count(self.n_threads)
         if syn1neg.dtype != np.dtype(self.output_dtype):  # a state or checkpoint of the other precision
             syn1neg = syn1neg.astype(self.output_dtype)
-        syn1neg_k = kernel_view(syn1neg)  # float16 weights reach the kernels as their uint16 bits
-        offsets = np.array(encoded.offsets, dtype=np.int64)
-        read_ids = id_reader(encoded.ids)
-        keep = vocab.keep_probabilities(self.sample)
-        if self.negative > 0:
-            alias_p, alias_i = build_alias(vocab.counts.astype(np.float64) ** float(self.ns_exponent))
-        else:
-            alias_p, alias_i = np.ones(1, np.float32), np.zeros(1, np.int32)
-        if self.hs:
-            codes, points, lens = build_huffman(vocab.counts)
-        else:
-            codes, points, lens = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32)
-        max_len = int(np.diff(offsets).max())
-        if self.deterministic:  # shards and chunks fixed whatever the thread count
-            chunks = _chunks(offsets, _DETERMINISTIC_CHUNK_TOKENS)
-            n_slices, kernel = N_SHARDS, train_chunk_deterministic
-        else:  # several slices per thread, dealt dynamically (see train_chunk)
-            chunks = _chunks(offsets, _CHUNK_TOKENS_PER_THREAD * n_threads)
-            n_slices, kernel = _SLICES_PER_THREAD * n_threads, train_chunk
-        skipgram = self.architecture == "skipgram"
-
-        def step(epoch: int, index: int, span: tuple[int, int], a0: float, a1: float) -> ChunkStats:
-            lo, hi = span
-            local = offsets[lo : hi + 1] - offsets[lo]
-            targets = np.linspace(0, local[-1], n_slices + 1)
-            bounds = np.clip(np.searchsorted(local, targets), 0, hi - lo).astype(np.int64)
-            bounds[0], bounds[-1] = 0, hi - lo
-            states = seed_states(seed, epoch, index, n=n_slices)
-            res = np.zeros((n_slices, 4), dtype=np.float64)
-            with numba.parallel_chunksize(1):
-                kernel(
-                    read_ids(int(offsets[lo]), int(offsets[hi])), local, bounds, syn0, syn1neg_k, syn1, keep,
-                    alias_p, alias_i, codes, points, lens, skipgram, self.negative, self.hs, self.window,
-                    self.shrink_windows, self.cbow_mean, a0, a1, states, res, max_len, skip_saturated=True,
-                )
-            if frozen is not None:  # continue_training / fit_from_vectors with freeze_existing (_state.py)
-                frozen.restore(syn0)
-            return ChunkStats(float(res[:, 0].sum()), float(res[:, 1].sum()), int(local[-1]))
-
-        def check_finite() -> bool:
-            return bool(np.isfinite(syn0.sum(dtype=np.float64)) and np.isfinite(syn1neg.sum(dtype=np.float64))
-                        and np.isfinite(syn1.sum(dtype=np.float64)))
-
+        source = EncodedSequences(encoded.ids, encoded.offsets, chunk_work=_CHUNK_TOKENS_PER_THREAD,
+                                  deterministic_chunk_work=_DETERMINISTIC_CHUNK_TOKENS)
+        offsets = source.offsets
+        trainer = SGNSTrainer(self._options(), vocab.counts, seed=seed, n_threads=n_threads,
+                              frozen=getattr(self, "_frozen", None))
         per_epoch = int(offsets[-1])
 
         def checkpoint(epochs_done: int) -> None:
@@ -312,20 +265,12 @@ class Word2Vec(BaseEmbedder):
 
         result_metrics: list[dict[str, Any]] = []
         self._live = (vocab, syn0)  # for current_vectors() in epoch callbacks (tuning's pruning)
-        previous_threads = numba.get_num_threads()
-        numba.set_num_threads(n_threads)
-        try:
-            # chunk work is counted in encoded tokens: the lr clock of chunk (lo, hi)
-            result = run_sgd(
-                step,
-                [((lo, hi), int(offsets[hi] - offsets[lo])) for lo, hi in chunks],
-                epochs=self.epochs, alpha=float(self.alpha), min_alpha=float(self.min_alpha),
-                callbacks=self._epoch_callbacks(result_metrics, checkpoint), show_progress=self.show_progress,
-                description="word2vec", owner="Word2Vec", start_epoch=state["epochs_done"],
-                work_done=state["work_done"], check_finite=check_finite,
-            )
-        finally:
-            numba.set_num_threads(previous_threads)
+        # chunk work is counted in encoded tokens: the lr clock of chunk (lo, hi)
+        result = trainer.train(
+            source, syn0, syn1neg, syn1, epochs=self.epochs, alpha=float(self.alpha), min_alpha=float(self.min_alpha),
+            callbacks=self._epoch_callbacks(result_metrics, checkpoint), show_progress=self.show_progress,
+            description="word2vec", owner="Word2Vec", start_epoch=state["epochs_done"], work_done=state["work_done"],
+        )
         if self.checkpoint_every > 0 and result.epochs_done >= self.epochs and not result.interrupted:
             self._remove_checkpoint(Path(self.checkpoint_path))
         from ..vectors import KeyedVectors
@@ -341,7 +286,7 @@ class Word2Vec(BaseEmbedder):
         self.syn1_ = syn1
         metadata = {
             "method": "word2vec",
-            "params": _json_params(self.get_params()),
+            "params": json_params(self.get_params()),
             "corpus": {
                 "total_words": int(vocab.total_words),
                 "trained_tokens": int(offsets[-1]),
@@ -353,7 +298,7 @@ class Word2Vec(BaseEmbedder):
             "n_threads": n_threads,
             "training_seconds": round(self.training_seconds_, 3),
             "fit_seconds": round(time.perf_counter() - t0, 3),
-            "epochs_trained": result.epochs_done,
+            EPOCHS_KEY: result.epochs_done,
             "final_loss": self.loss_history_[-1] if self.loss_history_ else None,
             "interrupted": result.interrupted,
         }
@@ -392,11 +337,6 @@ class Word2Vec(BaseEmbedder):
         user_list = [] if user is None else ([user] if callable(user) else list(user))
         return [record, *user_list]
 
-    def _n_threads(self) -> int:
-        available = numba.config.NUMBA_NUM_THREADS
-        wanted = self.n_threads if self.n_threads is not None else (os.cpu_count() or 1)
-        return max(1, min(int(wanted), available))
-
     # ------------------------------------------------------------------ continued training (models/_state.py)
     def save_state(self, path: str | os.PathLike[str]) -> Path:
         """Write the full training state (input and output weights, vocabulary with counts,
@@ -427,7 +367,7 @@ class Word2Vec(BaseEmbedder):
         meta = {
             "kind": _CHECKPOINT_KIND,
             "version": 1,
-            "params": _json_params(self.get_params()),
+            "params": json_params(self.get_params()),
             "vocab": vocab.to_dict(),
             "phrases": phrases.to_dict() if phrases is not None else None,
             "seed": int(seed),
@@ -532,19 +472,6 @@ class Word2Vec(BaseEmbedder):
         return model
 
 
-def _json_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Hyperparameters made JSON-safe (callbacks dropped, paths as strings)."""
-    out = {}
-    for k, v in params.items():
-        if k == "callbacks":
-            out[k] = None
-        elif isinstance(v, os.PathLike):
-            out[k] = os.fspath(v)
-        else:
-            out[k] = v
-    return out
-
-
 def _release_free_memory() -> None:
     """Give the heap pages freed by vocabulary building back to the OS (glibc only) so that
     they do not add to the peak memory of training."""
@@ -552,11 +479,3 @@ def _release_free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc: nothing to do
         pass
-
-
-def _chunks(offsets: np.ndarray, tokens: int) -> list[tuple[int, int]]:
-    """Split sentences into consecutive spans of about ``tokens`` tokens (sentence boundaries)."""
-    n_sent = offsets.shape[0] - 1
-    targets = np.arange(tokens, int(offsets[-1]), tokens)
-    cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, targets), [n_sent]]))
-    return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
