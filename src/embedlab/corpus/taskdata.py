@@ -167,15 +167,17 @@ def _table_rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict[
     delim = sniff_delimiter(text.split("\n", 1)[0], suffix)
     quoting = csv.QUOTE_NONE if delim == "\t" else csv.QUOTE_MINIMAL
     reader = csv.reader(io.StringIO(text), delimiter=delim, quoting=quoting)
+    rows = []
     try:
         header = next(reader)
+        for row in reader:
+            if not row or not any(c.strip() for c in row):
+                continue
+            rows.append((reader.line_num, dict(zip(header, row))))
     except StopIteration:
         raise DataError(f"{path}: file is empty") from None
-    rows = []
-    for row in reader:
-        if not row or not any(c.strip() for c in row):
-            continue
-        rows.append((reader.line_num, dict(zip(header, row))))
+    except csv.Error as exc:
+        raise FormatError(f"{path}:{reader.line_num}: malformed table ({exc})") from None
     return header, rows
 
 

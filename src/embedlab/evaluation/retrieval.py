@@ -46,7 +46,7 @@ def ranking_metrics(
     rel_sorted = np.take_along_axis(relevance, order, axis=1)
     hit = rel_sorted > 0
     first = np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
-    rr = np.where(first >= 0, 1.0 / (first + 1.0), 0.0)
+    rr = np.divide(1.0, first + 1.0, out=np.zeros(nq), where=first >= 0)
     k = min(k_ndcg, nd)
     disc = 1.0 / np.log2(np.arange(2, k + 2))
     dcg = rel_sorted[:, :k] @ disc
