@@ -8,7 +8,6 @@ the state format, vocabulary growth and frozen rows live in :mod:`._state`.
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import numpy as np
 from .._progress import logger
 from ..base import check_is_fitted
 from ..exceptions import InvalidParameterError
+from ._meta import draw_seed
 from ._state import (
     FrozenRows,
     check_not_empty,
@@ -38,7 +38,7 @@ __all__ = ["save_word2vec_state", "continue_word2vec", "word2vec_from_vectors", 
 
 
 def _seed(model: Any) -> int:
-    return int(model.random_state) if model.random_state is not None else secrets.randbits(63)
+    return draw_seed(model.random_state)
 
 
 def _refuse_prepared(corpus: Any, method: str) -> None:

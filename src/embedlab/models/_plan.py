@@ -319,10 +319,9 @@ def _method(model: Any) -> str:
 
 
 def _threads(p: dict[str, Any]) -> int:
-    import numba
+    from ._meta import thread_count
 
-    wanted = p.get("n_threads") or (os.cpu_count() or 1)
-    return max(1, min(int(wanted), numba.config.NUMBA_NUM_THREADS))
+    return thread_count(p.get("n_threads"))
 
 
 def _w2v_training(p: dict[str, Any], v: int, n: int, sentences: int, code_width: int) -> tuple[int, int, str]:

@@ -28,6 +28,7 @@ from .._progress import logger, progress_bar
 from .._validation import Interval, Options
 from ..base import BaseEmbedder, check_is_fitted
 from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError, require
+from ._meta import draw_seed
 
 __all__ = ["EntityEmbedder", "read_table", "default_embedding_size"]
 
@@ -231,7 +232,7 @@ class EntityEmbedder(BaseEmbedder):
         n = len(frame)
         if n < 4:
             raise DataError(f"table has {n} row(s) with a target; need at least 4 (training and validation)")
-        seed = self.random_state if self.random_state is not None else int(np.random.SeedSequence().entropy % 2**31)
+        seed = draw_seed(self.random_state)
         rng = np.random.default_rng(seed)
         perm = rng.permutation(n)
         n_val = min(max(1, int(round(self.validation_fraction * n))), n - 1)

@@ -17,7 +17,6 @@ statistically equivalent ones (Hogwild updates race).
 from __future__ import annotations
 
 import os
-import platform
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -28,6 +27,8 @@ from .._validation import Callable_, Interval, Options
 from ..base import BaseEmbedder, check_is_fitted
 from ..corpus.encode import id_reader
 from ..exceptions import DataError, InvalidParameterError
+from ._meta import EPOCHS_KEY, draw_seed, numba_threads, thread_count
+from ._meta import versions as _versions
 from ._sgd import ChunkStats, run_sgd
 
 __all__ = ["FastText"]
@@ -197,8 +198,8 @@ class FastText(BaseEmbedder):
         from ..kernels.sampling import build_alias
         from ..kernels.subword import train_block
 
-        seed = self.random_state if self.random_state is not None else int(np.random.SeedSequence().entropy % 2**32)
-        n_threads = min(self.n_threads or numba.config.NUMBA_NUM_THREADS, numba.config.NUMBA_NUM_THREADS)
+        seed = draw_seed(self.random_state)
+        n_threads = thread_count(self.n_threads)
         dim = self.vector_size
         words = vocab.words
         n_words = len(words)
@@ -259,19 +260,17 @@ class FastText(BaseEmbedder):
                 frozen.restore(w_in)
             return ChunkStats(float(loss), float(pairs), int(offsets_[hi]))
 
-        old_threads = numba.get_num_threads()
-        numba.set_num_threads(n_threads)
         t_train = time.perf_counter()
         self._live = (vocab, w_in, indptr, indices, used)  # for current_vectors() in epoch callbacks
         try:
-            result = run_sgd(
-                step, chunks, epochs=self.epochs, alpha=self.alpha, min_alpha=self.min_alpha,
-                callbacks=self.callbacks, show_progress=self.show_progress, description="fasttext",
-                owner="FastText", check_finite=lambda: bool(np.isfinite(w_out).all() and np.isfinite(syn1).all()
-                                          and np.isfinite(w_in[:n_words]).all()),
-            )
+            with numba_threads(n_threads):
+                result = run_sgd(
+                    step, chunks, epochs=self.epochs, alpha=self.alpha, min_alpha=self.min_alpha,
+                    callbacks=self.callbacks, show_progress=self.show_progress, description="fasttext",
+                    owner="FastText", check_finite=lambda: bool(np.isfinite(w_out).all() and np.isfinite(syn1).all()
+                                                                and np.isfinite(w_in[:n_words]).all()),
+                )
         finally:
-            numba.set_num_threads(old_threads)
             self._live = None
         self.loss_history_ = result.loss_history
         self.epoch_metrics_ = result.epoch_metrics
@@ -292,9 +291,9 @@ class FastText(BaseEmbedder):
             },
             "training_seconds": round(train_time, 3),
             "setup_seconds": round(t_train - t_start, 3),
-            "epochs_run": len(self.loss_history_),
+            EPOCHS_KEY: result.epochs_done,
             "interrupted": self.interrupted_,
-            "versions": {"numpy": np.__version__, "numba": numba.__version__, "python": platform.python_version()},
+            "versions": _versions(),
         }
         self.vocab_ = vocab
         self.vectors_ = self._keyed(vocab, w_in, indptr, indices, used, metadata)

@@ -19,6 +19,7 @@ from .._progress import logger
 from .._validation import Callable_, Interval, Options
 from ..base import BaseEmbedder, check_is_fitted
 from ._sgd import ChunkStats, run_sgd
+from ._meta import EPOCHS_KEY, draw_seed, numba_threads, thread_count
 from ._meta import versions as _versions
 
 __all__ = ["Glove", "count_corpus"]
@@ -184,7 +185,8 @@ class Glove(BaseEmbedder):
                 "corpus": {"total_words": vocab.total_words, "n_sentences": vocab.n_sentences,
                            "vocab_size": len(vocab)},
                 "cooccurrence": self.cooccurrence_stats_,
-                "loss_history": [float(x) for x in self.loss_history_], "n_threads": self.n_threads,
+                "loss_history": [float(x) for x in self.loss_history_], "n_threads": thread_count(self.n_threads),
+                EPOCHS_KEY: len(self.loss_history_),
                 "counting_time_s": round(count_time, 3),
                 "training_time_s": round(time.perf_counter() - start, 3),
                 "interrupted": self.interrupted_, "versions": _versions(),
@@ -197,8 +199,8 @@ class Glove(BaseEmbedder):
 
         from ..kernels import glove as K
 
-        n_threads = self.n_threads or len(os.sched_getaffinity(0))
-        seed = self.random_state if self.random_state is not None else int(np.random.SeedSequence().entropy % 2**63)
+        n_threads = thread_count(self.n_threads)
+        seed = draw_seed(self.random_state)
         rng = np.random.default_rng(seed)
         V, d, nnz = cooc.n_words, self.vector_size, cooc.nnz
         W = (rng.random((V, d), dtype=np.float32) - 0.5) / d
@@ -237,19 +239,17 @@ class Glove(BaseEmbedder):
             return bool(np.isfinite(W).all() and np.isfinite(C).all())
 
         self._live = (vocab, W, C)
-        previous = numba.get_num_threads()
-        numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
         try:
-            result = run_sgd(
-                step, [((lo, hi), hi - lo) for lo, hi in spans],
-                epochs=self.epochs, alpha=float(self.learning_rate), min_alpha=float(self.learning_rate),
-                callbacks=self.callbacks, show_progress=self.show_progress, description="glove", unit="pairs",
-                owner="Glove", check_finite=finite, rate_param="learning_rate",
-                # worse than all-zero vectors: AdaGrad has blown up (eta too large)
-                loss_limit=(2.0 * float(K.zero_model_loss(logx, fx)), "twice the loss of all-zero vectors"),
-            )
+            with numba_threads(n_threads):
+                result = run_sgd(
+                    step, [((lo, hi), hi - lo) for lo, hi in spans],
+                    epochs=self.epochs, alpha=float(self.learning_rate), min_alpha=float(self.learning_rate),
+                    callbacks=self.callbacks, show_progress=self.show_progress, description="glove", unit="pairs",
+                    owner="Glove", check_finite=finite, rate_param="learning_rate",
+                    # worse than all-zero vectors: AdaGrad has blown up (eta too large)
+                    loss_limit=(2.0 * float(K.zero_model_loss(logx, fx)), "twice the loss of all-zero vectors"),
+                )
         finally:
-            numba.set_num_threads(previous)
             self._live = None
         self.loss_history_ = result.loss_history
         self.epoch_metrics_ = result.epoch_metrics

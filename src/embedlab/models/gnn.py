@@ -22,7 +22,6 @@ PyTorch and PyTorch Geometric are the optional extra ``graph`` (``pip install 'e
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,6 +33,7 @@ from .._progress import logger
 from .._validation import Callable_, Interval, Options
 from ..base import BaseEmbedder, check_is_fitted
 from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError, require
+from ._meta import draw_seed
 from ._sgd import ChunkStats, run_sgd
 
 __all__ = ["GraphSAGE", "GCN", "read_features"]
@@ -324,8 +324,8 @@ class GraphSAGE(_GNNBase):
 
         t0 = time.perf_counter()
         graph, X, _ = _resolve(data, features, self.directed, self.weighted)
-        seed = self.random_state if self.random_state is not None else secrets.randbits(63)
-        self._setup(torch, seed % 2**63)
+        seed = draw_seed(self.random_state)
+        self._setup(torch, seed)
         device = self._device(torch)
         edge_index = self._edge_index(torch, graph, device)
         n = graph.n_nodes
@@ -472,8 +472,8 @@ class GCN(_GNNBase):
         if len(classes) < 2:
             raise DataError(f"{labels.source}: the training nodes in the graph have fewer than 2 classes")
         cls_index = {c: i for i, c in enumerate(classes)}
-        seed = self.random_state if self.random_state is not None else secrets.randbits(63)
-        self._setup(torch, seed % 2**63)
+        seed = draw_seed(self.random_state)
+        self._setup(torch, seed)
         device = self._device(torch)
         edge_index = self._edge_index(torch, graph, device)
         n = graph.n_nodes

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
-import platform
 import time
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -36,6 +35,8 @@ from .._progress import logger
 from .._validation import Callable_, Interval, Options
 from ..base import BaseEmbedder, check_is_fitted
 from ..exceptions import DataError, FormatError, InputFileError, InvalidParameterError
+from ._meta import EPOCHS_KEY, draw_seed, epochs_trained, thread_count
+from ._meta import versions as _versions
 from ._sgd import ChunkStats, run_sgd
 
 __all__ = ["SupervisedClassifier", "EOS", "LABEL_PREFIX"]
@@ -362,14 +363,12 @@ class SupervisedClassifier(BaseEmbedder):
         return kv
 
     def _train(self, prep: _Prepared) -> None:
-        import numba
-
         from ..kernels._rng import seed_states
         from ..kernels.hs import build_huffman
         from ..kernels.supervised import slice_bounds, train_slice
 
-        seed = self.random_state if self.random_state is not None else int(np.random.SeedSequence().entropy % 2**32)
-        n_threads = int(self.n_threads or numba.config.NUMBA_NUM_THREADS)
+        seed = draw_seed(self.random_state)
+        n_threads = thread_count(self.n_threads)
         dim = self.vector_size
         t_start = time.perf_counter()
         pretrained = self._initial_vectors()
@@ -472,9 +471,9 @@ class SupervisedClassifier(BaseEmbedder):
             },
             "training_seconds": round(train_time, 3),
             "setup_seconds": round(t_train - t_start, 3),
-            "epochs_run": len(self.loss_history_),
+            EPOCHS_KEY: result.epochs_done,
             "interrupted": self.interrupted_,
-            "versions": {"numpy": np.__version__, "numba": numba.__version__, "python": platform.python_version()},
+            "versions": _versions(),
         }
         self._export()
 
@@ -660,5 +659,7 @@ class SupervisedClassifier(BaseEmbedder):
             "codes": codes, "points": points, "lengths": lengths,
         }
         model._metadata = dict(doc["metadata"])
+        if EPOCHS_KEY not in model._metadata and "epochs_run" in model._metadata:  # written before the rename
+            model._metadata[EPOCHS_KEY] = epochs_trained(model._metadata)
         model._export()
         return model

@@ -162,6 +162,8 @@ def read_npz(path: Path, mmap: bool = False) -> KeyedVectors:
             if not isinstance(doc, dict) or not isinstance(doc.get("metadata", {}), dict):
                 raise FormatError(f"{path}: metadata.json must hold a JSON object with a 'metadata' object")
             metadata = doc.get("metadata", {})
+            if "epochs_run" in metadata and "epochs_trained" not in metadata:  # files written before the rename
+                metadata["epochs_trained"] = metadata["epochs_run"]
         # a recommender's users, histories and user vectors (see embedlab.vectors.recommend)
         extra = {n[:-4]: _read_member(zf, path, n) for n in _RECOMMENDER_MEMBERS if n in files}
     try:
