@@ -166,3 +166,19 @@ def test_write_and_read_back_round_trip(tmp_path):
     back = read_interactions(tmp_path / "t.csv")
     assert back.user_ids == inter.user_ids and back.item_ids == inter.item_ids
     np.testing.assert_array_equal(back.times, inter.times)
+
+
+def test_matrices_and_baselines_leave_the_time_order_untouched():
+    """to_csr() shared its index array with scipy, whose sum_duplicates() sorted it in place: the
+    popularity baseline of the recommendation evaluator then reordered every user's history, and
+    recency user vectors scored lower on the next evaluate call."""
+    import numpy as np
+
+    from embedlab.corpus.interactions import from_pairs
+
+    inter = from_pairs(["u", "u", "u", "v", "v"], ["c", "a", "b", "b", "a"], times=[1, 2, 3, 1, 2])
+    before = inter.indices.copy()
+    inter.to_csr()
+    inter.sorted_rows()
+    np.testing.assert_array_equal(inter.indices, before)
+    assert [list(map(int, s)) for s in inter.sequences()] == [list(map(int, before[:3])), list(map(int, before[3:]))]

@@ -158,7 +158,9 @@ class Interactions:
         from scipy import sparse
 
         data = np.ones_like(self.weights) if binary else self.weights
-        m = sparse.csr_matrix((data, self.indices, self.indptr), shape=(self.n_users, self.n_items))
+        # copy=True: scipy would share these arrays, and sum_duplicates() sorts them in place,
+        # which destroyed the time order of every user's items (recency, sequences)
+        m = sparse.csr_matrix((data, self.indices, self.indptr), shape=(self.n_users, self.n_items), copy=True)
         m.sum_duplicates()
         if binary:
             m.data[:] = 1.0
