@@ -166,9 +166,9 @@ def test_node_classification_shows_the_majority_class_baseline(cli, node_task):
     assert base["metrics"]["accuracy"] == pytest.approx(0.5)
     assert base["metrics"]["macro_f1"] == pytest.approx((2 * 0.5 / 1.5) / 3)
     assert res["metrics"]["accuracy"] > base["metrics"]["accuracy"]
-    table = " ".join(cli("evaluate", vec, "-e", f"node-classification:{labels}").stdout.split())
-    assert "baseline: majority class │ accuracy │ 0.5000" in table
-    assert "│ │ macro_f1 │ 0.2222" in table
+    # the table's layout depends on the width (plain lines below it): compare its words
+    table = " ".join(cli("evaluate", vec, "-e", f"node-classification:{labels}").stdout.replace("│", " ").split())
+    assert "baseline: majority class accuracy 0.5000 macro_f1 0.2222" in table
 
 
 def test_recommendation_shows_the_popularity_baseline(cli, tmp_path):
@@ -191,5 +191,5 @@ def test_recommendation_shows_the_popularity_baseline(cli, tmp_path):
     # popularity (x0: 3 users, y0: 1) recommends y0 to a, b, d and x0 to c: no hit
     assert res["details"]["baseline"] == {"name": "popularity", "metrics": {
         "recall@1": 0.0, "precision@1": 0.0, "ndcg@1": 0.0, "mrr@1": 0.0, "hit@1": 0.0, "catalogue_coverage": 1.0}}
-    table = " ".join(cli("evaluate", vec, "-e", f"recommendation:{folder}@1").stdout.split())
-    assert "baseline: popularity │ recall@1 │ 0.0000" in table
+    table = " ".join(cli("evaluate", vec, "-e", f"recommendation:{folder}@1").stdout.replace("│", " ").split())
+    assert "baseline: popularity recall@1 0.0000" in table

@@ -108,6 +108,7 @@ def cli_hints(message: str, command: Any) -> str:
         message = re.sub(rf"(?:\b[A-Z]\w*: )?parameter '({names})'(?! \(--)", lambda m: flags[m[1]], message)
         message = re.sub(rf"(?<![\w'-])({names}) (must|should)\b", lambda m: f"{flags[m[1]]} {m[2]}", message)
         message = re.sub(r"(--[\w-]+ must be [^;]*?) or None\b", r"\1", message)
+        message = re.sub(rf"(?<![\w'-])({names}) \((--[\w-]+)\)", lambda m: m[2], message)  # "text_column (--text-column)"
     return message
 
 
