@@ -48,7 +48,7 @@ def read_features(path: str | os.PathLike[str], nodes: list[str]) -> np.ndarray:
     """Node features aligned to ``nodes``: a text file of ``node f1 f2 ...`` rows (CSV/TSV/spaces,
     header optional), an ``.npz`` with ``ids`` and ``features``, or an ``.npy`` matrix whose rows
     are the nodes in graph order. Every node needs a row; rows of unknown nodes are ignored."""
-    from ..corpus.graph import _open_text, _sniff
+    from ..corpus.graph.core import _open_text, _sniff
 
     p = Path(path)
     if not p.is_file():
