@@ -14,18 +14,51 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import os
-import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from ..exceptions import DataError, InputFileError, InvalidParameterError
+from ._options import (
+    Alpha,
+    Architecture,
+    ArchitectureOpt,
+    CorpusPaths,
+    Deterministic,
+    DropNonfinite,
+    Encoding,
+    Epochs,
+    Errors,
+    ErrorsOpt,
+    Force,
+    Format,
+    FromFormat,
+    Lowercase,
+    MaxVocabSize,
+    MemoryMb,
+    MinAlpha,
+    MinCount,
+    NoDeterministic,
+    Output,
+    OutputDtype,
+    Progress,
+    Sample,
+    Seed,
+    SeedOnly,
+    Threads,
+    ToFormat,
+    Tokenizer,
+    TokenizerOpt,
+    VectorSize,
+    Window,
+    cpu_cores,
+)
+from ._wording import _PARAM_ALIASES, cli_hints, cli_option_names, cli_wording
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -60,27 +93,37 @@ __all__ = [
     "check_resume",
     "interrupted_message",
     "options_given",
+    # re-exported for the commands (c.Threads, c.cli_wording, ...)
+    "Alpha",
+    "ArchitectureOpt",
+    "Deterministic",
+    "DropNonfinite",
+    "Epochs",
+    "ErrorsOpt",
+    "Force",
+    "Format",
+    "FromFormat",
+    "Lowercase",
+    "MaxVocabSize",
+    "MemoryMb",
+    "MinAlpha",
+    "MinCount",
+    "NoDeterministic",
+    "Output",
+    "Progress",
+    "Sample",
+    "Seed",
+    "SeedOnly",
+    "Threads",
+    "ToFormat",
+    "TokenizerOpt",
+    "VectorSize",
+    "Window",
+    "cpu_cores",
+    "cli_hints",
+    "cli_option_names",
+    "cli_wording",
 ]
-
-
-class Architecture(str, Enum):
-    skipgram = "skipgram"
-    cbow = "cbow"
-
-
-class OutputDtype(str, Enum):
-    float32 = "float32"
-    float16 = "float16"
-
-
-class Errors(str, Enum):
-    strict = "strict"
-    replace = "replace"
-
-
-class Tokenizer(str, Enum):
-    unicode = "unicode"
-    whitespace = "whitespace"
 
 
 EXIT_ERROR = 2
@@ -92,111 +135,10 @@ def one_line(message: str) -> str:
     return " ".join(message.split()) if message else ""
 
 
-def cli_hints(message: str, command: Any) -> str:
-    """A library message's Python advice said in the terms of the command that failed: the
-    ``nonfinite='drop'`` remedy becomes ``--drop-nonfinite`` where the command has that flag,
-    else the command that writes a copy without such vectors."""
-    if "(nonfinite='drop')" in message:
-        names = {p.name for p in getattr(command, "params", [])}
-        remedy = ("(--drop-nonfinite)" if "drop_nonfinite" in names else
-                  "with 'embedlab convert IN OUT --drop-nonfinite', then use OUT")
-        message = message.replace("(nonfinite='drop')", remedy)
-    flags = {p.name: max(p.opts, key=len) for p in getattr(command, "params", [])
-             if p.param_type_name == "option" and p.name and p.opts}
-    if flags:  # Python names of the command's own options: "Corpus: parameter 'encoding'", "restrict_vocab must"
-        names = "|".join(sorted(map(re.escape, flags), key=len, reverse=True))
-        message = re.sub(rf"(?:\b[A-Z]\w*: )?parameter '({names})'(?! \(--)", lambda m: flags[m[1]], message)
-        message = re.sub(rf"(?<![\w'-])({names}) (must|should)\b", lambda m: f"{flags[m[1]]} {m[2]}", message)
-        message = re.sub(r"(--[\w-]+ must be [^;]*?) or None\b", r"\1", message)
-        message = re.sub(rf"(?<![\w'-])({names}) \((--[\w-]+)\)", lambda m: m[2], message)  # "text_column (--text-column)"
-    return message
-
-
 def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
     """Print ``error: message`` on stderr and return the :class:`typer.Exit` to raise."""
     typer.echo(f"error: {one_line(message)}", err=True)
     return typer.Exit(code)
-
-
-# ---------------------------------------------------------------- reusable option types
-CorpusPaths = Annotated[
-    list[Path], typer.Argument(help="Text files or folders, one sentence per line (.gz/.bz2 fine).")
-]
-ArchitectureOpt = Annotated[Architecture, typer.Option("--architecture", "-a", help="skipgram or cbow.")]
-Output = Annotated[Path, typer.Option("--output", "-o", help="Output vectors file (.npz, .vec/.txt, .bin).")]
-_FORMAT_HELP = "npz, word2vec (text), word2vec-binary or another registered format; default: from the suffix"
-Format = Annotated[str | None, typer.Option("--format", "-f", help=f"Output format: {_FORMAT_HELP}.")]
-FromFormat = Annotated[str | None, typer.Option("--from", help=f"Input format: {_FORMAT_HELP}.")]
-ToFormat = Annotated[str | None, typer.Option("--to", help=f"Output format: {_FORMAT_HELP}.")]
-def cpu_cores() -> int:
-    """CPU cores this process may use (its affinity mask, e.g. under taskset or a container)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _check_threads(value: int | None) -> int | None:
-    """``--threads``: more threads than cores is allowed but said (training never uses more)."""
-    if value is not None and value > cpu_cores():
-        from .._progress import logger
-
-        cores = cpu_cores()
-        logger.warning("--threads %d: this machine has %d CPU core(s); more threads than cores give no "
-                       "speed-up (use --threads %d or leave it out)", value, cores, cores)
-    return value
-
-
-Threads = Annotated[
-    int | None,
-    typer.Option("--threads", "-t", help="Worker threads (default: all cores).", callback=_check_threads),
-]
-Seed = Annotated[
-    int | None, typer.Option("--seed", help="Random seed; with --threads 1 results are identical.")
-]
-# for methods without --threads (one code path, so a seed alone makes runs identical)
-SeedOnly = Annotated[
-    int | None, typer.Option("--seed", help="Random seed; the same seed gives identical results.")
-]
-Encoding = Annotated[str, typer.Option("--encoding", help="Text encoding of the corpus files.")]
-ErrorsOpt = Annotated[
-    Errors, typer.Option("--errors", help="What to do with undecodable bytes: strict (stop) or replace.")
-]
-Lowercase = Annotated[bool, typer.Option("--lowercase/--no-lowercase", help="Lowercase tokens.")]
-TokenizerOpt = Annotated[
-    Tokenizer,
-    typer.Option("--tokenizer", help="unicode (words and numbers) or whitespace (pre-tokenized text)."),
-]
-DropNonfinite = Annotated[
-    bool,
-    typer.Option("--drop-nonfinite", help="Drop vectors holding NaN or inf (with a warning) instead of refusing the file."),
-]
-Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on a terminal.")]
-# hyperparameter options shared by several train methods (each method gives its own default)
-VectorSize = Annotated[int, typer.Option("--vector-size", "-d", help="Dimension of the vectors.")]
-Window = Annotated[int, typer.Option(help="Maximum context window (each side).")]
-Sample = Annotated[float, typer.Option(help="Subsampling threshold of frequent words (0 = off).")]
-MinCount = Annotated[int, typer.Option(help="Ignore words rarer than this.")]
-MaxVocabSize = Annotated[int | None, typer.Option(help="Keep at most this many words.")]
-Epochs = Annotated[int, typer.Option("--epochs", "-e", help="Passes over the corpus.")]
-Alpha = Annotated[float, typer.Option(help="Initial learning rate.")]
-MinAlpha = Annotated[float, typer.Option(help="Final learning rate (linear decay).")]
-Deterministic = Annotated[
-    bool,
-    typer.Option("--deterministic", help="Bit-identical vectors for a --seed on any number of --threads "
-                 "(fixed shards, mini-batches merged in a fixed order; a little slower)."),
-]
-NoDeterministic = Annotated[
-    bool,
-    typer.Option("--deterministic", help="Not available for this method (multi-threaded BLAS sums depend on the "
-                 "thread count): refused with a one-line error that names the methods that have it."),
-]
-Force = Annotated[
-    bool,
-    typer.Option("--force", help="Train even when the memory planner predicts it will not fit "
-                 "(see `embedlab plan`)."),
-]
-MemoryMb = Annotated[float, typer.Option(help="Memory for counting (MB); beyond it runs spill to disk.")]
 
 
 def console(stderr: bool = False) -> Console:
@@ -370,7 +312,6 @@ def make_corpus(
 
 
 # ---------------------------------------------------------------- training
-_PARAM_ALIASES = {"n_threads": "threads", "random_state": "seed"}
 
 
 @dataclass(frozen=True)
@@ -430,88 +371,6 @@ def build_model(model_cls: type[BaseEmbedder], opts: CorpusOptions | None = None
     if opts is not None:
         params.update(lowercase=opts.lowercase, show_progress=opts.progress)
     return model_cls(**params)
-
-
-def _current_command() -> Any:
-    """The click command being run (typer's vendored click or click itself), or None."""
-    import click
-
-    try:
-        import typer._click.globals as vendored  # typer >= 0.2x ships its own click
-    except ImportError:  # pragma: no cover - older typer uses click itself
-        vendored = None
-    for module in (vendored, click.globals):
-        ctx = module.get_current_context(silent=True) if module is not None else None
-        if ctx is not None:
-            return ctx.command
-    return None
-
-
-def cli_wording(message: str, params: Iterable[str], style: str = "flags") -> str:
-    """Say ``message`` (about the estimator parameters ``params``) in the CLI's flags:
-    ``parameter 'min_count'`` gets ``(--min-count)``; ``negative=0`` becomes ``--negative 0``,
-    ``hs=True`` ``--hs``, ``hs=False`` ``--no-hs`` (or ``no --phrases`` for a flag without a
-    ``--no-`` form), and ``negative > 0`` ``--negative > 0``. With ``style="set"`` (commands
-    taking ``--set NAME=VALUE``, e.g. tune) the parameters are named as ``--set negative=0``."""
-    if style == "set":
-        names = "|".join(sorted((re.escape(p) for p in params), key=len, reverse=True))
-        if not names:
-            return message
-        message = re.sub(rf"(?<!unknown )parameter '({names})'(?! \(--)", lambda m: f"{m[0]} (--set {m[1]}=...)", message)
-        message = re.sub(rf"(?<![\w.-])(?<!--set )({names})=('[^']*'|\"[^\"]*\"|[\w.+-]+)",
-                         lambda m: f"--set {m[1]}={m[2].strip(chr(39) + chr(34)).lower() if m[2] in ('True', 'False') else m[2]}",
-                         message)
-        return re.sub(rf"(?<![\w.'-])({names}) ([<>]=?) ", lambda m: f"--set {m[1]} {m[2]} ", message)
-    command = _current_command()
-    options: dict[str, Any] = {}
-    for p in getattr(command, "params", []):
-        if p.param_type_name == "option" and p.name:
-            options[p.name] = p
-
-    def flags(param: str) -> tuple[str, str | None, bool]:
-        name = _PARAM_ALIASES.get(param, param)
-        opt = options.get(name)
-        if opt is None:
-            return "--" + name.replace("_", "-"), None, False
-        off = opt.secondary_opts[0] if getattr(opt, "secondary_opts", None) else None
-        return max(opt.opts, key=len), off, bool(getattr(opt, "is_flag", False))
-
-    names = "|".join(sorted((re.escape(p) for p in params), key=len, reverse=True))
-    if not names:
-        return message
-
-    def assign(m: re.Match[str]) -> str:
-        flag, off, is_flag = flags(m[1])
-        value = m[2].strip("'\"")
-        if value in ("True", "False") and (is_flag or m[1] not in options):
-            return flag if value == "True" else (off or f"no {flag}")
-        return f"{flag} {value}"
-
-    message = re.sub(rf"parameter '({names})'(?! \(--)", lambda m: f"{m[0]} ({flags(m[1])[0]})", message)
-    message = re.sub(rf"(?<![\w.-])({names})=('[^']*'|\"[^\"]*\"|[\w.+-]+)", assign, message)
-    message = re.sub(rf"(?<![\w.'-])({names}) ([<>]=?) ", lambda m: f"{flags(m[1])[0]} {m[2]} ", message)
-    message = re.sub(rf"(?<= [<>]= )({names})\b|(?<= [<>] )({names})\b", lambda m: flags(m[1] or m[2])[0], message)
-    return message
-
-
-@contextlib.contextmanager
-def cli_option_names(params: Iterable[str] = (), style: str = "flags") -> Iterator[None]:
-    """Re-raise an :class:`InvalidParameterError` in the CLI's words (see :func:`cli_wording`),
-    e.g. ``Word2Vec: negative=0 and hs=False leave nothing to train`` becomes ``Word2Vec:
-    --negative 0 and --no-hs leave nothing to train``.
-
-    Train commands name their options after the estimator's parameters (``n_threads`` and
-    ``random_state`` are ``--threads`` and ``--seed``).
-    """
-    try:
-        yield
-    except InvalidParameterError as exc:
-        message = str(exc)
-        names = set(params) | set(re.findall(r"parameter '(\w+)'", message))
-        new = cli_wording(message, names, style)
-        if new == message:
-            raise
-        raise InvalidParameterError(new) from None
 
 
 def _format_count(n: float) -> str:

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from ..exceptions import InputFileError, InvalidParameterError
-from . import _common as c
 
 __all__ = ["register", "predict", "test"]
 
