@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 __all__ = ["peak_rss_mb", "children_peak_rss_mb", "proc_status_mb", "tokenize_to_file", "run_json_child",
-           "python_cmd", "warm_up_file"]
+           "python_cmd", "warm_up_file", "add_quick", "write_json"]
 
 
 def peak_rss_mb() -> float:
@@ -89,6 +89,22 @@ def run_json_child(cmd: list[str], *, threads: int | None = None, label: str = "
 def python_cmd(script: str | os.PathLike, *args: str) -> list[str]:
     """``[python, script, *args]`` for a child run of a benchmark script."""
     return [sys.executable, str(Path(script).resolve()), *args]
+
+
+def add_quick(parser, quick: dict, argv: list[str] | None = None) -> None:
+    """Add ``--quick`` to ``parser``: with it the defaults become ``quick`` (a small slice, fewer
+    repeats: about 1-3 minutes on 2 cores); options given explicitly still win."""
+    shown = ", ".join(f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
+                      for k, v in quick.items())
+    parser.add_argument("--quick", action="store_true", help=f"the quick configuration ({shown})")
+    if "--quick" in (sys.argv[1:] if argv is None else argv):
+        parser.set_defaults(**quick)
+
+
+def write_json(path: str | os.PathLike | None, figures: dict) -> None:
+    """Write a benchmark's figures (``--json PATH``; what ``python -m benchmarks run`` reads)."""
+    if path:
+        Path(path).write_text(json.dumps(figures, indent=1, default=str) + "\n", encoding="utf-8")
 
 
 def processor() -> str:

@@ -1,6 +1,7 @@
 """embedlab FastText vs the ``fasttext`` PyPI package (and plain word2vec) on one corpus.
 
-    python benchmarks/fasttext_vs_fasttext.py CORPUS [--threads 2] [--repeats 3] [--epochs 5]
+    python benchmarks/fasttext_vs_fasttext.py CORPUS [--threads 2] [--repeats 3] [--epochs 5] [--json OUT]
+    python benchmarks/fasttext_vs_fasttext.py CORPUS1M --quick     # one run per side, no word2vec run
 
 The corpus is first tokenized and lowercased once with embedlab's tokenizer into a temporary
 file, so that both sides train on exactly the same tokens (fastText splits on whitespace). Each
@@ -28,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import peak_rss_mb, processor, run_json_child, tokenize_to_file, warm_up_file
+from _common import add_quick, peak_rss_mb, processor, run_json_child, tokenize_to_file, warm_up_file, write_json
 
 HERE = Path(__file__).resolve()
 RW = Path(os.environ.get("EMBEDLAB_SHARED_DATA", HERE.parents[2] / "shared" / "data")) / "word-similarity" / "EN-RW-STANFORD.txt"
@@ -142,7 +143,9 @@ def main() -> None:
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--arch", choices=("skipgram", "cbow"), default="skipgram")
     ap.add_argument("--no-word2vec", action="store_true", help="skip the plain word2vec (max_n=0) run")
+    ap.add_argument("--json", help="also write the runs and medians to this JSON file")
     ap.add_argument("--child", choices=("embedlab", "word2vec", "fasttext"), help=argparse.SUPPRESS)
+    add_quick(ap, {"repeats": 1, "no_word2vec": True})
     args = ap.parse_args()
     if args.child:
         if args.child == "fasttext":
@@ -192,6 +195,9 @@ def main() -> None:
           f"{100 * mean['embedlab']['analogy']:.2f}% vs {100 * mean['fasttext']['analogy']:.2f}% "
           f"({100 * (mean['embedlab']['analogy'] - mean['fasttext']['analogy']):+.2f} points)")
     print(processor(), flush=True)
+    write_json(args.json, {"tokens": n_tokens, "threads": args.threads, "epochs": args.epochs, "dim": args.dim,
+                           "arch": args.arch, "repeats": args.repeats, "seed": args.seed, "medians": med, "means": mean,
+                           "runs": runs})
 
 
 if __name__ == "__main__":

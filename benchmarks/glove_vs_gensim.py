@@ -1,6 +1,7 @@
 """GloVe and PPMI-SVD against gensim skip-gram on one corpus: time, peak RSS, WS353, time ratio.
 
-    python benchmarks/glove_vs_gensim.py CORPUS [--threads 2] [--repeat 3] [--x-max 10]
+    python benchmarks/glove_vs_gensim.py CORPUS [--threads 2] [--repeat 3] [--x-max 10] [--json OUT]
+    python benchmarks/glove_vs_gensim.py CORPUS1M --quick     # one run each of gensim skip-gram and GloVe
 
 Each run is a fresh subprocess (so peak RSS is its own); times are end to end (reading the
 corpus, vocabulary, counting, training), as wall-clock and as CPU seconds (user + system of the
@@ -19,6 +20,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+from _common import add_quick, write_json
 
 
 def _ws353(kv) -> tuple[float, float]:
@@ -72,7 +75,9 @@ def main() -> None:
     p.add_argument("--methods", default="gensim-sg,glove,ppmi-svd")
     p.add_argument("--parallel", action="store_true",
                    help="run the methods of a repeat side by side (saves wall time; compare CPU seconds then)")
+    p.add_argument("--json", help="also write every run's figures to this JSON file")
     p.add_argument("--worker", help=argparse.SUPPRESS)
+    add_quick(p, {"repeat": 1, "methods": "gensim-sg,glove"})
     args = p.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker, args.corpus, args)))
@@ -108,6 +113,9 @@ def main() -> None:
         r_cpu = f"{cpu / med(base, 'cpu_seconds'):.2f}" if base else "-"
         print(f"{method:<10} {wall:>8.1f} {cpu:>8.1f} {med(method, 'rss_mb'):>12.0f} {med(method, 'ws353'):>7.3f} "
               f"{rs[0]['coverage']:>9.3f} {rs[0]['vocab']:>7} {r_wall:>14} {r_cpu:>13}")
+    write_json(args.json, {"threads": args.threads, "repeats": args.repeat, "seed": args.seed, "epochs": args.epochs,
+                           "x_max": args.x_max, "learning_rate": args.learning_rate, "parallel": args.parallel,
+                           "runs": runs})
 
 if __name__ == "__main__":
     main()

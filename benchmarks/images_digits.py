@@ -2,6 +2,7 @@
 against a plain PyTorch loop of the same network.
 
     python benchmarks/images_digits.py [--seeds 0 1 2] [--size 16] [--epochs 30] [--threads 1] [--repeats 3] [--json out.json]
+    python benchmarks/images_digits.py --quick     # one seed, 15 epochs at most, 500 bootstrap draws
 
 Data: ``sklearn.datasets.load_digits`` (1,797 8x8 grey images, 10 classes, pixel values 0-16,
 bundled). Per seed: a stratified 80/20 split (``train_test_split(stratify=y)``); the CNN trains on
@@ -31,6 +32,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _common import add_quick
 
 
 def knn_scores(kv, keys_train, keys_test, y_train, y_test, folder: Path, n_boot: int):
@@ -91,6 +93,7 @@ def main() -> None:
     ap.add_argument("--speed-epochs", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--json", type=Path, default=None)
+    add_quick(ap, {"seeds": [0], "epochs": 15, "n_boot": 500, "speed_epochs": 3, "repeats": 2})
     args = ap.parse_args()
 
     import torch

@@ -3,7 +3,8 @@
 Usage::
 
     python benchmarks/plan_accuracy.py CORPUS [CORPUS ...] [--methods word2vec fasttext glove]
-        [--epochs 1] [--threads 2] [--min-count 5] [--vector-size 100] [--cli]
+        [--epochs 1] [--threads 2] [--min-count 5] [--vector-size 100] [--cli] [--json OUT]
+    python benchmarks/plan_accuracy.py --quick     # sample-corpus, as `embedlab train` runs (--cli)
 
 CORPUS is a file or a data set name (``sample-corpus``, the bundled 2.25M tokens). Each fit runs in
 its own child process (``ru_maxrss`` is that run's alone); the plan is computed in this process from
@@ -18,7 +19,7 @@ import json
 import sys
 import time
 
-from _common import peak_rss_mb, python_cmd, run_json_child
+from _common import add_quick, peak_rss_mb, python_cmd, run_json_child, write_json
 
 VARIANTS = {
     "word2vec": {},
@@ -77,15 +78,20 @@ def cli_peak_mb(variant: str, path: str, epochs: int, threads: int, min_count: i
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("corpus", nargs="+")
+    ap.add_argument("corpus", nargs="*", help="files or data set names (--quick: sample-corpus)")
     ap.add_argument("--methods", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--vector-size", type=int, default=100)
     ap.add_argument("--cli", action="store_true", help="measure the embedlab train command, start-up included")
+    ap.add_argument("--json", help="also write the rows to this JSON file")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
+    add_quick(ap, {"corpus": ["sample-corpus"], "cli": True}, argv)
     args = ap.parse_args(argv)
+    if not args.corpus:
+        ap.error("give at least one CORPUS (a file or a data set name such as sample-corpus), or --quick")
+    names = list(args.corpus)
     from embedlab.corpus.datasets import DATASETS, dataset_path
 
     args.corpus = [str(dataset_path(c)) if c in DATASETS else c for c in args.corpus]
@@ -99,8 +105,8 @@ def main(argv: list[str] | None = None) -> None:
 
     print("| corpus | method | vocab | predicted peak MB | measured peak MB | error | peak stage |")
     print("| --- | --- | ---: | ---: | ---: | ---: | --- |", flush=True)
-    errors = []
-    for path in args.corpus:
+    errors, rows = [], []
+    for name, path in zip(names, args.corpus):
         stats = scan_corpus(path)
         for variant in args.methods:
             model = _model(variant, args.epochs, args.threads, args.min_count, args.vector_size)
@@ -117,9 +123,13 @@ def main(argv: list[str] | None = None) -> None:
             predicted = p.peak_bytes / 2**20
             err = predicted / measured - 1.0
             errors.append(abs(err))
+            rows.append({"corpus": name.rsplit("/", 1)[-1], "method": variant, "vocab": p.vocab_size,
+                         "predicted_mb": predicted, "measured_mb": measured, "error": err, "peak_stage": p.peak_stage})
             print(f"| {path.rsplit('/', 1)[-1]} | {variant} | {p.vocab_size:,} | {predicted:.0f} | {measured:.0f} | "
                   f"{err:+.1%} | {p.peak_stage} |", flush=True)
     print(f"\nlargest error {max(errors):.1%} (target 11%)")
+    write_json(args.json, {"epochs": args.epochs, "threads": args.threads, "min_count": args.min_count,
+                           "vector_size": args.vector_size, "cli": args.cli, "largest_error": max(errors), "rows": rows})
 
 
 if __name__ == "__main__":

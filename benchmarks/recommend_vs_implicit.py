@@ -11,8 +11,8 @@ Datasets (``--datasets``):
   against implicit's ALS with its defaults on the same test users;
 * ``recbole``: MovieLens-100k, RecBole's random 80/10/10 per-user split; EASE's ``l2`` and
   item2vec are tuned on ``valid.csv``, scored once on ``test.csv``;
-* ``groceries``: ``../shared/data/recommendation/groceries.csv``, one random item hidden per
-  basket (hit@10); item2vec fits take under a second, so each side runs ``--repeats`` times
+* ``groceries``: the ``groceries`` data set (``embedlab datasets fetch groceries``, or
+  ``../shared/data/recommendation/groceries.csv``), one random item hidden per basket (hit@10); item2vec fits take under a second, so each side runs ``--repeats`` times
   (alternating, default 5) and the medians are reported;
 * ``large``: a generated set of ~5M interactions (70k users, 20k items in latent groups plus a
   global power-law popularity), leave-last-out.
@@ -24,6 +24,9 @@ The evaluation is the same for every side: embedlab's full-ranking ``recommendat
 
     python benchmarks/recommend_vs_implicit.py --datasets ml100k recbole groceries --tune-trials 12
     python benchmarks/recommend_vs_implicit.py --datasets large --threads 2
+    python benchmarks/recommend_vs_implicit.py --quick     # MovieLens-100k, one seed, no tuning
+
+``--json OUT`` writes every table's rows and ratio lines.
 """
 
 from __future__ import annotations
@@ -40,10 +43,22 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import proc_status_mb, python_cmd, run_json_child  # noqa: E402
+from _common import add_quick, proc_status_mb, python_cmd, run_json_child, write_json  # noqa: E402
 
 HERE = Path(__file__).resolve()
 GROCERIES = HERE.parents[1].parent / "shared" / "data" / "recommendation" / "groceries.csv"
+# every table printed, with its ratio lines (--json)
+REPORT: dict = {"sections": []}
+
+
+def _groceries_path() -> Path:
+    """The groceries data set by name (``embedlab datasets``), else the shared data folder's copy."""
+    from embedlab.corpus.datasets import dataset_path
+
+    try:
+        return dataset_path("groceries")
+    except Exception:  # noqa: BLE001 - not fetched: the shared copy, if any
+        return GROCERIES
 
 
 # ---------------------------------------------------------------------------- children
@@ -173,6 +188,7 @@ def _row(label: str, m: dict, fit: dict) -> dict:
 
 
 def _print(title: str, rows: list[dict]) -> None:
+    REPORT["sections"].append({"title": title, "rows": rows, "ratios": []})
     print(f"\n## {title}")
     print(f"{'model':34s} {'recall@10':>9s} {'ndcg@10':>8s} {'hit@10':>7s} {'fit s':>8s} {'peak MB':>8s}")
     for r in rows:
@@ -255,6 +271,8 @@ def _ratios(rows: list[dict]) -> None:
         lines.append("every model beats popularity on NDCG@10" if not worse else f"not above popularity: {', '.join(worse)}")
     for line in lines:
         print("ratio:", line)
+    if REPORT["sections"]:
+        REPORT["sections"][-1]["ratios"] += lines
 
 
 def _tune(estimator, split_spec: str, train: Path, space: dict, trials: int, validation_fraction: float, seed: int):
@@ -302,10 +320,14 @@ def ml100k(tmp: Path, args: argparse.Namespace) -> None:
         test = _evaluate(path, split)["ndcg@10"]
         print(f"{name:10s} best validation NDCG@10 {t.value:.4f}  test NDCG@10 {test:.4f}  params "
               f"{ {k: round(v, 4) if isinstance(v, float) else v for k, v in t.params.items()} }", flush=True)
+        REPORT.setdefault("tuned", []).append({"model": name, "valid_ndcg@10": t.value, "test_ndcg@10": test,
+                                               "params": t.params, "trials": args.tune_trials})
         if best is None or t.value > best[1]:
             best = (name, t.value, test)
     print(f"implicit ALS defaults on test: {als_test:.4f} (median of seeds {args.seeds}); EASE defaults: {ease_default:.4f}")
     name, _, test = best
+    REPORT["tuned_best"] = {"model": name, "test_ndcg@10": test, "implicit_als_defaults_ndcg@10": als_test,
+                            "ratio_vs_implicit_als": test / als_test, "ease_defaults_ndcg@10": ease_default}
     print(f"ratio: tuned best by validation ({name}) / implicit ALS defaults = {test / als_test:.3f}x (target >= 1.15); "
           f"tuned best - EASE defaults = {test - ease_default:+.4f}")
 
@@ -331,10 +353,11 @@ def recbole(tmp: Path, args: argparse.Namespace) -> None:
 def groceries(tmp: Path, args: argparse.Namespace) -> None:
     from embedlab.corpus.interactions import read_interactions
 
-    if not GROCERIES.is_file():
-        print(f"\n## groceries: {GROCERIES} not found, skipped")
+    path = _groceries_path()
+    if not path.is_file():
+        print("\n## groceries: not found (embedlab datasets fetch groceries), skipped")
         return
-    split = _write_split(read_interactions(GROCERIES), "leave-one-out", tmp / "groceries", valid=False)
+    split = _write_split(read_interactions(path), "leave-one-out", tmp / "groceries", valid=False)
     rows, store = run_common(split, tmp, args.threads, args.seeds[:1], with_wrappers=False, repeats=args.repeats)
     _print("groceries baskets, one random item hidden per basket", rows)
     if args.repeats > 1:
@@ -391,6 +414,8 @@ def main() -> None:
     ap.add_argument("--split")
     ap.add_argument("--out")
     ap.add_argument("--params", default="{}")
+    ap.add_argument("--json", help="also write every table's rows to this JSON file")
+    add_quick(ap, {"datasets": ["ml100k"], "tune_trials": 0, "seeds": [0]})
     args = ap.parse_args()
     if args.repeats < 1:
         ap.error(f"--repeats: must be at least 1, got {args.repeats}")
@@ -406,6 +431,8 @@ def main() -> None:
             t0 = time.perf_counter()
             {"ml100k": ml100k, "recbole": recbole, "groceries": groceries, "large": large}[name](Path(tmp), args)
             print(f"({name}: {time.perf_counter() - t0:.0f} s)")
+    write_json(args.json, {"threads": args.threads, "seeds": args.seeds, "tune_trials": args.tune_trials,
+                           "datasets": args.datasets, **REPORT})
 
 
 if __name__ == "__main__":

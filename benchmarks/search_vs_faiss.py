@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/search_vs_faiss.py [--n 1000000] [--dim 100] [--threads 2] [--queries 2000]
         [--sections exact,hnsw,ivfpq,isotropic,glove,milvus] [--milvus-n 100000] [--json OUT]
+    python benchmarks/search_vs_faiss.py --quick     # exact and HNSW on 100k x 100, 500 queries
 
 Data: clustered low-rank vectors shaped like real embeddings (``--n`` x ``--dim``: 2,000 cluster
 centres in a 24-dimensional subspace, then full-rank noise), seeded. Every side searches the same
@@ -33,6 +34,8 @@ import os
 import statistics
 import sys
 import time
+
+from _common import add_quick
 
 
 def _set_threads(n: int) -> None:
@@ -252,6 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--hnsw-m", default="32", help="HNSW graph degrees M for the hnsw and GloVe sections (e.g. 32,48).")
     p.add_argument("--repeats", type=int, default=3, help="Runs per side in the exact section (median).")
     p.add_argument("--json", default=None)
+    add_quick(p, {"n": 100_000, "queries": 500, "sections": "exact,hnsw"}, argv)
     args = p.parse_args(argv)
     _set_threads(args.threads)
     import faiss
@@ -261,7 +265,8 @@ def main(argv: list[str] | None = None) -> None:
     faiss.omp_set_num_threads(args.threads)
     numba.set_num_threads(args.threads)
     sections = set(args.sections.split(","))
-    report: dict = {"threads": args.threads, "load_average": os.getloadavg()}
+    report: dict = {"threads": args.threads, "n": args.n, "dim": args.dim, "queries": args.queries,
+                    "load_average": os.getloadavg()}
     print(f"threads {args.threads}; load average before: {report['load_average'][0]:.1f} "
           f"(other work on this machine slows every side alike)", flush=True)
     t0 = time.perf_counter()

@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/word2vec_vs_gensim.py CORPUS [--threads 2] [--architecture skipgram|cbow|both]
                                            [--repeats 3] [--epochs 5] [--json OUT.json] [--no-eval]
+    python benchmarks/word2vec_vs_gensim.py CORPUS1M --quick     # one run per side and architecture
 
 The corpus is tokenized once with embedlab's tokenizer into a temporary LineSentence file
 (one sentence per line, tokens separated by spaces) that both libraries read, so they train on
@@ -40,7 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import peak_rss_mb, proc_status_mb, run_json_child, tokenize_to_file
+from _common import add_quick, peak_rss_mb, proc_status_mb, run_json_child, tokenize_to_file, write_json
 
 PARAMS = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, alpha=0.025, min_alpha=0.0001)
 
@@ -158,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="gensim reads the corpus with corpus_file= (fast, the default) or as an iterable of "
                          "LineSentence (slower; decays alpha over the whole epoch, like embedlab)")
     ap.add_argument("--worker", choices=["embedlab", "gensim"], help=argparse.SUPPRESS)
+    add_quick(ap, {"repeats": 1}, argv)
     args = ap.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args.worker, args.corpus, args.architecture, args.threads, args.epochs, args.seed,
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="w2v-bench-") as folder:
         t0 = time.perf_counter()
         path = os.path.join(folder, "corpus.linesentence.txt")
-        tokenize_to_file(args.corpus, path)
+        n_tokens = tokenize_to_file(args.corpus, path)
         print(f"tokenized {args.corpus} -> LineSentence file in {time.perf_counter() - t0:.1f} s; "
               f"gensim input: {args.gensim_input}", flush=True)
         for arch in archs:
@@ -184,8 +186,15 @@ def main(argv: list[str] | None = None) -> None:
                           f"  WS353 {r['ws353_spearman']:.4f}  analogy {r['analogy_acc']:.4f}", flush=True)
             all_runs[arch] = runs
             print(_report(arch, runs), flush=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(all_runs, indent=1))
+    numeric = ("wall_s", "train_s", "words_per_sec", "peak_rss_mb", "anon_rss_mb", "ws353_spearman", "analogy_acc", "vocab")
+    write_json(args.json, {
+        "params": {**PARAMS, "epochs": args.epochs, "gensim_input": args.gensim_input},
+        "threads": args.threads, "epochs": args.epochs, "repeats": args.repeats, "seed": args.seed,
+        "corpus_tokens": n_tokens,
+        "medians": {arch: {side: {k: _median(rs, k) for k in numeric} for side, rs in runs.items()}
+                    for arch, runs in all_runs.items()},
+        "runs": all_runs,
+    })
 
 
 if __name__ == "__main__":
