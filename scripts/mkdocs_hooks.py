@@ -11,6 +11,10 @@
 * as a script: ``python scripts/mkdocs_hooks.py`` prints the same Markdown.
 
 So the reference cannot drift from the commands: nothing in it is written by hand.
+
+3. The Benchmarks page's current results: the part of ``benchmarks.md`` between its markers is
+   generated from ``benchmarks/results/*.json`` (``benchmarks/page.py``); the build renders it
+   afresh, as ``python -m benchmarks page`` writes it into the file.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 MARKER = "<!-- embedlab-cli-reference -->"
 PAGE = "reference/cli.md"
+BENCHMARKS_PAGE = "benchmarks.md"
 # page -> (its title, the navigation section it joins when present)
 OPTIONAL_PAGES = {"mutation.md": ("Mutation testing", "Architecture and contributing")}
 
@@ -91,6 +96,18 @@ def cli_reference() -> str:
     return "\n".join(_section(path, command, ctx) for path, command, ctx in _walk(root, ["embedlab"]))
 
 
+def benchmarks_page(markdown: str) -> str:
+    """The Benchmarks page with its current results generated from ``benchmarks/results/``."""
+    import sys
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if repo not in sys.path:
+        sys.path.insert(0, repo)
+    from benchmarks.page import render_page
+
+    return render_page(markdown)
+
+
 def _present(config: Any, page: str) -> bool:
     return os.path.isfile(os.path.join(config["docs_dir"], page))
 
@@ -114,6 +131,8 @@ def on_page_markdown(markdown: str, page: Any, config: Any = None, **kwargs: Any
     for name in OPTIONAL_PAGES:
         if config is not None and not _present(config, name):
             markdown = re.sub(rf"\[([^\]]*)\]\((?:\.\./)*{re.escape(name)}\)", r"\1", markdown)
+    if page.file.src_uri == BENCHMARKS_PAGE:
+        return benchmarks_page(markdown)
     if page.file.src_uri == PAGE:
         if MARKER not in markdown:
             raise ValueError(f"{PAGE}: the marker {MARKER} is missing")
