@@ -172,7 +172,7 @@ def idle_record(load_before: list[float] | None, load_after: list[float] | None,
 
 # ---------------------------------------------------------------------------- data
 DATA_VARIABLES = {"CORPUS": "the ~11M-token corpus (../shared/corpora/make_corpus.sh DIR writes corpus.txt)",
-                  "CORPUS1M": "its first 1M tokens (corpus1m.txt)"}
+                  "CORPUS1M": "the first 1M tokens of CORPUS, corpus1m.txt from the same script"}
 
 
 def describe_file(path: str | os.PathLike) -> dict[str, Any]:
