@@ -209,6 +209,18 @@ def _public_arg(arg: str, data: Mapping[str, str]) -> str:
 
 
 # ---------------------------------------------------------------------------- running
+def _without_paths(value: Any) -> Any:
+    """Figures as the script wrote them, less what names this machine: an absolute path becomes its
+    file name, and the runner's own temporary ``json`` output argument is dropped."""
+    if isinstance(value, dict):
+        return {k: _without_paths(v) for k, v in value.items() if not (k == "json" and isinstance(v, str))}
+    if isinstance(value, list):
+        return [_without_paths(v) for v in value]
+    if isinstance(value, str) and value.startswith("/") and os.sep in value[1:]:
+        return os.path.basename(value)
+    return value
+
+
 def record(name: str, figures: dict, *, spec: Any, quick: bool, command: list[str], reproduce: str,
            data: dict[str, dict], machine: dict[str, Any], date: str | None = None) -> dict[str, Any]:
     """The result file's content: the figures, the tables made from them, and where they come from."""
@@ -231,7 +243,7 @@ def record(name: str, figures: dict, *, spec: Any, quick: bool, command: list[st
         "versions": own,
         "machine": machine,
         "tables": tables,
-        "figures": figures,
+        "figures": _without_paths(figures),
     }
     if table_error:
         out["table_error"] = table_error
