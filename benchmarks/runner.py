@@ -21,6 +21,7 @@ and SHA-256.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -52,23 +53,19 @@ IDLE_OTHERS_PER_CORE = 0.10
 # ---------------------------------------------------------------------------- the machine record
 def _cpuinfo() -> dict[str, str]:
     info: dict[str, str] = {}
-    try:
+    with contextlib.suppress(OSError):  # no /proc (not Linux): the record says less, nothing fails
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, value = line.partition(":")
             info.setdefault(key.strip(), value.strip())
-    except OSError:
-        pass
     return info
 
 
 def _memory_gb() -> float | None:
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
                 return round(int(line.split()[1]) / 2**20, 1)
-    except OSError:
-        pass
-    return None
+    return None  # unknown
 
 
 def _loadavg() -> list[float] | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from .exceptions import InvalidParameterError
 
-__all__ = ["Interval", "Options", "Callable_", "validate_params", "Constraint"]
+__all__ = ["Interval", "Options", "Callable_", "validate_params", "Constraint", "is_number"]
 
 
 @dataclass(frozen=True)
@@ -143,3 +143,13 @@ def validate_params(
             check_param(name, value, constraints[name], owner)
     if extra_checks is not None:
         extra_checks(params)
+
+
+def is_number(text: str, finite: bool = False) -> bool:
+    """Whether ``text`` reads as a float (``finite=True``: and is neither NaN nor infinite); the
+    one test readers use to tell a numeric column or a header line from data."""
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return math.isfinite(value) if finite else True

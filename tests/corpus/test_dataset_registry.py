@@ -39,7 +39,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(PAYLOAD)
 
     def log_message(self, *args):
-        pass
+        """Requests are recorded in ``hits``, not printed."""
 
 
 @pytest.fixture

@@ -24,11 +24,11 @@ import csv
 import gzip
 import io
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._validation import is_number
 from ..exceptions import DataError, FormatError, InputFileError
 
 __all__ = ["Texts", "Pairs", "read_texts", "read_pairs", "table_kind", "sniff_delimiter"]
@@ -218,16 +218,9 @@ def read_texts(path: str | os.PathLike[str], text_column: str | None = None, id_
     return Texts(ids, texts, str(p), warnings)
 
 
-def _is_number(s: str) -> bool:
-    try:
-        return math.isfinite(float(s))
-    except ValueError:
-        return False
-
-
 def _is_stsb(rows: list[tuple[int, list[str]]]) -> bool:
     """STS-B's headerless layout: 7+ columns, a number in the fifth (the score) on every row."""
-    return bool(rows) and all(len(r) >= 7 and _is_number(r[4]) for _, r in rows)
+    return bool(rows) and all(len(r) >= 7 and is_number(r[4], finite=True) for _, r in rows)
 
 
 def read_pairs(
@@ -255,7 +248,7 @@ def read_pairs(
         if _is_stsb(rows):  # genre file year id score s1 s2 [sources]
             ai, pi, si = 5, 6, 4
         elif width >= 3:
-            if all(_is_number(r[2]) for _, r in rows if len(r) > 2):
+            if all(is_number(r[2], finite=True) for _, r in rows if len(r) > 2):
                 si = 2
             else:
                 ni = 2
@@ -285,7 +278,7 @@ def read_pairs(
             continue
         if si is not None:
             s = cells[si].strip()
-            if not _is_number(s):
+            if not is_number(s, finite=True):
                 raise DataError(f"{p}:{lineno}: score '{s}' is not a number")
             scores.append(float(s))
         anchors.append(a)

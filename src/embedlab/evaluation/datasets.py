@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._validation import is_number
 from ..exceptions import FormatError, InputFileError, InvalidParameterError
 
 __all__ = [
@@ -110,14 +111,6 @@ def _split(line: str) -> list[str]:
     return line.split()
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _looks_like_header(fields: list[str]) -> bool:
     low = {f.strip().lower() for f in fields}
     return bool(low & (_W1_NAMES | _W2_NAMES | set(_SCORE_NAMES)))
@@ -147,7 +140,7 @@ def load_similarity(name_or_path: str | os.PathLike[str]) -> SimilarityDataset:
             continue
         fields = _split(stripped)
         if cols is None:
-            if len(fields) >= 3 and not _is_number(fields[2]) and _looks_like_header(fields):
+            if len(fields) >= 3 and not is_number(fields[2]) and _looks_like_header(fields):
                 cols = _header_columns(fields)
                 continue
             cols = (0, 1, 2)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._validation import is_number
 from ...exceptions import DataError, FormatError, InputFileError
 
 
@@ -270,19 +271,11 @@ def _sniff(line: str) -> str | None:
     return None  # any whitespace
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
 def _looks_like_header(first: list[str], second: list[str] | None) -> bool:
     names = [t.strip().strip('"').lower() for t in first]
     if all(n in _HEADER_WORDS for n in names[:2]):
         return True
-    if len(names) >= 3 and not _is_number(names[2]) and second is not None and len(second) >= 3 and _is_number(second[2]):
+    if len(names) >= 3 and not is_number(names[2]) and second is not None and len(second) >= 3 and is_number(second[2]):
         return True
     # integer ids everywhere but the first line
     return (second is not None and not any(_is_int(t) for t in first[:2])
@@ -383,11 +376,11 @@ def _add_edge(path: Path, lineno: int, parts: list[str], index: dict[str, int], 
     while len(parts) > 2 and not parts[-1].strip():  # a trailing delimiter
         parts = parts[:-1]
     if len(parts) > 3:
-        first_extra = 3 if _is_number(parts[2].strip()) else 2
+        first_extra = 3 if is_number(parts[2].strip()) else 2
         extra = ", ".join(repr(t.strip()[:40]) for t in parts[first_extra:first_extra + 5])
         raise FormatError(f"{path}, line {lineno}: {len(parts)} columns (extra: {extra}); an edge list has "
                           f"'source target [weight]' (a numeric weight as the third column only); remove the others")
-    if len(parts) == 3 and wts is None and not _is_number(parts[2].strip()):
+    if len(parts) == 3 and wts is None and not is_number(parts[2].strip()):
         raise FormatError(f"{path}, line {lineno}: third column {parts[2].strip()[:40]!r} is not a number; "
                           "an edge list has 'source target [weight]' (a numeric weight as the third column only)")
     a, b = parts[0].strip().strip('"'), parts[1].strip().strip('"')

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..._progress import logger
+from ..._validation import is_number
 from ...exceptions import DataError, FormatError, InputFileError, InvalidParameterError, require
 
 
@@ -312,19 +313,11 @@ def _looks_like_header(first: list[str], rows: list[list[str]]) -> bool:
     """A known column name, or names above rows of the same width with a numeric column."""
     if any(t.lower() in _HEADER_NAMES for t in first):
         return True
-    if len(first) < 2 or any(_is_number(t) for t in first) or not rows:
+    if len(first) < 2 or any(is_number(t) for t in first) or not rows:
         return False
     if any(len(r) != len(first) for r in rows):
         return False
-    return any(all(_is_number(r[j]) for r in rows) for j in range(len(first)))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return any(all(is_number(r[j]) for r in rows) for j in range(len(first)))
 
 
 def _head_lines(path: Path, n: int) -> list[str]:
